@@ -1,0 +1,61 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import { loadIndex } from '../../pipeline/corpus-index/load.js';
+import { writeFileAtomic } from '../../pipeline/atomic-file.js';
+import { consoleReporter } from '../../pipeline/reporter.js';
+import { annotateRows } from '../annotate/annotate.js';
+import { openInput, readInputRows } from '../annotate/input.js';
+import { int, parseOptions } from '../options.js';
+
+const AnnotateOptions = z.object({
+  corpusIndex: z.string().min(1),
+  input: z.string().min(1),
+  output: z.string().min(1),
+  k: int(z.number().min(1).max(100)),
+  phraseLevel: z.boolean(),
+  textField: z.string().min(1).optional(),
+  quiet: z.boolean().default(false),
+});
+
+export function annotateCommand(): Command {
+  return new Command('annotate')
+    .summary('annotate model outputs with their nearest corpus clusters')
+    .description(
+      'Annotate every row of a JSONL file of model outputs. Each sentence (or the whole text with\n' +
+        '--no-phrase-level) gets its k nearest corpus chunks with cluster name, distance, training stage,\n' +
+        'chunk text and a verbatim flag. Rows keep all their fields, in the same order and number.\n\n' +
+        'Text is read from --text-field, else from "output", "text" or "response", else from an OpenAI\n' +
+        'chat completion (choices[0].message.content) or completion (choices[0].text).',
+    )
+    .requiredOption('--corpus-index <dir>', 'index folder written by `index`, `demo` or `sync`')
+    .option('--input <file>', 'JSONL of model outputs, - for stdin', '-')
+    .option('--output <file>', 'annotated JSONL, - for stdout (written atomically)', '-')
+    .option('--k <n>', 'nearest chunks per sentence', '3')
+    .option('--phrase-level', 'annotate sentence by sentence (default)', true)
+    .option('--no-phrase-level', 'annotate each output as one span')
+    .option('--text-field <name>', 'field holding the text to annotate')
+    .option('-q, --quiet', 'no progress output')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  $ corpus-proximity annotate --corpus-index nanochat_index/ --input outputs.jsonl --output annotated.jsonl --k 5\n' +
+        '  $ cat outputs.jsonl | cprox annotate --corpus-index idx/ > annotated.jsonl\n',
+    )
+    .action(async (raw) => {
+      const o = parseOptions(AnnotateOptions, raw, 'annotate');
+      const reporter = consoleReporter({ quiet: o.quiet });
+      const index = await loadIndex(o.corpusIndex);
+      const input = await openInput(o.input);
+      const rows = await readInputRows(input.name, input.stream, o.textField);
+      const progress = reporter.progress('annotate', undefined, 'sentences');
+      const annotated = await annotateRows(index, rows, { k: o.k, phraseLevel: o.phraseLevel, indexPath: o.corpusIndex }, progress);
+      const lines = annotated.map((r) => `${JSON.stringify(r)}\n`);
+      if (o.output === '-') {
+        for (const line of lines) if (!process.stdout.write(line)) await new Promise((r) => process.stdout.once('drain', r));
+      } else {
+        await writeFileAtomic(o.output, lines);
+        const sentences = annotated.reduce((s, r) => s + new Set((r.annotations as Array<{ text_span: string }>).map((a) => a.text_span)).size, 0);
+        reporter.info(`annotated ${rows.length} row(s), ${sentences} span(s) → ${o.output}`);
+      }
+    });
+}

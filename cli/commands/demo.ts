@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { writeFileAtomic } from '../../pipeline/atomic-file.js';
+import { buildIndex } from '../../pipeline/build-index.js';
+import { resolveConfig, resolveCorpusSpec } from '../../pipeline/config.js';
+import { loadIndex } from '../../pipeline/corpus-index/load.js';
+import { consoleReporter } from '../../pipeline/reporter.js';
+import { openStore } from '../../pipeline/store/open.js';
+import { STAGES } from '../../stages/table.js';
+import { annotateRows } from '../annotate/annotate.js';
+import { parseAnnotatedLine } from '../annotate/annotated-file.js';
+import { formatShow } from '../annotate/format-show.js';
+import { extractText } from '../annotate/input.js';
+import { DEMO_OUTPUTS, writeDemoCorpus } from '../demo/corpus.js';
+import { parseOptions } from '../options.js';
+import { useColor } from './show.js';
+
+const DemoOptions = z.object({ output: z.string().min(1), quiet: z.boolean().default(false), showChunks: z.boolean().default(false) });
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .summary('build a demo index over US State of the Union addresses and annotate sample outputs')
+    .description(
+      'The quick start, offline: writes the bundled public-domain corpus (State of the Union addresses,\n' +
+        'pretrain ≤ 1900, midtrain 1901–1980, sft ≥ 1981) as JSONL, builds an index over it with the default\n' +
+        'settings, annotates a handful of sample model outputs and shows each one. Rerunning reuses the finished\n' +
+        'stages. Everything lands in --output: corpus/, store/, index/, outputs.jsonl, annotated.jsonl.',
+    )
+    .option('--output <dir>', 'working folder for the demo', 'corpus-proximity-demo')
+    .option('--show-chunks', 'print the nearest corpus chunk under each sentence')
+    .option('-q, --quiet', 'print only the annotations')
+    .action(async (raw) => {
+      const o = parseOptions(DemoOptions, raw, 'demo');
+      const reporter = consoleReporter({ quiet: o.quiet });
+      const dir = path.resolve(o.output);
+      const corpusDir = path.join(dir, 'corpus');
+      const counts = await writeDemoCorpus(corpusDir);
+      reporter.info(`Demo corpus: ${counts.pretrain} pretrain, ${counts.midtrain} midtrain, ${counts.sft} sft addresses → ${corpusDir}`);
+      const indexDir = path.join(dir, 'index');
+      await buildIndex({
+        corpus: resolveCorpusSpec({ path: corpusDir }),
+        config: resolveConfig({}),
+        store: openStore(path.join(dir, 'store')),
+        outputDir: indexDir,
+        stages: STAGES,
+        reporter,
+      });
+      const outputsFile = path.join(dir, 'outputs.jsonl');
+      await writeFileAtomic(outputsFile, DEMO_OUTPUTS.map((r) => `${JSON.stringify(r)}\n`));
+      const index = await loadIndex(indexDir);
+      const rows = DEMO_OUTPUTS.map((row, i) => ({ line: i + 1, row: { ...row }, text: extractText(row) ?? '' }));
+      const annotated = await annotateRows(index, rows, { k: 3, phraseLevel: true, indexPath: indexDir });
+      const annotatedFile = path.join(dir, 'annotated.jsonl');
+      const lines = annotated.map((r) => JSON.stringify(r));
+      await writeFileAtomic(annotatedFile, lines.map((l) => `${l}\n`));
+      lines.forEach((line, i) => {
+        process.stdout.write(`\n━━━ output ${i} ━━━` + formatShow(parseAnnotatedLine(annotatedFile, i + 1, line), { showChunks: o.showChunks, color: useColor() }) + '\n');
+      });
+      reporter.info(
+        `\nFiles: ${indexDir} (index), ${outputsFile}, ${annotatedFile}\n` +
+          `Try: corpus-proximity show --annotated-file ${path.relative(process.cwd(), annotatedFile)} --index 0 --show-chunks`,
+      );
+    });
+}

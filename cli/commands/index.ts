@@ -1,0 +1,86 @@
+import { Command, Option } from 'commander';
+import { z } from 'zod';
+import { resolveConfig, resolveCorpusSpec, STAGE_NAMES } from '../../pipeline/config.js';
+import { buildIndex, inspectCorpus } from '../../pipeline/build-index.js';
+import { consoleReporter } from '../../pipeline/reporter.js';
+import { defaultStoreDir, openStore } from '../../pipeline/store/open.js';
+import { STAGES } from '../../stages/table.js';
+import { confirmExactCorpus } from '../confirm.js';
+import { int, num, parseOptions } from '../options.js';
+
+const IndexOptions = z.object({
+  corpus: z.string().min(1),
+  output: z.string().min(1),
+  format: z.enum(['jsonl', 'parquet']),
+  textField: z.string().min(1),
+  stage: z.enum(STAGE_NAMES).optional(),
+  store: z.string().min(1).optional(),
+  yes: z.boolean().default(false),
+  quiet: z.boolean().default(false),
+  chunkTokens: int(z.number().min(8)).optional(),
+  chunkOverlap: num(z.number().min(0).max(0.9)).optional(),
+  dims: int(z.number().min(8).max(2048)).optional(),
+  projection: z.enum(['svd', 'random']).optional(),
+  maxDepth: int(z.number().min(0).max(10)).optional(),
+  basePct: num(z.number().gt(0).max(1)).optional(),
+  decay: num(z.number().gt(0).max(1)).optional(),
+  silhouetteThreshold: num(z.number().min(-1).max(1)).optional(),
+  minSamples: int(z.number().min(1)).optional(),
+  seed: int().optional(),
+});
+
+export function indexCommand(): Command {
+  return new Command('index')
+    .summary('build a corpus index from the exact training corpus')
+    .description(
+      'Build a CorpusIndex: prepare → embed → cluster → name → assemble, resumable.\n\n' +
+        'Stage outputs are kept in an artifact store (default ~/.cache/corpus-proximity/store, or --store);\n' +
+        'a rerun with the same corpus and options skips finished stages, so an interrupted build resumes.\n' +
+        'The finished index is written to --output atomically.\n\n' +
+        'Each file\'s training stage is the nearest parent folder named pretrain, midtrain or sft;\n' +
+        'files outside such folders get --stage (or no stage).',
+    )
+    .requiredOption('--corpus <path>', 'JSONL/Parquet file, or a folder searched recursively')
+    .requiredOption('--output <dir>', 'where to write the index (created or replaced)')
+    .addOption(new Option('--format <format>', 'corpus file format').choices(['jsonl', 'parquet']).default('jsonl'))
+    .option('--text-field <name>', 'field/column holding the document text', 'text')
+    .addOption(new Option('--stage <stage>', 'stage for files not under a pretrain/midtrain/sft folder').choices([...STAGE_NAMES]))
+    .option('--store <dir>', 'artifact store for stage outputs and markers (default: $CPROX_STORE or ~/.cache/corpus-proximity/store)')
+    .option('-y, --yes', 'confirm non-interactively that this is the exact training corpus')
+    .option('-q, --quiet', 'print only warnings and errors')
+    .option('--chunk-tokens <n>', 'tokens per chunk window (default 256)')
+    .option('--chunk-overlap <fraction>', 'overlap between windows, 0–0.9 (default 0)')
+    .option('--dims <n>', 'embedding dimensions of the lexical embedder (default 512)')
+    .addOption(new Option('--projection <kind>', 'how TF-IDF is reduced to --dims (default random)').choices(['svd', 'random']))
+    .option('--max-depth <n>', 'cluster tree depth (default 4)')
+    .option('--base-pct <fraction>', 'minimum cluster size as a fraction of a node (default 0.002)')
+    .option('--decay <factor>', 'per-depth decay of the minimum cluster size (default 0.7)')
+    .option('--silhouette-threshold <s>', 'split children further while silhouette is below this (default 0.25)')
+    .option('--min-samples <n>', 'HDBSCAN min_samples (default 10; used by the HDBSCAN engine)')
+    .option('--seed <n>', 'random seed for projection and clustering (default 42)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  $ corpus-proximity index --corpus ~/nanochat_data/ --output nanochat_index/\n' +
+        '  $ corpus-proximity index --corpus shards/ --format parquet --text-field content --stage pretrain --output idx/ --yes\n',
+    )
+    .action(async (raw) => {
+      const o = parseOptions(IndexOptions, raw, 'index');
+      const corpus = resolveCorpusSpec({ path: o.corpus, format: o.format, textField: o.textField, stage: o.stage });
+      const config = resolveConfig({
+        chunk: { maxTokens: o.chunkTokens, overlap: o.chunkOverlap },
+        embed: { dims: o.dims, projection: o.projection, seed: o.seed },
+        cluster: { maxDepth: o.maxDepth, basePct: o.basePct, decay: o.decay, silhouetteThreshold: o.silhouetteThreshold, minSamples: o.minSamples, seed: o.seed },
+      });
+      await inspectCorpus(corpus); // a missing or empty corpus fails before the warning
+      await confirmExactCorpus({ yes: o.yes, interactive: Boolean(process.stdin.isTTY) });
+      const reporter = consoleReporter({ quiet: o.quiet });
+      const store = openStore(o.store ?? defaultStoreDir());
+      const result = await buildIndex({ corpus, config, store, outputDir: o.output, stages: STAGES, reporter });
+      const m = result.manifest;
+      reporter.info(
+        `\nIndex written to ${result.outputDir}\n  ${m.counts.chunks.toLocaleString('en-US')} chunks, ${m.counts.clusters} clusters, embedder ${m.embedder.id} (${m.embedder.dims} dims), run ${m.run_id}\n` +
+          `  next: corpus-proximity annotate --corpus-index ${o.output} --input outputs.jsonl --output annotated.jsonl`,
+      );
+    });
+}

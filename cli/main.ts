@@ -1,0 +1,29 @@
+/** Wiring only: one Command per file under commands/, one handleError at the edge. */
+import { Command } from 'commander';
+import { CODE_VERSION } from '../pipeline/version.js';
+import { annotateCommand } from './commands/annotate.js';
+import { demoCommand } from './commands/demo.js';
+import { indexCommand } from './commands/index.js';
+import { showCommand } from './commands/show.js';
+import { handleError } from './handle-error.js';
+
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0); // `| head` closed the pipe: not an error
+  throw e;
+});
+
+const program = new Command('corpus-proximity')
+  .description('Which part of the training corpus did each sentence of a model output come from?\nChess-engine style: nearest named corpus cluster, distance, training stage, nearest passage.')
+  .version(CODE_VERSION)
+  .showHelpAfterError('(add --help for usage)')
+  .addCommand(indexCommand())
+  .addCommand(annotateCommand())
+  .addCommand(showCommand())
+  .addCommand(demoCommand())
+  .addHelpText('after', '\nQuick start:\n  $ corpus-proximity demo\n\nAlias: cprox');
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  process.exitCode = handleError(e);
+}

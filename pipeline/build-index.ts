@@ -1,0 +1,41 @@
+/** Local index build: corpus → run in a store (resumable) → CorpusIndex exported to an output folder. */
+import path from 'node:path';
+import type { CorpusSpec, IndexConfig } from './config.js';
+import { corpusFingerprint, listCorpusFiles } from './corpus/files.js';
+import { exportIndex } from './corpus-index/export.js';
+import type { Manifest } from './corpus-index/format.js';
+import type { Reporter } from './reporter.js';
+import { runPipeline, type PipelineResult } from './runners/in-process.js';
+import type { StageDefinition } from './runners/stage.js';
+import type { ArtifactStore } from './store/store.js';
+
+export interface BuildResult {
+  run: PipelineResult;
+  manifest: Manifest;
+  outputDir: string;
+}
+
+/** Checks the corpus before anything is written: missing path, no matching files. */
+export async function inspectCorpus(corpus: CorpusSpec) {
+  const files = await listCorpusFiles(corpus);
+  return { files, fingerprint: corpusFingerprint(files) };
+}
+
+export async function buildIndex(opts: {
+  corpus: Readonly<CorpusSpec>;
+  config: Readonly<IndexConfig>;
+  store: ArtifactStore;
+  outputDir: string;
+  stages: readonly StageDefinition[];
+  reporter: Reporter;
+}): Promise<BuildResult> {
+  const { fingerprint } = await inspectCorpus(opts.corpus);
+  const run = await runPipeline({
+    store: opts.store,
+    inputs: { corpus: opts.corpus, corpusFingerprint: fingerprint, config: opts.config },
+    stages: opts.stages,
+    reporter: opts.reporter,
+  });
+  const manifest = await exportIndex(opts.store, run.keys, opts.outputDir);
+  return { run, manifest, outputDir: path.resolve(opts.outputDir) };
+}

@@ -1,0 +1,94 @@
+/**
+ * The index build configuration: one zod schema with every default in one place. A run resolves it once
+ * into a frozen object; each stage reads only its own section, and that section's hash is part of the
+ * stage's fingerprint (so changing a clustering knob re-runs cluster → name → assemble, not prepare/embed).
+ */
+import { z } from 'zod';
+import { CproxError } from './errors.js';
+
+export const STAGE_NAMES = ['pretrain', 'midtrain', 'sft'] as const;
+export type CorpusStage = (typeof STAGE_NAMES)[number];
+
+export const CorpusSpecSchema = z.object({
+  /** Absolute path of a file or folder. */
+  path: z.string().min(1),
+  format: z.enum(['jsonl', 'parquet']).default('jsonl'),
+  textField: z.string().min(1).default('text'),
+  /** Stage for files that are not under a pretrain/midtrain/sft folder. */
+  stage: z.enum(STAGE_NAMES).optional(),
+});
+export type CorpusSpec = z.infer<typeof CorpusSpecSchema>;
+
+export const ChunkConfigSchema = z.object({
+  /** Window size in tokens (the seed's production value). */
+  maxTokens: z.number().int().min(8).max(8192).default(256),
+  /** Fraction of a window shared with the next one; the seed found 0.15 made chunks cluster by position. */
+  overlap: z.number().min(0).max(0.9).default(0),
+});
+
+export const EmbedConfigSchema = z.object({
+  embedder: z.literal('lexical').default('lexical'),
+  dims: z.number().int().min(8).max(2048).default(512),
+  /** How sparse TF-IDF is reduced to `dims`; see bench/lexical-quality.ts for the measurement behind the default. */
+  projection: z.enum(['svd', 'random']).default('random'),
+  /** Terms kept (most frequent first); rarer terms count as unknown words. Costs only vocabulary storage with random projection. */
+  maxVocab: z.number().int().min(100).default(200_000),
+  /** Chunks sampled (evenly, deterministically) to fit the SVD. */
+  fitSample: z.number().int().min(100).default(20_000),
+  seed: z.number().int().default(42),
+});
+
+export const ClusterConfigSchema = z.object({
+  maxDepth: z.number().int().min(0).max(10).default(4),
+  basePct: z.number().gt(0).max(1).default(0.002),
+  decay: z.number().gt(0).max(1).default(0.7),
+  silhouetteThreshold: z.number().min(-1).max(1).default(0.25),
+  minSamples: z.number().int().min(1).default(10),
+  /** Each node's points are reduced to this many dims (PCA) before clustering; the seed used UMAP to 50. */
+  reduceDims: z.number().int().min(2).max(512).default(50),
+  /** Largest k tried per node by the k-means engine. */
+  maxK: z.number().int().min(2).max(50).default(8),
+  seed: z.number().int().default(42),
+});
+
+export const NameConfigSchema = z.object({
+  namer: z.literal('keywords').default('keywords'),
+  /** Terms per label. */
+  terms: z.number().int().min(1).max(6).default(3),
+});
+
+export const IndexConfigSchema = z.object({
+  chunk: ChunkConfigSchema.default(ChunkConfigSchema.parse({})),
+  embed: EmbedConfigSchema.default(EmbedConfigSchema.parse({})),
+  cluster: ClusterConfigSchema.default(ClusterConfigSchema.parse({})),
+  name: NameConfigSchema.default(NameConfigSchema.parse({})),
+});
+export type IndexConfig = z.infer<typeof IndexConfigSchema>;
+export type ChunkConfig = IndexConfig['chunk'];
+export type EmbedConfig = IndexConfig['embed'];
+export type ClusterConfig = IndexConfig['cluster'];
+export type NameConfig = IndexConfig['name'];
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Validates user overrides against the schema and returns a frozen, fully defaulted config. */
+export function resolveConfig(overrides: unknown = {}): Readonly<IndexConfig> {
+  const parsed = IndexConfigSchema.safeParse(overrides);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CproxError('BAD_INPUT', `invalid option ${issue.path.join('.')}: ${issue.message}`, {
+      hint: 'see `corpus-proximity index --help` for the allowed values',
+    });
+  }
+  return deepFreeze(parsed.data);
+}
+
+export function resolveCorpusSpec(spec: unknown): Readonly<CorpusSpec> {
+  return deepFreeze(CorpusSpecSchema.parse(spec));
+}

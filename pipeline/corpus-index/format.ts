@@ -1,0 +1,59 @@
+/**
+ * The CorpusIndex on disk: the seed's file names (so numpy users can open it) plus manifest.json, which
+ * carries the format version, the embedder identity and the sha256 of every other file.
+ */
+import { z } from 'zod';
+
+export const FORMAT_NAME = 'corpus-proximity-index';
+export const FORMAT_VERSION = 1;
+
+export const INDEX_FILES = {
+  manifest: 'manifest.json',
+  embeddings: 'embeddings.npy',
+  chunks: 'chunks.jsonl',
+  metadata: 'metadata.jsonl',
+  tree: 'tree.json',
+  stats: 'stats.json',
+  config: 'config.json',
+  chunkToCluster: 'chunk_to_cluster.json',
+  embedderDir: 'embedder',
+} as const;
+
+export const CalibrationSchema = z.object({
+  /** How many corpus sentences were sampled and looked up. */
+  sentences: z.number().int(),
+  /** Rank-1 distance quantiles of sentences taken verbatim from the corpus. */
+  p50: z.number(),
+  p90: z.number(),
+});
+export type Calibration = z.infer<typeof CalibrationSchema>;
+
+export const ManifestSchema = z.object({
+  format: z.literal(FORMAT_NAME),
+  format_version: z.number().int(),
+  run_id: z.string(),
+  code_version: z.string(),
+  embedder: z.object({ id: z.string(), fingerprint: z.string(), dims: z.number().int().positive() }),
+  vectors: z.object({ file: z.string(), dtype: z.literal('float32'), rows: z.number().int().nonnegative(), dims: z.number().int().positive(), metric: z.literal('cosine') }),
+  counts: z.object({
+    chunks: z.number().int(),
+    documents: z.number().int(),
+    clusters: z.number().int(),
+    leaf_clusters: z.number().int(),
+    per_stage: z.record(z.string(), z.number().int()),
+  }),
+  calibration: CalibrationSchema.nullable(),
+  files: z.record(z.string(), z.object({ size: z.number().int().nonnegative(), sha256: z.string() })),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** A row of metadata.jsonl. `corpus_stage` is the seed's field name. */
+export interface ChunkMetadata {
+  idx: number;
+  doc_id: string;
+  corpus_stage: string | null;
+  source: string;
+  start: number;
+  end: number;
+  tokens: number;
+}

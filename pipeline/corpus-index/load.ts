@@ -1,0 +1,104 @@
+/** Opens a local CorpusIndex for annotate: checks format version, files and embedder before anything is searched. */
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { readLines } from '../corpus/lines.js';
+import type { Embedder } from '../embedders/embedder.js';
+import { loadEmbedder } from '../embedders/load.js';
+import { CproxError } from '../errors.js';
+import { decodeNpy } from '../npy.js';
+import type { Matrix } from '../search/exact.js';
+import { assertSafeRelativeKey } from '../store/keys.js';
+import { FORMAT_NAME, FORMAT_VERSION, INDEX_FILES, ManifestSchema, type ChunkMetadata, type Manifest } from './format.js';
+import { nodesById, type ClusterNode } from './tree.js';
+
+export interface LoadedIndex {
+  dir: string;
+  manifest: Manifest;
+  embedder: Embedder;
+  vectors: Matrix;
+  tree: ClusterNode;
+  nodes: Map<string, ClusterNode>;
+  chunkToCluster: Record<string, string>;
+}
+
+const notAnIndex = (dir: string, why: string) =>
+  new CproxError('BAD_INDEX', `${dir} is not a corpus index: ${why}`, {
+    hint: 'pass the folder written by `corpus-proximity index --output DIR` (or `demo`)',
+  });
+
+export async function readManifest(dir: string): Promise<Manifest> {
+  let raw: string;
+  try {
+    if (!(await stat(dir)).isDirectory()) throw notAnIndex(dir, 'it is a file');
+    raw = await readFile(path.join(dir, INDEX_FILES.manifest), 'utf8');
+  } catch (e) {
+    if (e instanceof CproxError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw (await stat(dir).then(() => true, () => false)) ? notAnIndex(dir, 'no manifest.json') : new CproxError('NOT_FOUND', `corpus index not found: ${dir}`, { hint: 'build one with `corpus-proximity index` or run `corpus-proximity demo`' });
+    }
+    throw e;
+  }
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw notAnIndex(dir, 'manifest.json is not valid JSON');
+  }
+  if (json.format !== FORMAT_NAME) throw notAnIndex(dir, 'manifest.json is not a corpus-proximity manifest');
+  if (json.format_version !== FORMAT_VERSION) {
+    throw new CproxError('INDEX_VERSION', `${dir} has index format version ${String(json.format_version)}, this corpus-proximity reads version ${FORMAT_VERSION}`, {
+      hint: 'rebuild the index with this version (`corpus-proximity index`), or use the corpus-proximity release that built it',
+    });
+  }
+  const parsed = ManifestSchema.safeParse(json);
+  if (!parsed.success) throw notAnIndex(dir, `manifest.json is malformed (${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message})`);
+  return parsed.data;
+}
+
+export async function loadIndex(dir: string): Promise<LoadedIndex> {
+  const root = path.resolve(dir);
+  const manifest = await readManifest(root);
+  for (const [name, info] of Object.entries(manifest.files)) {
+    const file = path.join(root, ...assertSafeRelativeKey(name).split('/'));
+    const st = await stat(file).catch(() => null);
+    if (!st) throw notAnIndex(dir, `${name} is missing`);
+    if (st.size !== info.size) throw notAnIndex(dir, `${name} has ${st.size} bytes, the manifest says ${info.size} (truncated or modified)`);
+  }
+  const read = (name: string) => readFile(path.join(root, name));
+  const embedder = await loadEmbedder(manifest.embedder.id, (name) => read(path.join(INDEX_FILES.embedderDir, name)).catch(() => null));
+  if (embedder.fingerprint !== manifest.embedder.fingerprint) {
+    throw new CproxError('EMBEDDER_MISMATCH', `the embedder files in ${dir} do not match the fingerprint the index was built with`, {
+      hint: `this index needs embedder ${manifest.embedder.id} with fingerprint ${manifest.embedder.fingerprint.slice(0, 12)}…; rebuild or re-sync it`,
+    });
+  }
+  const npy = decodeNpy(await read(manifest.vectors.file), manifest.vectors.file);
+  if (npy.rows !== manifest.vectors.rows || npy.cols !== manifest.vectors.dims) throw notAnIndex(dir, 'embeddings.npy shape disagrees with the manifest');
+  const tree = JSON.parse((await read(INDEX_FILES.tree)).toString('utf8')) as ClusterNode;
+  const chunkToCluster = JSON.parse((await read(INDEX_FILES.chunkToCluster)).toString('utf8')) as Record<string, string>;
+  return { dir: root, manifest, embedder, vectors: { data: npy.data, rows: npy.rows, dims: npy.cols }, tree, nodes: nodesById(tree), chunkToCluster };
+}
+
+export interface ChunkDetails {
+  text: string;
+  meta: ChunkMetadata;
+}
+
+/** Texts and metadata of the wanted chunks, in one streaming pass over chunks.jsonl and metadata.jsonl. */
+export async function fetchChunks(index: LoadedIndex, wanted: Set<number>): Promise<Map<number, ChunkDetails>> {
+  const texts = new Map<number, string>();
+  // Both files hold one row per chunk in idx order, so line n is chunk n−1 and only wanted lines are parsed.
+  for await (const line of readLines(createReadStream(path.join(index.dir, INDEX_FILES.chunks)))) {
+    if (!wanted.has(line.number - 1)) continue;
+    const row = JSON.parse(line.text) as { idx: number; text: string };
+    texts.set(row.idx, row.text);
+  }
+  const out = new Map<number, ChunkDetails>();
+  for await (const line of readLines(createReadStream(path.join(index.dir, INDEX_FILES.metadata)))) {
+    if (!wanted.has(line.number - 1)) continue;
+    const meta = JSON.parse(line.text) as ChunkMetadata;
+    out.set(meta.idx, { text: texts.get(meta.idx) ?? '', meta });
+  }
+  return out;
+}

@@ -1,0 +1,97 @@
+/**
+ * Streams corpus documents (JSONL lines or Parquet rows) one at a time; the corpus is never held in memory.
+ * Every problem names the file and line (or row) and says how to fix it.
+ */
+import { createReadStream } from 'node:fs';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import type { CorpusSpec, CorpusStage } from '../config.js';
+import { inputError } from '../errors.js';
+import type { CorpusFile } from './files.js';
+import { readLines } from './lines.js';
+
+export interface CorpusDocument {
+  docId: string;
+  text: string;
+  stage: CorpusStage | null;
+  source: string;
+}
+
+export interface ReadStats {
+  documents: number;
+  emptyDocuments: number;
+  /** Lines or rows whose bytes were not valid UTF-8 (bad bytes replaced by U+FFFD). */
+  replacedLines: number;
+}
+
+function textOf(value: unknown, field: string, file: string, line: number, kind: 'line' | 'row'): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined) {
+    throw inputError(file, line, `${kind} has no "${field}" field`, `pass --text-field with the name of the field that holds the text`);
+  }
+  throw inputError(file, line, `field "${field}" is ${value === null ? 'null' : typeof value}, expected a string`, 'fix or drop that record');
+}
+
+async function* jsonlDocuments(file: CorpusFile, field: string, stats: ReadStats): AsyncGenerator<CorpusDocument> {
+  for await (const line of readLines(createReadStream(file.absPath))) {
+    if (line.text.trim() === '') continue;
+    if (line.replaced) stats.replacedLines += 1;
+    let row: unknown;
+    try {
+      row = JSON.parse(line.text);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw inputError(file.absPath, line.number, `not valid JSON (${why})`, 'each line of a JSONL file must be one JSON object');
+    }
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+      throw inputError(file.absPath, line.number, 'line is not a JSON object', `each line must look like {"${field}": "..."}`);
+    }
+    const text = textOf((row as Record<string, unknown>)[field], field, file.absPath, line.number, 'line');
+    const id = (row as Record<string, unknown>).id;
+    const docId = typeof id === 'string' || typeof id === 'number' ? String(id) : `${file.source}#${line.number}`;
+    yield { docId, text, stage: file.stage, source: file.source };
+  }
+}
+
+const PARQUET_BATCH_ROWS = 2048;
+
+async function* parquetDocuments(file: CorpusFile, field: string): AsyncGenerator<CorpusDocument> {
+  let buffer;
+  let metadata;
+  try {
+    buffer = await asyncBufferFromFile(file.absPath);
+    metadata = await parquetMetadataAsync(buffer);
+  } catch (e) {
+    throw inputError(file.absPath, undefined, `not a readable Parquet file (${e instanceof Error ? e.message : e})`, 'check the file or pass --format jsonl');
+  }
+  const columns = parquetSchema(metadata).children.map((c) => c.element.name);
+  if (!columns.includes(field)) {
+    throw inputError(file.absPath, undefined, `no column "${field}" (columns: ${columns.join(', ')})`, 'pass --text-field with the text column');
+  }
+  const total = Number(metadata.num_rows);
+  for (let start = 0; start < total; start += PARQUET_BATCH_ROWS) {
+    const end = Math.min(total, start + PARQUET_BATCH_ROWS);
+    const rows = await parquetReadObjects({ file: buffer, metadata, columns: [field], rowStart: start, rowEnd: end, compressors });
+    for (let i = 0; i < rows.length; i++) {
+      const rowNo = start + i + 1;
+      const value = rows[i][field];
+      if (value === null || value === undefined) continue; // a null cell is an empty document in a columnar file
+      const text = textOf(value, field, file.absPath, rowNo, 'row');
+      yield { docId: `${file.source}#${rowNo}`, text, stage: file.stage, source: file.source };
+    }
+  }
+}
+
+export async function* readDocuments(files: CorpusFile[], spec: CorpusSpec, stats: ReadStats): AsyncGenerator<CorpusDocument> {
+  for (const file of files) {
+    const docs = spec.format === 'parquet' ? parquetDocuments(file, spec.textField) : jsonlDocuments(file, spec.textField, stats);
+    for await (const doc of docs) {
+      if (doc.text.trim() === '') {
+        stats.emptyDocuments += 1;
+        continue;
+      }
+      stats.documents += 1;
+      yield doc;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Splits a byte stream into lines without decoding first, so invalid UTF-8 can be detected per line and a
+ * 10 MB line costs only its own bytes. Handles \n and \r\n.
+ */
+import { isUtf8 } from 'node:buffer';
+import type { Readable } from 'node:stream';
+
+export interface Line {
+  /** 1-based line number. */
+  number: number;
+  text: string;
+  /** True when the line had bytes that are not UTF-8 (they were replaced by U+FFFD). */
+  replaced: boolean;
+}
+
+function decode(buf: Buffer): { text: string; replaced: boolean } {
+  const end = buf.length > 0 && buf[buf.length - 1] === 0x0d ? buf.length - 1 : buf.length;
+  const body = buf.subarray(0, end);
+  return { text: body.toString('utf8'), replaced: !isUtf8(body) };
+}
+
+export async function* readLines(stream: Readable): AsyncGenerator<Line> {
+  let pending: Buffer[] = [];
+  let number = 0;
+  for await (const chunk of stream) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    let start = 0;
+    let nl = buf.indexOf(0x0a, start);
+    while (nl !== -1) {
+      const piece = buf.subarray(start, nl);
+      const line = pending.length ? Buffer.concat([...pending, piece]) : piece;
+      pending = [];
+      number += 1;
+      yield { number, ...decode(line) };
+      start = nl + 1;
+      nl = buf.indexOf(0x0a, start);
+    }
+    if (start < buf.length) pending.push(buf.subarray(start));
+  }
+  if (pending.length) {
+    number += 1;
+    yield { number, ...decode(Buffer.concat(pending)) };
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Fits the lexical embedder on a stream of chunk texts in one pass: document frequencies over every chunk,
+ * plus an even, deterministic sample of chunks on which the projection is fitted (SVD or random; the default
+ * and the reason are in bench/lexical-quality.ts and the README).
+ */
+import type { EmbedConfig } from '../config.js';
+import { csrOperator, randomizedSvd, type Csr } from '../linalg/randomized-svd.js';
+import type { Progress } from '../reporter.js';
+import { STOPWORDS } from '../text/stopwords.js';
+import { words } from '../text/tokenize.js';
+import { tfidf, type LexicalModel } from './lexical.js';
+
+export interface FitInput {
+  texts: AsyncIterable<string>;
+  total: number;
+  progress?: Progress;
+}
+
+/** Content words by document frequency (ties alphabetical), capped at maxVocab; every term seen is a candidate. */
+function chooseVocabulary(df: Map<string, number>, maxVocab: number): string[] {
+  return [...df.entries()]
+    .filter(([t]) => !STOPWORDS.has(t))
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .slice(0, maxVocab)
+    .map(([t]) => t);
+}
+
+export async function fitLexical(input: FitInput, cfg: EmbedConfig): Promise<LexicalModel> {
+  const { total } = input;
+  // The sample is only needed to fit an SVD; random projection needs document frequencies alone.
+  const sampleSize = cfg.projection === 'svd' ? Math.min(total, cfg.fitSample) : 0;
+  const df = new Map<string, number>();
+  const sample: string[] = [];
+  let nextSampled = 0;
+  let sampledCount = 0;
+  let i = 0;
+  for await (const text of input.texts) {
+    for (const w of new Set(words(text))) df.set(w, (df.get(w) ?? 0) + 1);
+    if (i === nextSampled && sampledCount < sampleSize) {
+      sample.push(text);
+      sampledCount++;
+      nextSampled = Math.floor((sampledCount * total) / sampleSize);
+    }
+    i++;
+    input.progress?.tick();
+  }
+  input.progress?.done();
+
+  const vocab = chooseVocabulary(df, cfg.maxVocab);
+  const idf = new Float32Array(vocab.length);
+  vocab.forEach((t, id) => (idf[id] = Math.log((1 + i) / (1 + df.get(t)!)) + 1));
+  const dims = cfg.dims;
+  // One coordinate is reserved for the query's out-of-vocabulary share (see lexical.ts).
+  const projection = cfg.projection === 'svd' ? Float32Array.from(randomizedSvd(csrOperator(sampleMatrix(sample, vocab, idf)), dims - 1, { seed: cfg.seed }).components) : null;
+  return { dims, projectionKind: cfg.projection, seed: cfg.seed, documents: Math.max(1, i), vocab, idf, projection };
+}
+
+function sampleMatrix(sample: string[], vocab: string[], idf: Float32Array): Csr {
+  const index = new Map(vocab.map((t, id) => [t, id]));
+  const indptr = new Int32Array(sample.length + 1);
+  const indices: number[] = [];
+  const values: number[] = [];
+  sample.forEach((text, r) => {
+    const { ids, weights } = tfidf(text, index, idf);
+    indices.push(...ids);
+    values.push(...weights);
+    indptr[r + 1] = indices.length;
+  });
+  return { rows: sample.length, cols: vocab.length, indptr, indices: Int32Array.from(indices), values: Float64Array.from(values) };
+}

@@ -1,0 +1,190 @@
+/**
+ * The weightless default embedder: sublinear TF-IDF over a fitted vocabulary, projected to `dims` and
+ * L2-normalised. Everything a query needs lives in the index's embedder/ folder, so a query is embedded exactly
+ * as the corpus was.
+ *
+ * Projection: `random` (default) gives each term a fixed Gaussian direction derived from a hash of (seed, term), so
+ * nothing but the vocabulary and IDF is stored; `svd` (LSA) stores a fitted vocab×dims matrix. Measured choice:
+ * bench/lexical-quality.ts and the README ("Why random projection").
+ *
+ * The last coordinate is reserved: passages leave it 0; a query puts there the share of its TF-IDF mass that
+ * falls on content words the corpus never had. cos(query, passage) is then scaled by the known share, so an
+ * output about things absent from the corpus is far from it instead of matching on its one familiar word.
+ */
+import { z } from 'zod';
+import { CproxError } from '../errors.js';
+import { sha256 } from '../hash.js';
+import { createRng } from '../linalg/random.js';
+import { decodeNpy, encodeNpy } from '../npy.js';
+import { STOPWORDS } from '../text/stopwords.js';
+import { words } from '../text/tokenize.js';
+import { normalizeRows, type Embedder } from './embedder.js';
+
+export const LEXICAL_FILES = { model: 'lexical.json', projection: 'projection.npy' } as const;
+
+export const LexicalModelFileSchema = z.object({
+  type: z.literal('lexical'),
+  version: z.literal(2),
+  dims: z.number().int().min(2),
+  projection: z.enum(['svd', 'random']),
+  seed: z.number().int(),
+  /** Corpus size the IDF was fitted on; OOV terms get the IDF of a term seen once. */
+  documents: z.number().int().positive(),
+  vocab: z.array(z.string()),
+  idf: z.array(z.number()),
+});
+
+export interface LexicalModel {
+  dims: number;
+  projectionKind: 'svd' | 'random';
+  seed: number;
+  documents: number;
+  vocab: string[];
+  idf: Float32Array;
+  /** svd only: vocab.length × (dims − 1), row-major. */
+  projection: Float32Array | null;
+}
+
+export interface WeightedTerms {
+  ids: number[];
+  weights: number[];
+  /** L2 mass of content words outside the vocabulary, in the same (normalised) units as `weights`. */
+  unknown: number;
+}
+
+/** Sparse sublinear TF-IDF of one text, L2-normalised over known and unknown content words together. */
+export function tfidf(text: string, index: ReadonlyMap<string, number>, idf: Float32Array, oovIdf = 0): WeightedTerms {
+  const counts = new Map<number, number>();
+  const unknownCounts = new Map<string, number>();
+  for (const w of words(text)) {
+    const id = index.get(w);
+    if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
+    else if (oovIdf > 0 && !STOPWORDS.has(w)) unknownCounts.set(w, (unknownCounts.get(w) ?? 0) + 1);
+  }
+  const ids = [...counts.keys()].sort((a, b) => a - b);
+  const weights = ids.map((id) => (1 + Math.log(counts.get(id)!)) * idf[id]);
+  let unknownSq = 0;
+  for (const n of unknownCounts.values()) unknownSq += ((1 + Math.log(n)) * oovIdf) ** 2;
+  const norm = Math.sqrt(weights.reduce((s, w) => s + w * w, 0) + unknownSq);
+  if (norm === 0) return { ids, weights, unknown: 0 };
+  return { ids, weights: weights.map((w) => w / norm), unknown: Math.sqrt(unknownSq) / norm };
+}
+
+/** FNV-1a over the term's UTF-16 units, mixed with the seed: a stable per-term stream. */
+function termSeed(seed: number, term: string): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < term.length; i++) h = Math.imul(h ^ term.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+export function randomDirection(seed: number, term: string, dims: number): Float32Array {
+  const rng = createRng(termSeed(seed, term));
+  const row = new Float32Array(dims);
+  const scale = 1 / Math.sqrt(dims);
+  for (let j = 0; j < dims; j++) row[j] = rng.normal() * scale;
+  return row;
+}
+
+export function lexicalEmbedder(model: LexicalModel): Embedder {
+  const index = new Map(model.vocab.map((t, i) => [t, i]));
+  const { dims } = model;
+  const inner = dims - 1;
+  const oovIdf = Math.log((1 + model.documents) / 2) + 1;
+  const cache = new Map<number, Float32Array>();
+  const row = (id: number): Float32Array => {
+    if (model.projection) return model.projection.subarray(id * inner, (id + 1) * inner);
+    let r = cache.get(id);
+    if (!r) cache.set(id, (r = randomDirection(model.seed, model.vocab[id], inner)));
+    return r;
+  };
+  return {
+    id: 'lexical',
+    fingerprint: lexicalFingerprint(model),
+    dims,
+    async embed(texts, { kind }) {
+      const out = new Float32Array(texts.length * dims);
+      const acc = new Float64Array(inner);
+      texts.forEach((text, r) => {
+        const { ids, weights, unknown } = tfidf(text, index, model.idf, kind === 'query' ? oovIdf : 0);
+        acc.fill(0);
+        for (let p = 0; p < ids.length; p++) {
+          const w = weights[p];
+          const dir = row(ids[p]);
+          for (let j = 0; j < inner; j++) acc[j] += w * dir[j];
+        }
+        let norm = 0;
+        for (let j = 0; j < inner; j++) norm += acc[j] * acc[j];
+        norm = Math.sqrt(norm);
+        const o = r * dims;
+        if (norm === 0) {
+          if (unknown > 0) out[o + inner] = 1; // only unknown words: as far from the corpus as it gets
+          return;
+        }
+        const known = Math.sqrt(Math.max(0, 1 - unknown * unknown));
+        for (let j = 0; j < inner; j++) out[o + j] = (acc[j] / norm) * known;
+        out[o + inner] = unknown;
+      });
+      return normalizeRows(out, dims);
+    },
+    rescore(query, passages) {
+      const q = tfidf(query, index, model.idf, oovIdf);
+      const qw = new Map(q.ids.map((id, i) => [id, q.weights[i]]));
+      return Float64Array.from(passages, (text) => {
+        const p = tfidf(text, index, model.idf);
+        let s = 0;
+        for (let i = 0; i < p.ids.length; i++) s += (qw.get(p.ids[i]) ?? 0) * p.weights[i];
+        return s;
+      });
+    },
+  };
+}
+
+export function serializeLexicalModel(model: LexicalModel): { model: string; projection: Buffer | null } {
+  const file: z.infer<typeof LexicalModelFileSchema> = {
+    type: 'lexical',
+    version: 2,
+    dims: model.dims,
+    projection: model.projectionKind,
+    seed: model.seed,
+    documents: model.documents,
+    vocab: model.vocab,
+    idf: Array.from(model.idf),
+  };
+  return { model: JSON.stringify(file), projection: model.projection ? encodeNpy(model.projection, model.vocab.length, model.dims - 1) : null };
+}
+
+export function lexicalFingerprint(model: LexicalModel): string {
+  const { model: json, projection } = serializeLexicalModel(model);
+  return sha256(projection ? Buffer.concat([Buffer.from(json), projection]) : Buffer.from(json));
+}
+
+export function parseLexicalModel(modelJson: Buffer, projectionNpy: Buffer | null): LexicalModel {
+  let parsed;
+  try {
+    parsed = LexicalModelFileSchema.parse(JSON.parse(modelJson.toString('utf8')));
+  } catch (e) {
+    throw new CproxError('BAD_INDEX', `embedder/${LEXICAL_FILES.model} is not a lexical model this version can read`, {
+      cause: e,
+      hint: 'rebuild the index with `corpus-proximity index`',
+    });
+  }
+  let projection: Float32Array | null = null;
+  if (parsed.projection === 'svd') {
+    if (!projectionNpy) throw new CproxError('BAD_INDEX', `embedder/${LEXICAL_FILES.projection} is missing`, { hint: 'rebuild the index' });
+    const proj = decodeNpy(projectionNpy, `embedder/${LEXICAL_FILES.projection}`);
+    if (proj.rows !== parsed.vocab.length || proj.cols !== parsed.dims - 1) {
+      throw new CproxError('BAD_INDEX', 'lexical embedder files disagree on vocabulary size or dims', { hint: 'rebuild the index' });
+    }
+    projection = proj.data;
+  }
+  if (parsed.idf.length !== parsed.vocab.length) throw new CproxError('BAD_INDEX', 'lexical.json: vocab and idf lengths differ', { hint: 'rebuild the index' });
+  return {
+    dims: parsed.dims,
+    projectionKind: parsed.projection,
+    seed: parsed.seed,
+    documents: parsed.documents,
+    vocab: parsed.vocab,
+    idf: Float32Array.from(parsed.idf),
+    projection,
+  };
+}

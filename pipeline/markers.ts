@@ -1,0 +1,95 @@
+/**
+ * Completion markers (the seed's `.clustering_complete` / `.naming_failed` as JSON). A stage is done only
+ * when its `_COMPLETE.json` exists, parses, matches the current fingerprint, and every output it lists is
+ * still there with the recorded size.
+ */
+import { z } from 'zod';
+import { CODE_VERSION } from './version.js';
+import type { RunKeys } from './store/keys.js';
+import { readJson, writeJson, type ArtifactStore, type WrittenObject } from './store/store.js';
+
+export const OutputSchema = z.object({ key: z.string(), size: z.number().int().nonnegative(), sha256: z.string() });
+
+export const CompleteMarkerSchema = z.object({
+  stage: z.string(),
+  runId: z.string(),
+  fingerprint: z.string(),
+  configHash: z.string(),
+  codeVersion: z.string(),
+  outputs: z.array(OutputSchema),
+  /** Small facts a stage wants downstream stages to see (e.g. chunk count). */
+  facts: z.record(z.string(), z.unknown()).default({}),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+});
+export type CompleteMarker = z.infer<typeof CompleteMarkerSchema>;
+
+export const FailedMarkerSchema = z.object({
+  stage: z.string(),
+  runId: z.string(),
+  fingerprint: z.string(),
+  error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }),
+  codeVersion: z.string(),
+  failedAt: z.string(),
+});
+export type FailedMarker = z.infer<typeof FailedMarkerSchema>;
+
+export async function readCompleteMarker(store: ArtifactStore, keys: RunKeys, stage: string): Promise<CompleteMarker | null> {
+  let raw: unknown;
+  try {
+    raw = await readJson(store, keys.marker(stage, 'complete'));
+  } catch {
+    return null; // unparsable marker = not done
+  }
+  const parsed = CompleteMarkerSchema.safeParse(raw);
+  return parsed.success ? parsed.data : null;
+}
+
+/** The marker if the stage is done for this fingerprint, otherwise null. */
+export async function findValidMarker(
+  store: ArtifactStore,
+  keys: RunKeys,
+  stage: string,
+  fingerprint: string,
+): Promise<CompleteMarker | null> {
+  const marker = await readCompleteMarker(store, keys, stage);
+  if (!marker || marker.fingerprint !== fingerprint || marker.codeVersion !== CODE_VERSION) return null;
+  for (const out of marker.outputs) {
+    const st = await store.stat(out.key);
+    if (!st || st.size !== out.size) return null;
+  }
+  return marker;
+}
+
+export async function writeCompleteMarker(
+  store: ArtifactStore,
+  keys: RunKeys,
+  m: Omit<CompleteMarker, 'codeVersion' | 'runId'>,
+): Promise<CompleteMarker> {
+  const marker: CompleteMarker = { ...m, runId: keys.runId, codeVersion: CODE_VERSION };
+  await store.remove(keys.marker(m.stage, 'failed'));
+  await writeJson(store, keys.marker(m.stage, 'complete'), marker, true);
+  return marker;
+}
+
+export async function writeFailedMarker(
+  store: ArtifactStore,
+  keys: RunKeys,
+  stage: string,
+  fingerprint: string,
+  error: { code: string; message: string; hint?: string },
+): Promise<void> {
+  const marker: FailedMarker = {
+    stage,
+    runId: keys.runId,
+    fingerprint,
+    error,
+    codeVersion: CODE_VERSION,
+    failedAt: new Date().toISOString(),
+  };
+  await writeJson(store, keys.marker(stage, 'failed'), marker, true);
+}
+
+export function outputsOf(written: Iterable<WrittenObject>): CompleteMarker['outputs'] {
+  return [...written].map(({ key, size, sha256 }) => ({ key, size, sha256 })).sort((a, b) => a.key.localeCompare(b.key));
+}

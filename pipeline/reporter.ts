@@ -1,0 +1,58 @@
+/**
+ * How long-running library code talks to the user without logging from deep inside: it receives a Reporter.
+ * The console reporter writes to stderr (stdout stays clean for data) and draws a progress line only on a TTY.
+ */
+export interface Progress {
+  tick(n?: number): void;
+  done(): void;
+}
+
+export interface Reporter {
+  info(message: string): void;
+  warn(message: string): void;
+  progress(label: string, total?: number, unit?: string): Progress;
+}
+
+const NOOP_PROGRESS: Progress = { tick() {}, done() {} };
+
+export const silentReporter: Reporter = { info() {}, warn() {}, progress: () => NOOP_PROGRESS };
+
+export function consoleReporter(opts: { stream?: NodeJS.WriteStream; tty?: boolean; quiet?: boolean } = {}): Reporter {
+  const stream = opts.stream ?? process.stderr;
+  const tty = opts.tty ?? Boolean(stream.isTTY);
+  const quiet = opts.quiet ?? false;
+  return {
+    info(message) {
+      if (!quiet) stream.write(`${message}\n`);
+    },
+    warn(message) {
+      stream.write(`warning: ${message}\n`);
+    },
+    progress(label, total, unit = '') {
+      if (!tty || quiet) return NOOP_PROGRESS;
+      let count = 0;
+      let last = 0;
+      const started = Date.now();
+      const draw = () => {
+        const secs = (Date.now() - started) / 1000;
+        const pct = total ? ` ${((100 * count) / total).toFixed(0).padStart(3)}%` : '';
+        const of = total ? `/${total.toLocaleString('en-US')}` : '';
+        stream.write(`\r\x1b[K  ${label}${pct} ${count.toLocaleString('en-US')}${of}${unit ? ` ${unit}` : ''} (${secs.toFixed(1)} s)`);
+      };
+      return {
+        tick(n = 1) {
+          count += n;
+          const now = Date.now();
+          if (now - last > 100) {
+            last = now;
+            draw();
+          }
+        },
+        done() {
+          draw();
+          stream.write('\n');
+        },
+      };
+    },
+  };
+}

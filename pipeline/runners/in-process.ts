@@ -1,0 +1,120 @@
+/**
+ * Runs the stage table in this process. Stages whose marker matches the current fingerprint are skipped,
+ * so a crashed or interrupted run resumes where it stopped; a changed config or input re-runs from the first
+ * affected stage because each fingerprint folds in its upstream markers.
+ */
+import { CproxError, isCproxError } from '../errors.js';
+import { hashValue } from '../hash.js';
+import {
+  findValidMarker,
+  outputsOf,
+  writeCompleteMarker,
+  writeFailedMarker,
+  type CompleteMarker,
+} from '../markers.js';
+import { silentReporter, type Reporter } from '../reporter.js';
+import { runKeys, type RunKeys } from '../store/keys.js';
+import { writeJson, type ArtifactStore, type WrittenObject } from '../store/store.js';
+import type { RunInputs, StageDefinition } from './stage.js';
+
+/** Content address of a run, like the seed's get_cache_key: corpus identity plus every stage's config. */
+export function runIdOf(inputs: RunInputs): string {
+  return hashValue({ corpus: inputs.corpus, corpusFingerprint: inputs.corpusFingerprint, config: inputs.config }).slice(0, 16);
+}
+
+export function stageFingerprint(stage: StageDefinition, inputs: RunInputs, upstream: Record<string, CompleteMarker>): string {
+  return hashValue({
+    stage: stage.name,
+    config: stage.configOf(inputs),
+    upstream: stage.inputs.map((name) => ({ name, fingerprint: upstream[name]?.fingerprint, outputs: upstream[name]?.outputs })),
+  });
+}
+
+/** A store view that remembers what the stage wrote under its own folder. */
+function recordingStore(store: ArtifactStore, stageDir: string, written: Map<string, WrittenObject>): ArtifactStore {
+  const record = (w: WrittenObject) => {
+    if (w.key.startsWith(`${stageDir}/`)) written.set(w.key, w);
+    return w;
+  };
+  return {
+    ...store,
+    write: async (key, body) => record(await store.write(key, body)),
+    writeStream: async (key, parts) => record(await store.writeStream(key, parts)),
+    copy: async (from, to) => record(await store.copy(from, to)),
+  };
+}
+
+export interface PipelineResult {
+  runId: string;
+  keys: RunKeys;
+  markers: Record<string, CompleteMarker>;
+  ran: string[];
+  skipped: string[];
+}
+
+export async function runPipeline(opts: {
+  store: ArtifactStore;
+  inputs: RunInputs;
+  stages: readonly StageDefinition[];
+  reporter?: Reporter;
+}): Promise<PipelineResult> {
+  const { store, inputs, stages } = opts;
+  const reporter = opts.reporter ?? silentReporter;
+  const keys = runKeys(runIdOf(inputs));
+  const markers: Record<string, CompleteMarker> = {};
+  const ran: string[] = [];
+  const skipped: string[] = [];
+
+  for (const stage of stages) {
+    const fingerprint = stageFingerprint(stage, inputs, markers);
+    const existing = await findValidMarker(store, keys, stage.name, fingerprint);
+    if (existing) {
+      markers[stage.name] = existing;
+      skipped.push(stage.name);
+      reporter.info(`✓ ${stage.name}: already complete (run ${keys.runId})`);
+      continue;
+    }
+    await store.remove(keys.marker(stage.name, 'complete'));
+    reporter.info(`▸ ${stage.name}: ${stage.description}`);
+    const started = new Date();
+    const written = new Map<string, WrittenObject>();
+    try {
+      const result = await stage.run({
+        ...inputs,
+        store: recordingStore(store, keys.stageDir(stage.name), written),
+        keys,
+        upstream: Object.fromEntries(stage.inputs.map((n) => [n, markers[n]])),
+        reporter,
+        out: (...name) => keys.artifact(stage.name, ...name),
+      });
+      markers[stage.name] = await writeCompleteMarker(store, keys, {
+        stage: stage.name,
+        fingerprint,
+        configHash: hashValue(stage.configOf(inputs)),
+        outputs: outputsOf(written.values()),
+        facts: result.facts ?? {},
+        startedAt: started.toISOString(),
+        finishedAt: new Date().toISOString(),
+      });
+      ran.push(stage.name);
+      reporter.info(`  ${stage.name} done in ${((Date.now() - started.getTime()) / 1000).toFixed(1)} s`);
+    } catch (e) {
+      const err = isCproxError(e)
+        ? { code: e.code, message: e.message, hint: e.hint }
+        : { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+      await writeFailedMarker(store, keys, stage.name, fingerprint, err);
+      await writeJson(store, keys.pipelineMarker('failed'), { runId: keys.runId, stage: stage.name, error: err }, true);
+      throw isCproxError(e)
+        ? e
+        : new CproxError('STAGE_FAILED', `stage ${stage.name} failed: ${err.message}`, { cause: e });
+    }
+  }
+  await store.remove(keys.pipelineMarker('failed'));
+  await writeJson(
+    store,
+    keys.pipelineMarker('complete'),
+    { runId: keys.runId, stages: stages.map((s) => ({ name: s.name, fingerprint: markers[s.name].fingerprint })) },
+    true,
+  );
+  return { runId: keys.runId, keys, markers, ran, skipped };
+}

@@ -1,0 +1,36 @@
+/** The contract between the stage table and the runners. */
+import type { CorpusSpec, IndexConfig } from '../config.js';
+import type { CompleteMarker } from '../markers.js';
+import type { Reporter } from '../reporter.js';
+import type { RunKeys } from '../store/keys.js';
+import type { ArtifactStore } from '../store/store.js';
+
+export interface RunInputs {
+  readonly corpus: Readonly<CorpusSpec>;
+  /** Cheap identity of the corpus files (paths, sizes, mtimes): see pipeline/corpus/fingerprint.ts. */
+  readonly corpusFingerprint: string;
+  readonly config: Readonly<IndexConfig>;
+}
+
+export interface StageContext extends RunInputs {
+  readonly store: ArtifactStore;
+  readonly keys: RunKeys;
+  /** Complete markers of the stages this one declared as inputs. */
+  readonly upstream: Readonly<Record<string, CompleteMarker>>;
+  readonly reporter: Reporter;
+  /** Key of one of this stage's own artifacts. */
+  out(...name: string[]): string;
+}
+
+export interface StageResult {
+  facts?: Record<string, unknown>;
+}
+
+export interface StageDefinition {
+  readonly name: string;
+  readonly description: string;
+  readonly inputs: readonly string[];
+  /** The slice of the run inputs this stage depends on; its hash is part of the stage fingerprint. */
+  configOf(inputs: RunInputs): unknown;
+  run(ctx: StageContext): Promise<StageResult>;
+}

@@ -1,0 +1,64 @@
+/**
+ * Every storage key is built here and nowhere else. Layout under a store:
+ *
+ *   runs/<runId>/<stage>/<artifact>          stage outputs
+ *   runs/<runId>/<stage>/_COMPLETE.json      written after the outputs
+ *   runs/<runId>/<stage>/_FAILED.json        written when the stage threw
+ *   runs/<runId>/_PIPELINE_COMPLETE.json / _PIPELINE_FAILED.json
+ *   runs/<runId>/assemble/index/<file>       the CorpusIndex that `sync`/export copies out
+ */
+import { CproxError } from '../errors.js';
+
+const SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+/** Joins key segments, refusing empty, `.`/`..` and odd characters so no key can escape its prefix. */
+export function joinKey(...parts: string[]): string {
+  const segments = parts.flatMap((p) => p.split('/')).filter((s) => s !== '');
+  for (const s of segments) {
+    if (s === '.' || s === '..' || !SEGMENT.test(s)) {
+      throw new CproxError('INTERNAL', `refusing unsafe storage key segment ${JSON.stringify(s)}`);
+    }
+  }
+  return segments.join('/');
+}
+
+/** Checks a key that came from outside (a listing, a manifest) before it is used as a path. */
+export function assertSafeRelativeKey(key: string): string {
+  if (key.startsWith('/') || key.includes('\\')) throw new CproxError('BAD_INDEX', `unsafe key ${JSON.stringify(key)}`);
+  return joinKey(key);
+}
+
+export const MARKER = { complete: '_COMPLETE.json', failed: '_FAILED.json' } as const;
+export const PIPELINE_MARKER = { complete: '_PIPELINE_COMPLETE.json', failed: '_PIPELINE_FAILED.json' } as const;
+
+export interface RunKeys {
+  readonly runId: string;
+  readonly root: string;
+  stageDir(stage: string): string;
+  artifact(stage: string, ...name: string[]): string;
+  marker(stage: string, kind: keyof typeof MARKER): string;
+  pipelineMarker(kind: keyof typeof PIPELINE_MARKER): string;
+  indexFile(...name: string[]): string;
+  indexDir(): string;
+}
+
+export const RUNS_PREFIX = 'runs';
+
+export function runKeys(runId: string): RunKeys {
+  const root = joinKey(RUNS_PREFIX, runId);
+  return Object.freeze({
+    runId,
+    root,
+    stageDir: (stage: string) => joinKey(root, stage),
+    artifact: (stage: string, ...name: string[]) => joinKey(root, stage, ...name),
+    marker: (stage: string, kind: keyof typeof MARKER) => joinKey(root, stage, MARKER[kind]),
+    pipelineMarker: (kind: keyof typeof PIPELINE_MARKER) => joinKey(root, PIPELINE_MARKER[kind]),
+    indexFile: (...name: string[]) => joinKey(root, 'assemble', 'index', ...name),
+    indexDir: () => joinKey(root, 'assemble', 'index'),
+  });
+}
+
+/** Chunk part files: zero-padded so lexical order is numeric order. */
+export function partName(stem: string, part: number, ext: string): string {
+  return `${stem}-${String(part).padStart(5, '0')}.${ext}`;
+}

@@ -1,0 +1,41 @@
+/**
+ * The artifact store: every stage reads and writes only through this interface, so the same stage runs
+ * in-process on a laptop and in a container against S3. A missing key is a value (`null`); any other
+ * failure throws and names the operation and key.
+ */
+import type { Readable } from 'node:stream';
+
+/** What a write produced: recorded in completion markers and the index manifest. */
+export interface WrittenObject {
+  key: string;
+  size: number;
+  sha256: string;
+}
+
+export type Body = string | Uint8Array;
+
+export interface ArtifactStore {
+  /** Human-readable location, e.g. `file:///…` or `s3://bucket/prefix`. */
+  readonly url: string;
+  read(key: string): Promise<Buffer | null>;
+  /** Streams a stored object; null when it does not exist. */
+  readStream(key: string): Promise<Readable | null>;
+  /** Writes atomically: readers see the old object or the whole new one, never a part. */
+  write(key: string, body: Body): Promise<WrittenObject>;
+  /** Writes a stream of parts atomically, hashing as it goes. */
+  writeStream(key: string, parts: AsyncIterable<Body>): Promise<WrittenObject>;
+  stat(key: string): Promise<{ size: number } | null>;
+  /** Keys under a prefix, sorted. */
+  list(prefix: string): Promise<string[]>;
+  remove(key: string): Promise<void>;
+  copy(from: string, to: string): Promise<WrittenObject>;
+}
+
+export async function readJson<T>(store: ArtifactStore, key: string): Promise<T | null> {
+  const buf = await store.read(key);
+  return buf === null ? null : (JSON.parse(buf.toString('utf8')) as T);
+}
+
+export function writeJson(store: ArtifactStore, key: string, value: unknown, pretty = false): Promise<WrittenObject> {
+  return store.write(key, JSON.stringify(value, null, pretty ? 2 : undefined) + '\n');
+}

@@ -1,0 +1,102 @@
+/** assemble: gather the stage artifacts into the CorpusIndex layout, calibrate distances, write manifest.json last. */
+import { chunkCount, readChunkRecords, type ChunkRecord } from '../../pipeline/corpus/chunk-records.js';
+import { FORMAT_NAME, FORMAT_VERSION, INDEX_FILES, type ChunkMetadata, type Manifest } from '../../pipeline/corpus-index/format.js';
+import { loadEmbedder } from '../../pipeline/embedders/load.js';
+import { CODE_VERSION } from '../../pipeline/version.js';
+import { decodeNpy } from '../../pipeline/npy.js';
+import type { StageDefinition } from '../../pipeline/runners/stage.js';
+import { readJson, writeJson, type WrittenObject } from '../../pipeline/store/store.js';
+import { CLUSTER_ARTIFACTS } from '../cluster/index.js';
+import { EMBED_ARTIFACTS } from '../embed/index.js';
+import { NAME_ARTIFACTS } from '../name/index.js';
+import { calibrate, calibrationSentences, calibrationStep } from './calibrate.js';
+
+const LINES_PER_WRITE = 512;
+
+export const assembleStage: StageDefinition = {
+  name: 'assemble',
+  description: 'assemble the CorpusIndex and its manifest',
+  inputs: ['prepare', 'embed', 'cluster', 'name'],
+  configOf: ({ corpus, config }) => ({ corpus, config, formatVersion: FORMAT_VERSION }),
+  async run(ctx) {
+    const { store, keys, upstream } = ctx;
+    const written: WrittenObject[] = [];
+    const keep = (w: WrittenObject) => (written.push(w), w);
+    const total = chunkCount(upstream.prepare);
+
+    async function* jsonLines<T>(map: (c: ChunkRecord) => T): AsyncGenerator<string> {
+      let batch: string[] = [];
+      for await (const c of readChunkRecords(store, upstream.prepare)) {
+        batch.push(JSON.stringify(map(c)));
+        if (batch.length === LINES_PER_WRITE) {
+          yield batch.join('\n') + '\n';
+          batch = [];
+        }
+      }
+      if (batch.length) yield batch.join('\n') + '\n';
+    }
+    keep(await store.writeStream(keys.indexFile(INDEX_FILES.chunks), jsonLines((c) => ({ idx: c.idx, text: c.text }))));
+    keep(
+      await store.writeStream(
+        keys.indexFile(INDEX_FILES.metadata),
+        jsonLines((c): ChunkMetadata => ({ idx: c.idx, doc_id: c.doc_id, corpus_stage: c.stage, source: c.source, start: c.start, end: c.end, tokens: c.tokens })),
+      ),
+    );
+    keep(await store.copy(keys.artifact('embed', EMBED_ARTIFACTS.vectors), keys.indexFile(INDEX_FILES.embeddings)));
+    keep(await store.copy(keys.artifact('name', NAME_ARTIFACTS.tree), keys.indexFile(INDEX_FILES.tree)));
+    keep(await store.copy(keys.artifact('cluster', CLUSTER_ARTIFACTS.chunkToCluster), keys.indexFile(INDEX_FILES.chunkToCluster)));
+    const embedderPrefix = keys.artifact('embed', EMBED_ARTIFACTS.embedderDir);
+    for (const key of await store.list(embedderPrefix)) {
+      keep(await store.copy(key, keys.indexFile(INDEX_FILES.embedderDir, key.slice(embedderPrefix.length + 1))));
+    }
+
+    const facts = upstream.embed.facts as { embedder: string; fingerprint: string; dims: number };
+    const embedder = await loadEmbedder(facts.embedder, (name) => store.read(keys.indexFile(INDEX_FILES.embedderDir, name)));
+    const vectorsBuf = await store.read(keys.indexFile(INDEX_FILES.embeddings));
+    const vectors = decodeNpy(vectorsBuf!, INDEX_FILES.embeddings);
+    const step = calibrationStep(total);
+    const sampled: string[] = [];
+    for await (const c of readChunkRecords(store, upstream.prepare)) if (c.idx % step === 0) sampled.push(c.text);
+    const calibration = await calibrate(
+      {
+        embedder,
+        vectors: { data: vectors.data, rows: vectors.rows, dims: vectors.cols },
+        async fetchTexts(ids) {
+          const texts = new Map<number, string>();
+          for await (const c of readChunkRecords(store, upstream.prepare)) if (ids.has(c.idx)) texts.set(c.idx, c.text);
+          return texts;
+        },
+      },
+      calibrationSentences(sampled),
+    );
+
+    const clusterStats = (await readJson<Record<string, unknown>>(store, keys.artifact('cluster', CLUSTER_ARTIFACTS.stats))) ?? {};
+    const prepareFacts = upstream.prepare.facts as { documents: number; perStage: Record<string, number> };
+    keep(await writeJson(store, keys.indexFile(INDEX_FILES.stats), { ...clusterStats, prepare: upstream.prepare.facts, embed: upstream.embed.facts, calibration }, true));
+    keep(await writeJson(store, keys.indexFile(INDEX_FILES.config), { corpus: ctx.corpus, ...ctx.config }, true));
+
+    const indexDir = keys.indexDir();
+    const manifest: Manifest = {
+      format: FORMAT_NAME,
+      format_version: FORMAT_VERSION,
+      run_id: keys.runId,
+      code_version: CODE_VERSION,
+      embedder: { id: facts.embedder, fingerprint: facts.fingerprint, dims: facts.dims },
+      vectors: { file: INDEX_FILES.embeddings, dtype: 'float32', rows: vectors.rows, dims: vectors.cols, metric: 'cosine' },
+      counts: {
+        chunks: total,
+        documents: prepareFacts.documents,
+        clusters: Number(upstream.cluster.facts.clusters),
+        leaf_clusters: Number(upstream.cluster.facts.leaves),
+        per_stage: prepareFacts.perStage,
+      },
+      calibration,
+      files: Object.fromEntries(
+        written.map((w) => [w.key.slice(indexDir.length + 1), { size: w.size, sha256: w.sha256 }] as const).sort(([a], [b]) => (a < b ? -1 : 1)),
+      ),
+    };
+    await writeJson(store, keys.indexFile(INDEX_FILES.manifest), manifest, true);
+    if (calibration) ctx.reporter.info(`  calibration: corpus sentences sit at d≈${calibration.p50} (median), ${calibration.p90} (p90)`);
+    return { facts: { chunks: total } };
+  },
+};

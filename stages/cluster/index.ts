@@ -1,0 +1,77 @@
+/** cluster: embeddings → tree.json, chunk_to_cluster.json, stats.json. */
+import { readChunkRecords } from '../../pipeline/corpus/chunk-records.js';
+import { buildChunkToCluster, walkTree, type ClusterNode } from '../../pipeline/corpus-index/tree.js';
+import { decodeNpy } from '../../pipeline/npy.js';
+import type { StageDefinition } from '../../pipeline/runners/stage.js';
+import { writeJson } from '../../pipeline/store/store.js';
+import { EMBED_ARTIFACTS } from '../embed/index.js';
+import { buildClusterTree } from './recursive.js';
+
+export const CLUSTER_ARTIFACTS = { tree: 'tree.json', chunkToCluster: 'chunk_to_cluster.json', stats: 'stats.json' } as const;
+const SAMPLE_TEXTS = 5;
+const SAMPLE_CHARS = 200;
+
+export function clusterStats(root: ClusterNode, total: number) {
+  const levels = new Map<number, { clusters: number; noise: number; members: number }>();
+  const sizes: number[] = [];
+  let leaves = 0;
+  for (const node of walkTree(root)) {
+    const l = levels.get(node.depth) ?? { clusters: 0, noise: 0, members: 0 };
+    l.clusters++;
+    if (node.children.length) {
+      l.noise += node.noise_indices.length;
+      l.members += node.size;
+    }
+    levels.set(node.depth, l);
+    if (!node.children.length) {
+      leaves++;
+      sizes.push(node.size);
+    }
+  }
+  return {
+    total_chunks: total,
+    total_clusters: levels.size ? [...levels.values()].reduce((s, l) => s + l.clusters, 0) : 0,
+    leaf_clusters: leaves,
+    max_depth: Math.max(...levels.keys()),
+    clusters_per_level: Object.fromEntries([...levels].map(([d, l]) => [d, l.clusters])),
+    noise_fraction_per_level: Object.fromEntries([...levels].filter(([, l]) => l.members > 0).map(([d, l]) => [d, l.noise / l.members])),
+    leaf_size: { min: Math.min(...sizes), max: Math.max(...sizes), mean: sizes.reduce((s, x) => s + x, 0) / sizes.length },
+    root_silhouette: root.silhouette,
+  };
+}
+
+export const clusterStage: StageDefinition = {
+  name: 'cluster',
+  description: 'build the recursive cluster tree',
+  inputs: ['prepare', 'embed'],
+  configOf: ({ config }) => ({ cluster: config.cluster }),
+  async run(ctx) {
+    const key = ctx.keys.artifact('embed', EMBED_ARTIFACTS.vectors);
+    const buf = await ctx.store.read(key);
+    if (!buf) throw new Error(`missing ${key}`);
+    const { rows, cols, data } = decodeNpy(buf, key);
+    const started = Date.now();
+    const progress = ctx.reporter.progress('cluster', undefined, 'nodes');
+    const root = buildClusterTree({ data, dims: cols }, rows, { cfg: ctx.config.cluster, progress });
+    progress.done();
+    const seconds = (Date.now() - started) / 1000;
+
+    // sample_texts: the first members of each node, filled in one pass over the chunks.
+    const wanted = new Map<number, ClusterNode[]>();
+    for (const node of walkTree(root)) {
+      for (const i of node.indices.slice(0, SAMPLE_TEXTS)) wanted.set(i, [...(wanted.get(i) ?? []), node]);
+    }
+    const texts = new Map<number, string>();
+    for await (const c of readChunkRecords(ctx.store, ctx.upstream.prepare)) {
+      if (wanted.has(c.idx)) texts.set(c.idx, c.text.slice(0, SAMPLE_CHARS));
+    }
+    for (const node of walkTree(root)) node.sample_texts = node.indices.slice(0, SAMPLE_TEXTS).map((i) => texts.get(i) ?? '');
+
+    const stats = { ...clusterStats(root, rows), engine: 'spherical-kmeans', seconds };
+    await writeJson(ctx.store, ctx.out(CLUSTER_ARTIFACTS.tree), root);
+    await writeJson(ctx.store, ctx.out(CLUSTER_ARTIFACTS.chunkToCluster), buildChunkToCluster(root));
+    await writeJson(ctx.store, ctx.out(CLUSTER_ARTIFACTS.stats), stats, true);
+    ctx.reporter.info(`  ${stats.total_clusters} clusters (${stats.leaf_clusters} leaves, depth ${stats.max_depth}) in ${seconds.toFixed(1)} s`);
+    return { facts: { clusters: stats.total_clusters, leaves: stats.leaf_clusters, maxDepth: stats.max_depth } };
+  },
+};

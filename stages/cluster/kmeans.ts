@@ -1,0 +1,140 @@
+/**
+ * Spherical k-means (cosine) on a subset of rows: k-means++ seeding and Lloyd iterations on a seeded sample,
+ * then every member assigned to its nearest centroid. The recursive HDBSCAN engine replaces this behind the
+ * same cluster stage.
+ */
+import type { Rng } from '../../pipeline/linalg/random.js';
+
+export interface Vectors {
+  data: Float32Array;
+  dims: number;
+}
+
+export function dot(v: Vectors, row: number, c: Float64Array, co: number): number {
+  const { data, dims } = v;
+  const o = row * dims;
+  let s = 0;
+  for (let j = 0; j < dims; j++) s += data[o + j] * c[co + j];
+  return s;
+}
+
+/** A seeded sample of `size` members (all of them when there are fewer), ascending. */
+export function sampleMembers(members: Int32Array, size: number, rng: Rng): Int32Array {
+  if (members.length <= size) return members;
+  const copy = Int32Array.from(members);
+  for (let i = 0; i < size; i++) {
+    const j = i + rng.int(copy.length - i);
+    const t = copy[i];
+    copy[i] = copy[j];
+    copy[j] = t;
+  }
+  return copy.subarray(0, size).sort();
+}
+
+function nearest(v: Vectors, row: number, centroids: Float64Array, k: number): [number, number] {
+  let best = 0;
+  let bestSim = -Infinity;
+  for (let c = 0; c < k; c++) {
+    const s = dot(v, row, centroids, c * v.dims);
+    if (s > bestSim) {
+      bestSim = s;
+      best = c;
+    }
+  }
+  return [best, bestSim];
+}
+
+function seedCentroids(v: Vectors, sample: Int32Array, k: number, rng: Rng): Float64Array {
+  const { dims, data } = v;
+  const centroids = new Float64Array(k * dims);
+  const copyRow = (row: number, c: number) => {
+    for (let j = 0; j < dims; j++) centroids[c * dims + j] = data[row * dims + j];
+  };
+  copyRow(sample[rng.int(sample.length)], 0);
+  const d2 = new Float64Array(sample.length).fill(Infinity);
+  for (let c = 1; c < k; c++) {
+    let total = 0;
+    for (let i = 0; i < sample.length; i++) {
+      const d = Math.max(0, 1 - dot(v, sample[i], centroids, (c - 1) * dims));
+      d2[i] = Math.min(d2[i], d * d);
+      total += d2[i];
+    }
+    let target = rng.next() * total;
+    let pick = sample.length - 1;
+    for (let i = 0; i < sample.length; i++) {
+      target -= d2[i];
+      if (target <= 0) {
+        pick = i;
+        break;
+      }
+    }
+    copyRow(sample[pick], c);
+  }
+  return centroids;
+}
+
+export function sphericalKmeans(v: Vectors, members: Int32Array, k: number, rng: Rng, opts: { sample?: number; iterations?: number } = {}): { labels: Int32Array; centroids: Float64Array } {
+  const { dims, data } = v;
+  const sample = sampleMembers(members, opts.sample ?? 2000, rng);
+  const centroids = seedCentroids(v, sample, k, rng);
+  const assign = new Int32Array(sample.length).fill(-1);
+  for (let it = 0; it < (opts.iterations ?? 25); it++) {
+    let changed = 0;
+    for (let i = 0; i < sample.length; i++) {
+      const [c] = nearest(v, sample[i], centroids, k);
+      if (c !== assign[i]) {
+        assign[i] = c;
+        changed++;
+      }
+    }
+    const sums = new Float64Array(k * dims);
+    for (let i = 0; i < sample.length; i++) {
+      const o = sample[i] * dims;
+      const co = assign[i] * dims;
+      for (let j = 0; j < dims; j++) sums[co + j] += data[o + j];
+    }
+    for (let c = 0; c < k; c++) {
+      let norm = 0;
+      for (let j = 0; j < dims; j++) norm += sums[c * dims + j] ** 2;
+      if (norm === 0) continue; // empty cluster keeps its old centroid
+      const inv = 1 / Math.sqrt(norm);
+      for (let j = 0; j < dims; j++) centroids[c * dims + j] = sums[c * dims + j] * inv;
+    }
+    if (changed === 0) break;
+  }
+  const labels = new Int32Array(members.length);
+  for (let i = 0; i < members.length; i++) labels[i] = nearest(v, members[i], centroids, k)[0];
+  return { labels, centroids };
+}
+
+/** Mean silhouette (cosine distance) over a sample; labels < 0 are left out, as the seed excludes noise. */
+export function silhouette(v: Vectors, rows: Int32Array, labels: Int32Array): number {
+  const keep: number[] = [];
+  for (let i = 0; i < rows.length; i++) if (labels[i] >= 0) keep.push(i);
+  const k = Math.max(0, ...keep.map((i) => labels[i])) + 1;
+  if (keep.length < 2) return 0;
+  const { data, dims } = v;
+  let total = 0;
+  const sums = new Float64Array(k);
+  const counts = new Int32Array(k);
+  for (const i of keep) counts[labels[i]]++;
+  for (const i of keep) {
+    sums.fill(0);
+    const oi = rows[i] * dims;
+    for (const j of keep) {
+      if (i === j) continue;
+      const oj = rows[j] * dims;
+      let s = 0;
+      for (let d = 0; d < dims; d++) s += data[oi + d] * data[oj + d];
+      sums[labels[j]] += 1 - s;
+    }
+    const own = labels[i];
+    if (counts[own] <= 1) continue; // silhouette of a singleton is 0
+    const a = sums[own] / (counts[own] - 1);
+    let b = Infinity;
+    for (let c = 0; c < k; c++) if (c !== own && counts[c] > 0) b = Math.min(b, sums[c] / counts[c]);
+    if (!Number.isFinite(b)) continue;
+    total += (b - a) / Math.max(a, b, 1e-12);
+  }
+  return total / keep.length;
+}

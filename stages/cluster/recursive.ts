@@ -1,0 +1,106 @@
+/**
+ * The seed's recursive scheme (cluster_corpus.py, recursive_cluster) around a pluggable flat clusterer:
+ * min_cluster_size = max(floor, n·base_pct·decay^depth) with floor = max(5, 10 // 2^depth); a node is a leaf
+ * when depth ≥ max_depth, n < 10 or the split yields ≤ 1 cluster; children are split further only while the
+ * silhouette is below the threshold. Members of clusters smaller than min_cluster_size are the node's noise.
+ */
+import type { ClusterConfig } from '../../pipeline/config.js';
+import type { ClusterNode } from '../../pipeline/corpus-index/tree.js';
+import { hashValue } from '../../pipeline/hash.js';
+import { normalizeRows } from '../../pipeline/embedders/embedder.js';
+import { pcaProject } from '../../pipeline/linalg/pca.js';
+import { createRng, type Rng } from '../../pipeline/linalg/random.js';
+import type { Progress } from '../../pipeline/reporter.js';
+import { sampleMembers, silhouette, sphericalKmeans, type Vectors } from './kmeans.js';
+
+export function minClusterSize(n: number, depth: number, cfg: ClusterConfig): number {
+  const floor = Math.max(5, Math.floor(10 / 2 ** depth));
+  return Math.max(floor, Math.floor(n * cfg.basePct * cfg.decay ** depth));
+}
+
+interface Split {
+  labels: Int32Array; // −1 = noise
+  clusters: number;
+  silhouette: number;
+}
+
+const SILHOUETTE_SAMPLE = 500;
+const PCA_FIT_SAMPLE = 5000;
+
+/**
+ * Fan-out split: k = min(maxK, n / (2·min_cluster_size)), k-means, clusters under min_cluster_size become noise; if fewer
+ * than two clusters survive, k shrinks. Measured on the demo corpus, choosing k by best silhouette always picked
+ * k = 2 (text silhouettes are flat and low), which gave vague two-way splits; a fixed fan-out reads better, and the
+ * silhouette still gates recursion as in the seed. The HDBSCAN engine chooses its own number of clusters.
+ */
+function fanOutSplit(v: Vectors, members: Int32Array, minSize: number, cfg: ClusterConfig, rng: Rng): Split | null {
+  const probe = sampleMembers(Int32Array.from(members.keys()), SILHOUETTE_SAMPLE, rng);
+  for (let k = Math.min(cfg.maxK, Math.floor(members.length / (2 * minSize))); k >= 2; k--) {
+    const { labels } = sphericalKmeans(v, members, k, rng);
+    const sizes = new Int32Array(k);
+    for (const l of labels) sizes[l]++;
+    const remap = new Int32Array(k).fill(-1);
+    let clusters = 0;
+    for (let c = 0; c < k; c++) if (sizes[c] >= minSize) remap[c] = clusters++;
+    if (clusters < 2) continue;
+    const final = labels.map((l) => remap[l]);
+    const sil = silhouette(v, probe.map((i) => members[i]), probe.map((i) => final[i]));
+    return { labels: final, clusters, silhouette: sil };
+  }
+  return null;
+}
+
+export interface BuildTreeOptions {
+  cfg: ClusterConfig;
+  progress?: Progress;
+}
+
+export function buildClusterTree(v: Vectors, n: number, opts: BuildTreeOptions): ClusterNode {
+  const { cfg } = opts;
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+
+  const makeNode = (id: string, depth: number, members: Int32Array): ClusterNode => ({
+    cluster_id: id,
+    depth,
+    size: members.length,
+    silhouette: 0,
+    indices: Array.from(members),
+    noise_indices: [],
+    sample_texts: [],
+    children: [],
+    name: '',
+    name_source: '',
+  });
+
+  const split = (node: ClusterNode, members: Int32Array, recurse: boolean) => {
+    opts.progress?.tick();
+    if (node.depth >= cfg.maxDepth) return;
+    if (members.length < 10) {
+      node.silhouette = 1;
+      return;
+    }
+    const seed = Number.parseInt(hashValue([cfg.seed, node.cluster_id]).slice(0, 8), 16);
+    const rng = createRng(seed);
+    // Reduce the node's own points first (the seed used UMAP to 50-d): directions that separate this node's
+    // topics, not the corpus-wide ones.
+    const reduced = pcaProject({ data: v.data, dims: v.dims, rows: members }, sampleMembers(members, PCA_FIT_SAMPLE, rng), cfg.reduceDims, seed);
+    normalizeRows(reduced.data, reduced.dims);
+    const local = Int32Array.from({ length: members.length }, (_, i) => i);
+    const result = fanOutSplit(reduced, local, minClusterSize(members.length, node.depth, cfg), cfg, rng);
+    if (!result) return; // ≤ 1 cluster: leaf with silhouette 0
+    node.silhouette = result.silhouette;
+    const groups: number[][] = Array.from({ length: result.clusters }, () => []);
+    const noise: number[] = [];
+    result.labels.forEach((l, i) => (l < 0 ? noise : groups[l]).push(members[i]));
+    // Biggest child first, so ids read in order of weight; ties by first member for determinism.
+    groups.sort((a, b) => b.length - a.length || a[0] - b[0]);
+    node.noise_indices = noise.sort((a, b) => a - b);
+    node.children = groups.map((g, c) => makeNode(`${node.cluster_id}.${c}`, node.depth + 1, Int32Array.from(g).sort()));
+    const deeper = recurse && result.silhouette < cfg.silhouetteThreshold;
+    if (deeper) node.children.forEach((child) => split(child, Int32Array.from(child.indices), true));
+  };
+
+  const root = makeNode('0', 0, all);
+  split(root, all, true);
+  return root;
+}

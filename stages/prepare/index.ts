@@ -1,0 +1,85 @@
+/** prepare: corpus files → chunks/part-NNNNN.jsonl, streamed, with the stage of every chunk. */
+import { chunkDocument } from '../../pipeline/corpus/chunking.js';
+import type { ChunkRecord } from '../../pipeline/corpus/chunk-records.js';
+import { readDocuments, type ReadStats } from '../../pipeline/corpus/documents.js';
+import { listCorpusFiles } from '../../pipeline/corpus/files.js';
+import { CproxError } from '../../pipeline/errors.js';
+import { partName } from '../../pipeline/store/keys.js';
+import type { StageDefinition } from '../../pipeline/runners/stage.js';
+import { wordSpans } from '../../pipeline/text/tokenize.js';
+
+export const CHUNKS_PER_PART = 100_000;
+const LINES_PER_WRITE = 512;
+
+export const prepareStage: StageDefinition = {
+  name: 'prepare',
+  description: 'read the corpus, split paragraphs, cut token windows',
+  inputs: [],
+  configOf: ({ corpus, corpusFingerprint, config }) => ({ corpus, corpusFingerprint, chunk: config.chunk }),
+  async run(ctx) {
+    const files = await listCorpusFiles(ctx.corpus);
+    const stats: ReadStats = { documents: 0, emptyDocuments: 0, replacedLines: 0 };
+    const perStage: Record<string, number> = {};
+    const bytes = files.reduce((s, f) => s + f.size, 0);
+    const progress = ctx.reporter.progress('prepare', undefined, 'documents');
+
+    async function* records(): AsyncGenerator<ChunkRecord> {
+      let idx = 0;
+      for await (const doc of readDocuments(files, ctx.corpus, stats)) {
+        progress.tick();
+        for (const span of chunkDocument(doc.text, ctx.config.chunk, wordSpans)) {
+          const stageName = doc.stage ?? 'unstaged';
+          perStage[stageName] = (perStage[stageName] ?? 0) + 1;
+          yield {
+            idx: idx++,
+            text: doc.text.slice(span.start, span.end),
+            doc_id: doc.docId,
+            stage: doc.stage,
+            source: doc.source,
+            start: span.start,
+            end: span.end,
+            tokens: span.tokens,
+          };
+        }
+      }
+    }
+
+    const it = records();
+    let next = await it.next();
+    let part = 0;
+    let chunks = 0;
+    while (!next.done) {
+      async function* partLines(): AsyncGenerator<string> {
+        let batch: string[] = [];
+        for (let n = 0; n < CHUNKS_PER_PART && !next.done; n++) {
+          batch.push(JSON.stringify(next.value));
+          chunks++;
+          if (batch.length === LINES_PER_WRITE) {
+            yield batch.join('\n') + '\n';
+            batch = [];
+          }
+          next = await it.next();
+        }
+        if (batch.length) yield batch.join('\n') + '\n';
+      }
+      await ctx.store.writeStream(ctx.out('chunks', partName('part', part, 'jsonl')), partLines());
+      part++;
+    }
+    progress.done();
+
+    if (stats.replacedLines > 0) {
+      ctx.reporter.warn(`${stats.replacedLines} corpus line(s) had bytes that are not UTF-8; they were replaced by U+FFFD`);
+    }
+    if (chunks === 0) {
+      throw new CproxError('EMPTY_CORPUS', `the corpus at ${ctx.corpus.path} has no text (${files.length} file(s), ${stats.emptyDocuments} empty document(s))`, {
+        hint: `check that the files hold records with a non-empty "${ctx.corpus.textField}" field (or pass --text-field)`,
+      });
+    }
+    const unstaged = perStage.unstaged ?? 0;
+    if (unstaged > 0) {
+      ctx.reporter.warn(`${unstaged} chunk(s) have no training stage: put files under pretrain/, midtrain/ or sft/ folders, or pass --stage`);
+    }
+    ctx.reporter.info(`  ${chunks.toLocaleString('en-US')} chunks from ${stats.documents.toLocaleString('en-US')} documents in ${files.length} file(s) (${(bytes / 1e6).toFixed(1)} MB)`);
+    return { facts: { chunks, documents: stats.documents, emptyDocuments: stats.emptyDocuments, replacedLines: stats.replacedLines, files: files.length, perStage } };
+  },
+};
