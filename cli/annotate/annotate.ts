@@ -6,6 +6,7 @@
 import { fetchChunks, type ChunkDetails, type LoadedIndex } from '../../pipeline/corpus-index/load.js';
 import type { Progress } from '../../pipeline/reporter.js';
 import { findNeighbours } from '../../pipeline/search/neighbours.js';
+import { verbatimCandidates } from '../../pipeline/verbatim/shingles.js';
 import { splitSentences } from '../../pipeline/text/segment.js';
 import type { InputRow } from './input.js';
 
@@ -14,6 +15,8 @@ export interface ClusterAnnotation {
   cluster_id: string;
   cluster_name: string;
   cluster_depth: number;
+  /** Names from the top-level cluster down to this one (empty for the root). */
+  cluster_path: string[];
   /** Cosine distance 1 − cos(sentence, chunk). */
   distance: number;
   /** 1 = best match: chunks containing the sentence verbatim first, then by distance. */
@@ -37,6 +40,13 @@ export interface AnnotateOptions {
 
 const CHUNK_PREVIEW = 200;
 
+function clusterPath(index: LoadedIndex, id: string): string[] {
+  const parts = id.split('.');
+  const names: string[] = [];
+  for (let i = 2; i <= parts.length; i++) names.push(index.nodes.get(parts.slice(0, i).join('.'))?.name ?? '?');
+  return names;
+}
+
 export function spansOf(text: string, phraseLevel: boolean): string[] {
   if (!phraseLevel) return text.trim() ? [text.trim()] : [];
   return splitSentences(text).map((s) => s.text);
@@ -49,6 +59,7 @@ export async function annotateRows(index: LoadedIndex, rows: InputRow[], opts: A
     {
       embedder: index.embedder,
       vectors: index.vectors,
+      verbatimCandidates: index.shingles ? (span) => verbatimCandidates(index.shingles!, span) : undefined,
       async fetchTexts(ids) {
         details = await fetchChunks(index, ids);
         return new Map([...details].map(([i, d]) => [i, d.text]));
@@ -83,6 +94,7 @@ export async function annotateRows(index: LoadedIndex, rows: InputRow[], opts: A
           cluster_id: clusterId,
           cluster_name: node?.name || 'Unknown',
           cluster_depth: node?.depth ?? 0,
+          cluster_path: clusterPath(index, clusterId),
           distance: Math.round(Math.min(1, Math.max(0, 1 - n.similarity)) * 1e6) / 1e6,
           rank: rank + 1,
           corpus_stage: chunk?.meta.corpus_stage ?? null,

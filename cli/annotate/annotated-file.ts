@@ -13,6 +13,7 @@ const AnnotationSchema = z.object({
   cluster_id: z.string(),
   cluster_name: z.string(),
   cluster_depth: z.number(),
+  cluster_path: z.array(z.string()).default([]),
   distance: z.number(),
   rank: z.number().int(),
   corpus_stage: z.string().nullable(),

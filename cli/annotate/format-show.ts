@@ -46,7 +46,10 @@ export function formatShow(input: ShowInput, opts: { showChunks: boolean; color:
     for (const a of anns) {
       const stage = a.corpus_stage ? `, ${a.corpus_stage}` : '';
       const verbatim = a.verbatim ? c.green(' ✓ verbatim') : '';
-      const name = a.rank === 1 ? c.cyan(a.cluster_name) : a.cluster_name;
+      // The top-level cluster gives the leaf's name its context: "World, Nations, Peace › Weapons, Treaty".
+      const path = a.cluster_path ?? [];
+      const top = path.length > 1 ? `${path[0]} › ` : '';
+      const name = `${c.dim(top)}${a.rank === 1 ? c.cyan(a.cluster_name) : a.cluster_name}`;
       lines.push(`     [${a.rank}] ${name} ${c.dim(`(d=${a.distance.toFixed(3)}${stage})`)}${verbatim}`);
     }
     if (opts.showChunks && anns.length) lines.push(c.dim(`     Corpus: "${anns[0].nearest_chunk_text.replace(/\s+/g, ' ')}..."`));

@@ -16,6 +16,7 @@ export const INDEX_FILES = {
   stats: 'stats.json',
   config: 'config.json',
   chunkToCluster: 'chunk_to_cluster.json',
+  verbatim: 'verbatim_shingles.u64',
   embedderDir: 'embedder',
 } as const;
 
@@ -43,6 +44,8 @@ export const ManifestSchema = z.object({
     per_stage: z.record(z.string(), z.number().int()),
   }),
   calibration: CalibrationSchema.nullable(),
+  /** Sorted uint64 (hash << 32 | chunk idx) table of winnowed word shingles: see pipeline/verbatim/shingles.ts. */
+  verbatim: z.object({ file: z.string(), shingle_words: z.number().int(), window: z.number().int(), hash: z.literal('fnv1a32'), entries: z.number().int() }).nullable(),
   files: z.record(z.string(), z.object({ size: z.number().int().nonnegative(), sha256: z.string() })),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;

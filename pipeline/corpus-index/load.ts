@@ -9,6 +9,7 @@ import { CproxError } from '../errors.js';
 import { decodeNpy } from '../npy.js';
 import type { Matrix } from '../search/exact.js';
 import { assertSafeRelativeKey } from '../store/keys.js';
+import { decodeShingleTable } from '../verbatim/shingles.js';
 import { FORMAT_NAME, FORMAT_VERSION, INDEX_FILES, ManifestSchema, type ChunkMetadata, type Manifest } from './format.js';
 import { nodesById, type ClusterNode } from './tree.js';
 
@@ -20,6 +21,8 @@ export interface LoadedIndex {
   tree: ClusterNode;
   nodes: Map<string, ClusterNode>;
   chunkToCluster: Record<string, string>;
+  /** Sorted shingle table for verbatim lookup; null for an index built without one. */
+  shingles: BigUint64Array | null;
 }
 
 const notAnIndex = (dir: string, why: string) =>
@@ -77,7 +80,8 @@ export async function loadIndex(dir: string): Promise<LoadedIndex> {
   if (npy.rows !== manifest.vectors.rows || npy.cols !== manifest.vectors.dims) throw notAnIndex(dir, 'embeddings.npy shape disagrees with the manifest');
   const tree = JSON.parse((await read(INDEX_FILES.tree)).toString('utf8')) as ClusterNode;
   const chunkToCluster = JSON.parse((await read(INDEX_FILES.chunkToCluster)).toString('utf8')) as Record<string, string>;
-  return { dir: root, manifest, embedder, vectors: { data: npy.data, rows: npy.rows, dims: npy.cols }, tree, nodes: nodesById(tree), chunkToCluster };
+  const shingles = manifest.verbatim ? decodeShingleTable(await read(manifest.verbatim.file)) : null;
+  return { dir: root, manifest, embedder, vectors: { data: npy.data, rows: npy.rows, dims: npy.cols }, tree, nodes: nodesById(tree), chunkToCluster, shingles };
 }
 
 export interface ChunkDetails {

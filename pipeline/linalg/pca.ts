@@ -64,7 +64,7 @@ export function pcaProject(all: RowsView, fit: Int32Array, k: number, seed: numb
   const dims = Math.min(k, all.dims, Math.max(1, fit.length - 1));
   const view: RowsView = { data: all.data, dims: all.dims, rows: fit };
   const mean = meanOf(view);
-  const { components } = randomizedSvd(centredOperator(view, mean), dims, { seed, powerIterations: 2 });
+  const { components } = randomizedSvd(centredOperator(view, mean), dims, { seed, powerIterations: 1 });
   const out = new Float32Array(all.rows.length * dims);
   const centred = new Float64Array(all.dims);
   all.rows.forEach((r, i) => {

@@ -19,6 +19,14 @@ export interface NeighbourSource {
   vectors: Matrix;
   /** Texts of the given chunk ids (one pass over the corpus text is fine: it is called once per batch). */
   fetchTexts(ids: Set<number>): Promise<Map<number, string>>;
+  /** Chunks that may contain the span verbatim (pipeline/verbatim), added to the vector-search candidates. */
+  verbatimCandidates?(span: string): number[];
+}
+
+function dot(m: Matrix, row: number, q: Float32Array, qo: number): number {
+  let s = 0;
+  for (let j = 0; j < m.dims; j++) s += m.data[row * m.dims + j] * q[qo + j];
+  return s;
 }
 
 const EMBED_BATCH = 256;
@@ -49,6 +57,10 @@ export async function findNeighbours(
     for (let q = 0; q < batch.length; q++) {
       const row: Array<{ idx: number; similarity: number }> = [];
       for (let j = 0; j < wide; j++) if (r.indices[q * wide + j] >= 0) row.push({ idx: r.indices[q * wide + j], similarity: r.scores[q * wide + j] });
+      const seen = new Set(row.map((c) => c.idx));
+      for (const idx of source.verbatimCandidates?.(batch[q]) ?? []) {
+        if (!seen.has(idx)) row.push({ idx, similarity: dot(vectors, idx, queries, q * embedder.dims) });
+      }
       candidates.push(row);
     }
     onBatch?.(batch.length);

@@ -9,6 +9,7 @@ import { readJson, writeJson, type WrittenObject } from '../../pipeline/store/st
 import { CLUSTER_ARTIFACTS } from '../cluster/index.js';
 import { EMBED_ARTIFACTS } from '../embed/index.js';
 import { NAME_ARTIFACTS } from '../name/index.js';
+import { encodeShingleTable, ShingleTableBuilder, SHINGLE_WORDS, verbatimCandidates, WINDOW } from '../../pipeline/verbatim/shingles.js';
 import { calibrate, calibrationSentences, calibrationStep } from './calibrate.js';
 
 const LINES_PER_WRITE = 512;
@@ -42,6 +43,10 @@ export const assembleStage: StageDefinition = {
         jsonLines((c): ChunkMetadata => ({ idx: c.idx, doc_id: c.doc_id, corpus_stage: c.stage, source: c.source, start: c.start, end: c.end, tokens: c.tokens })),
       ),
     );
+    const shingles = new ShingleTableBuilder();
+    for await (const c of readChunkRecords(store, upstream.prepare)) shingles.add(c.idx, c.text);
+    const shingleTable = shingles.finish();
+    keep(await store.write(keys.indexFile(INDEX_FILES.verbatim), encodeShingleTable(shingleTable)));
     keep(await store.copy(keys.artifact('embed', EMBED_ARTIFACTS.vectors), keys.indexFile(INDEX_FILES.embeddings)));
     keep(await store.copy(keys.artifact('name', NAME_ARTIFACTS.tree), keys.indexFile(INDEX_FILES.tree)));
     keep(await store.copy(keys.artifact('cluster', CLUSTER_ARTIFACTS.chunkToCluster), keys.indexFile(INDEX_FILES.chunkToCluster)));
@@ -61,6 +66,7 @@ export const assembleStage: StageDefinition = {
       {
         embedder,
         vectors: { data: vectors.data, rows: vectors.rows, dims: vectors.cols },
+        verbatimCandidates: (span) => verbatimCandidates(shingleTable, span),
         async fetchTexts(ids) {
           const texts = new Map<number, string>();
           for await (const c of readChunkRecords(store, upstream.prepare)) if (ids.has(c.idx)) texts.set(c.idx, c.text);
@@ -91,6 +97,7 @@ export const assembleStage: StageDefinition = {
         per_stage: prepareFacts.perStage,
       },
       calibration,
+      verbatim: { file: INDEX_FILES.verbatim, shingle_words: SHINGLE_WORDS, window: WINDOW, hash: 'fnv1a32', entries: shingleTable.length },
       files: Object.fromEntries(
         written.map((w) => [w.key.slice(indexDir.length + 1), { size: w.size, sha256: w.sha256 }] as const).sort(([a], [b]) => (a < b ? -1 : 1)),
       ),

@@ -25,17 +25,22 @@ interface Split {
 }
 
 const SILHOUETTE_SAMPLE = 500;
-const PCA_FIT_SAMPLE = 5000;
+const PCA_FIT_SAMPLE = 2000;
+/**
+ * k-means always splits, even where there is no structure (unlike HDBSCAN), so it only splits a node whose
+ * clusters would average ≥ 40 chunks: below that, keyword names of the demo corpus's leaves were noise.
+ */
+const MIN_EXPECTED_CLUSTER = 40;
 
 /**
- * Fan-out split: k = min(maxK, n / (2·min_cluster_size)), k-means, clusters under min_cluster_size become noise; if fewer
+ * Fan-out split: k = min(maxK, n / max(2·min_cluster_size, 40)), k-means, clusters under min_cluster_size become noise; if fewer
  * than two clusters survive, k shrinks. Measured on the demo corpus, choosing k by best silhouette always picked
  * k = 2 (text silhouettes are flat and low), which gave vague two-way splits; a fixed fan-out reads better, and the
  * silhouette still gates recursion as in the seed. The HDBSCAN engine chooses its own number of clusters.
  */
 function fanOutSplit(v: Vectors, members: Int32Array, minSize: number, cfg: ClusterConfig, rng: Rng): Split | null {
   const probe = sampleMembers(Int32Array.from(members.keys()), SILHOUETTE_SAMPLE, rng);
-  for (let k = Math.min(cfg.maxK, Math.floor(members.length / (2 * minSize))); k >= 2; k--) {
+  for (let k = Math.min(cfg.maxK, Math.floor(members.length / Math.max(2 * minSize, MIN_EXPECTED_CLUSTER))); k >= 2; k--) {
     const { labels } = sphericalKmeans(v, members, k, rng);
     const sizes = new Int32Array(k);
     for (const l of labels) sizes[l]++;

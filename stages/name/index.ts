@@ -50,8 +50,8 @@ export const nameStage: StageDefinition = {
     while (queue.length) {
       const node = queue.shift()!;
       if (!node.children.length) continue;
-      const ids = node.children.map((c) => c.cluster_id);
-      const labels = labelSiblings(ids.map((id) => counts.get(id)!), counts.get(node.cluster_id)!, ids, ctx.config.name.terms);
+      const siblings = node.children.map((c) => ({ id: c.cluster_id, counts: counts.get(c.cluster_id)!, chunks: c.size }));
+      const labels = labelSiblings(siblings, counts.get(node.cluster_id)!, ctx.config.name.terms);
       node.children.forEach((child, i) => {
         child.name = labels[i];
         child.name_source = labels[i].startsWith('Cluster ') ? 'fallback' : 'keywords';

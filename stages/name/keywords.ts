@@ -34,8 +34,8 @@ export function chunkTerms(text: string): Set<string> {
   return terms;
 }
 
-/** A term must occur in at least this many of a cluster's chunks to name it. */
-const MIN_CHUNKS = 2;
+/** A term must occur in at least this share of a cluster's chunks (and in two of them) to name it. */
+const MIN_SHARE = 0.1;
 const total = (c: TermCounts) => {
   let s = 0;
   for (const n of c.values()) s += n;
@@ -43,12 +43,13 @@ const total = (c: TermCounts) => {
 };
 
 /** Terms of `cluster` ranked by p(t|c)·log(p(t|c)/p(t|parent)); only terms over-represented in the cluster. */
-export function rankTerms(cluster: TermCounts, parent: TermCounts): Array<[string, number]> {
+export function rankTerms(cluster: TermCounts, parent: TermCounts, chunks: number): Array<[string, number]> {
   const nc = Math.max(1, total(cluster));
   const np = Math.max(1, total(parent));
+  const minChunks = Math.max(2, Math.ceil(chunks * MIN_SHARE));
   const out: Array<[string, number]> = [];
   for (const [t, n] of cluster) {
-    if (n < MIN_CHUNKS) continue;
+    if (n < minChunks) continue;
     const pc = n / nc;
     const pp = Math.max(n, parent.get(t) ?? 0) / np;
     const score = pc * Math.log(pc / pp);
@@ -57,6 +58,8 @@ export function rankTerms(cluster: TermCounts, parent: TermCounts): Array<[strin
   return out.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 }
 
+const singular = (w: string) => (w.length > 4 && w.endsWith('ies') ? `${w.slice(0, -3)}y` : w.length > 3 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w);
+
 const titleCase = (t: string) => t.replace(/(^|[\s-])(\p{L})/gu, (_, sep: string, ch: string) => sep + ch.toUpperCase());
 
 /** The top terms, skipping words already covered by a chosen phrase (and phrases whose words are all chosen). */
@@ -64,11 +67,12 @@ export function pickTerms(ranked: Array<[string, number]>, count: number): strin
   const chosen: string[] = [];
   const covered = new Set<string>();
   for (const [term] of ranked) {
-    const parts = term.split(' ');
+    // "indians" is covered by "indian": plural forms count as the same word.
+    const parts = term.split(' ').map(singular);
     if (parts.every((p) => covered.has(p))) continue;
     if (parts.length > 1) {
       // A phrase replaces the single words it contains.
-      for (let i = chosen.length - 1; i >= 0; i--) if (parts.includes(chosen[i])) chosen.splice(i, 1);
+      for (let i = chosen.length - 1; i >= 0; i--) if (parts.includes(singular(chosen[i]))) chosen.splice(i, 1);
     }
     chosen.push(term);
     parts.forEach((p) => covered.add(p));
@@ -78,10 +82,10 @@ export function pickTerms(ranked: Array<[string, number]>, count: number): strin
 }
 
 /** Labels for one sibling group, unique (case-insensitively) within the group; `Cluster <id>` when no term qualifies. */
-export function labelSiblings(siblings: TermCounts[], parent: TermCounts, ids: string[], terms: number): string[] {
+export function labelSiblings(siblings: Array<{ id: string; counts: TermCounts; chunks: number }>, parent: TermCounts, terms: number): string[] {
   const used = new Set<string>();
-  return siblings.map((counts, i) => {
-    const ranked = rankTerms(counts, parent);
+  return siblings.map(({ id, counts, chunks }) => {
+    const ranked = rankTerms(counts, parent, chunks);
     for (let extra = 0; extra <= 3; extra++) {
       const picked = pickTerms(ranked, terms + extra);
       if (picked.length === 0) break;
@@ -91,7 +95,7 @@ export function labelSiblings(siblings: TermCounts[], parent: TermCounts, ids: s
         return label;
       }
     }
-    const fallback = `Cluster ${ids[i]}`;
+    const fallback = `Cluster ${id}`;
     used.add(fallback.toLowerCase());
     return fallback;
   });
