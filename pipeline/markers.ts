@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CODE_VERSION } from './version.js';
-import type { RunKeys } from './store/keys.js';
+import { runKeys, stagePointerKey, stageRelativeName, type RunKeys } from './store/keys.js';
 import { readJson, writeJson, type ArtifactStore, type WrittenObject } from './store/store.js';
 
 export const OutputSchema = z.object({ key: z.string(), size: z.number().int().nonnegative(), sha256: z.string() });
@@ -17,6 +17,8 @@ export const CompleteMarkerSchema = z.object({
   configHash: z.string(),
   codeVersion: z.string(),
   outputs: z.array(OutputSchema),
+  /** Set when the outputs were computed by another run with the same stage fingerprint. */
+  reusedFrom: z.string().optional(),
   /** Small facts a stage wants downstream stages to see (e.g. chunk count). */
   facts: z.record(z.string(), z.unknown()).default({}),
   startedAt: z.string(),
@@ -35,9 +37,13 @@ export const FailedMarkerSchema = z.object({
 export type FailedMarker = z.infer<typeof FailedMarkerSchema>;
 
 export async function readCompleteMarker(store: ArtifactStore, keys: RunKeys, stage: string): Promise<CompleteMarker | null> {
+  return readMarkerAt(store, keys.marker(stage, 'complete'));
+}
+
+async function readMarkerAt(store: ArtifactStore, key: string): Promise<CompleteMarker | null> {
   let raw: unknown;
   try {
-    raw = await readJson(store, keys.marker(stage, 'complete'));
+    raw = await readJson(store, key);
   } catch {
     return null; // unparsable marker = not done
   }
@@ -52,13 +58,39 @@ export async function findValidMarker(
   stage: string,
   fingerprint: string,
 ): Promise<CompleteMarker | null> {
-  const marker = await readCompleteMarker(store, keys, stage);
+  return validate(store, await readCompleteMarker(store, keys, stage), fingerprint);
+}
+
+async function validate(store: ArtifactStore, marker: CompleteMarker | null, fingerprint: string): Promise<CompleteMarker | null> {
   if (!marker || marker.fingerprint !== fingerprint || marker.codeVersion !== CODE_VERSION) return null;
   for (const out of marker.outputs) {
     const st = await store.stat(out.key);
     if (!st || st.size !== out.size) return null;
   }
   return marker;
+}
+
+/** A still-valid marker of the same stage and fingerprint from another run (see stagePointerKey). */
+export async function findReusableMarker(store: ArtifactStore, stage: string, fingerprint: string): Promise<CompleteMarker | null> {
+  const pointer = await readJson<{ runId?: string }>(store, stagePointerKey(stage, fingerprint)).catch(() => null);
+  if (!pointer?.runId) return null;
+  return validate(store, await readMarkerAt(store, runKeys(pointer.runId).marker(stage, 'complete')), fingerprint);
+}
+
+export async function writeStagePointer(store: ArtifactStore, marker: CompleteMarker): Promise<void> {
+  await writeJson(store, stagePointerKey(marker.stage, marker.fingerprint), { runId: marker.runId });
+}
+
+/** The key of an output of `marker` by its stage-relative name. */
+export function outputKey(marker: CompleteMarker, ...name: string[]): string {
+  const want = name.join('/');
+  const hit = marker.outputs.find((o) => stageRelativeName(o.key) === want);
+  if (!hit) throw new Error(`stage ${marker.stage} has no output ${want}`);
+  return hit.key;
+}
+
+export function outputKeysUnder(marker: CompleteMarker, folder: string): string[] {
+  return marker.outputs.map((o) => o.key).filter((k) => stageRelativeName(k).startsWith(`${folder}/`));
 }
 
 export async function writeCompleteMarker(

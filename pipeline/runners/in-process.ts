@@ -6,8 +6,12 @@
 import { CproxError, isCproxError } from '../errors.js';
 import { hashValue } from '../hash.js';
 import {
+  findReusableMarker,
   findValidMarker,
+  outputKey,
+  outputKeysUnder,
   outputsOf,
+  writeStagePointer,
   writeCompleteMarker,
   writeFailedMarker,
   type CompleteMarker,
@@ -74,6 +78,15 @@ export async function runPipeline(opts: {
       reporter.info(`✓ ${stage.name}: already complete (run ${keys.runId})`);
       continue;
     }
+    const reusable = await findReusableMarker(store, stage.name, fingerprint);
+    if (reusable) {
+      // Same stage, same inputs and config in another run: point at its outputs instead of recomputing.
+      const { runId: from, codeVersion: _code, ...rest } = reusable;
+      markers[stage.name] = await writeCompleteMarker(store, keys, { ...rest, reusedFrom: reusable.reusedFrom ?? from });
+      skipped.push(stage.name);
+      reporter.info(`✓ ${stage.name}: reused from run ${from}`);
+      continue;
+    }
     await store.remove(keys.marker(stage.name, 'complete'));
     reporter.info(`▸ ${stage.name}: ${stage.description}`);
     const started = new Date();
@@ -86,6 +99,8 @@ export async function runPipeline(opts: {
         upstream: Object.fromEntries(stage.inputs.map((n) => [n, markers[n]])),
         reporter,
         out: (...name) => keys.artifact(stage.name, ...name),
+        input: (from, ...name) => outputKey(markers[from], ...name),
+        inputsUnder: (from, folder) => outputKeysUnder(markers[from], folder),
       });
       markers[stage.name] = await writeCompleteMarker(store, keys, {
         stage: stage.name,
@@ -96,6 +111,7 @@ export async function runPipeline(opts: {
         startedAt: started.toISOString(),
         finishedAt: new Date().toISOString(),
       });
+      await writeStagePointer(store, markers[stage.name]);
       ran.push(stage.name);
       reporter.info(`  ${stage.name} done in ${((Date.now() - started.getTime()) / 1000).toFixed(1)} s`);
     } catch (e) {

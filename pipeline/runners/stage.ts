@@ -20,6 +20,13 @@ export interface StageContext extends RunInputs {
   readonly reporter: Reporter;
   /** Key of one of this stage's own artifacts. */
   out(...name: string[]): string;
+  /**
+   * Key of an upstream stage's artifact, resolved through that stage's marker (it may live in another run that
+   * computed the same stage).
+   */
+  input(stage: string, ...name: string[]): string;
+  /** Keys of an upstream stage's artifacts under a folder, e.g. input keys of embed's `embedder/`. */
+  inputsUnder(stage: string, folder: string): string[];
 }
 
 export interface StageResult {

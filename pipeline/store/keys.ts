@@ -6,6 +6,7 @@
  *   runs/<runId>/<stage>/_FAILED.json        written when the stage threw
  *   runs/<runId>/_PIPELINE_COMPLETE.json / _PIPELINE_FAILED.json
  *   runs/<runId>/assemble/index/<file>       the CorpusIndex that `sync`/export copies out
+ *   stages/<stage>/<fingerprint>.json        which run already computed this exact stage (reuse across runs)
  */
 import { CproxError } from '../errors.js';
 
@@ -43,6 +44,19 @@ export interface RunKeys {
 }
 
 export const RUNS_PREFIX = 'runs';
+export const STAGE_POINTERS_PREFIX = 'stages';
+
+/** Pointer to the run that completed `stage` with this fingerprint, so another run can reuse its outputs. */
+export function stagePointerKey(stage: string, fingerprint: string): string {
+  return joinKey(STAGE_POINTERS_PREFIX, stage, `${fingerprint}.json`);
+}
+
+/** The part of a run artifact key after `runs/<runId>/<stage>/`: how stages name their own files. */
+export function stageRelativeName(key: string): string {
+  const parts = key.split('/');
+  if (parts[0] !== RUNS_PREFIX || parts.length < 4) throw new CproxError('INTERNAL', `not a run artifact key: ${key}`);
+  return parts.slice(3).join('/');
+}
 
 export function runKeys(runId: string): RunKeys {
   const root = joinKey(RUNS_PREFIX, runId);

@@ -3,6 +3,7 @@ import { chunkCount, readChunkRecords, type ChunkRecord } from '../../pipeline/c
 import { FORMAT_NAME, FORMAT_VERSION, INDEX_FILES, type ChunkMetadata, type Manifest } from '../../pipeline/corpus-index/format.js';
 import { loadEmbedder } from '../../pipeline/embedders/load.js';
 import { CODE_VERSION } from '../../pipeline/version.js';
+import { stageRelativeName } from '../../pipeline/store/keys.js';
 import { decodeNpy } from '../../pipeline/npy.js';
 import type { StageDefinition } from '../../pipeline/runners/stage.js';
 import { readJson, writeJson, type WrittenObject } from '../../pipeline/store/store.js';
@@ -47,12 +48,11 @@ export const assembleStage: StageDefinition = {
     for await (const c of readChunkRecords(store, upstream.prepare)) shingles.add(c.idx, c.text);
     const shingleTable = shingles.finish();
     keep(await store.write(keys.indexFile(INDEX_FILES.verbatim), encodeShingleTable(shingleTable)));
-    keep(await store.copy(keys.artifact('embed', EMBED_ARTIFACTS.vectors), keys.indexFile(INDEX_FILES.embeddings)));
-    keep(await store.copy(keys.artifact('name', NAME_ARTIFACTS.tree), keys.indexFile(INDEX_FILES.tree)));
-    keep(await store.copy(keys.artifact('cluster', CLUSTER_ARTIFACTS.chunkToCluster), keys.indexFile(INDEX_FILES.chunkToCluster)));
-    const embedderPrefix = keys.artifact('embed', EMBED_ARTIFACTS.embedderDir);
-    for (const key of await store.list(embedderPrefix)) {
-      keep(await store.copy(key, keys.indexFile(INDEX_FILES.embedderDir, key.slice(embedderPrefix.length + 1))));
+    keep(await store.copy(ctx.input('embed', EMBED_ARTIFACTS.vectors), keys.indexFile(INDEX_FILES.embeddings)));
+    keep(await store.copy(ctx.input('name', NAME_ARTIFACTS.tree), keys.indexFile(INDEX_FILES.tree)));
+    keep(await store.copy(ctx.input('cluster', CLUSTER_ARTIFACTS.chunkToCluster), keys.indexFile(INDEX_FILES.chunkToCluster)));
+    for (const key of ctx.inputsUnder('embed', EMBED_ARTIFACTS.embedderDir)) {
+      keep(await store.copy(key, keys.indexFile(INDEX_FILES.embedderDir, stageRelativeName(key).slice(EMBED_ARTIFACTS.embedderDir.length + 1))));
     }
 
     const facts = upstream.embed.facts as { embedder: string; fingerprint: string; dims: number };
@@ -76,7 +76,7 @@ export const assembleStage: StageDefinition = {
       calibrationSentences(sampled),
     );
 
-    const clusterStats = (await readJson<Record<string, unknown>>(store, keys.artifact('cluster', CLUSTER_ARTIFACTS.stats))) ?? {};
+    const clusterStats = (await readJson<Record<string, unknown>>(store, ctx.input('cluster', CLUSTER_ARTIFACTS.stats))) ?? {};
     const prepareFacts = upstream.prepare.facts as { documents: number; perStage: Record<string, number> };
     keep(await writeJson(store, keys.indexFile(INDEX_FILES.stats), { ...clusterStats, prepare: upstream.prepare.facts, embed: upstream.embed.facts, calibration }, true));
     keep(await writeJson(store, keys.indexFile(INDEX_FILES.config), { corpus: ctx.corpus, ...ctx.config }, true));

@@ -46,7 +46,7 @@ export const clusterStage: StageDefinition = {
   inputs: ['prepare', 'embed'],
   configOf: ({ config }) => ({ cluster: config.cluster }),
   async run(ctx) {
-    const key = ctx.keys.artifact('embed', EMBED_ARTIFACTS.vectors);
+    const key = ctx.input('embed', EMBED_ARTIFACTS.vectors);
     const buf = await ctx.store.read(key);
     if (!buf) throw new Error(`missing ${key}`);
     const { rows, cols, data } = decodeNpy(buf, key);
@@ -67,11 +67,12 @@ export const clusterStage: StageDefinition = {
     }
     for (const node of walkTree(root)) node.sample_texts = node.indices.slice(0, SAMPLE_TEXTS).map((i) => texts.get(i) ?? '');
 
-    const stats = { ...clusterStats(root, rows), engine: 'spherical-kmeans', seconds };
+    // No timings here: the index must be byte-identical across reruns. Stage durations live in the markers.
+    const stats = { ...clusterStats(root, rows), engine: 'spherical-kmeans' };
     await writeJson(ctx.store, ctx.out(CLUSTER_ARTIFACTS.tree), root);
     await writeJson(ctx.store, ctx.out(CLUSTER_ARTIFACTS.chunkToCluster), buildChunkToCluster(root));
     await writeJson(ctx.store, ctx.out(CLUSTER_ARTIFACTS.stats), stats, true);
     ctx.reporter.info(`  ${stats.total_clusters} clusters (${stats.leaf_clusters} leaves, depth ${stats.max_depth}) in ${seconds.toFixed(1)} s`);
-    return { facts: { clusters: stats.total_clusters, leaves: stats.leaf_clusters, maxDepth: stats.max_depth } };
+    return { facts: { clusters: stats.total_clusters, leaves: stats.leaf_clusters, maxDepth: stats.max_depth, seconds } };
   },
 };

@@ -21,8 +21,8 @@ export const nameStage: StageDefinition = {
   inputs: ['prepare', 'cluster'],
   configOf: ({ config }) => ({ name: config.name }),
   async run(ctx) {
-    const treeKey = ctx.keys.artifact('cluster', CLUSTER_ARTIFACTS.tree);
-    const mapKey = ctx.keys.artifact('cluster', CLUSTER_ARTIFACTS.chunkToCluster);
+    const treeKey = ctx.input('cluster', CLUSTER_ARTIFACTS.tree);
+    const mapKey = ctx.input('cluster', CLUSTER_ARTIFACTS.chunkToCluster);
     const root = await readJson<ClusterNode>(ctx.store, treeKey);
     const chunkToCluster = await readJson<Record<string, string>>(ctx.store, mapKey);
     if (!root || !chunkToCluster) throw new Error(`missing ${treeKey} or ${mapKey}`);

@@ -1,0 +1,138 @@
+/**
+ * End to end through the CLI binary: index a small multi-stage corpus, annotate, show.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { splitSentences } from '../../pipeline/text/segment.js';
+import { runCli } from '../helpers/cli.js';
+import { tempDir, textOfYear, writeStagedCorpus } from '../helpers/corpus.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let indexDir: string;
+let buildStderr: string;
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir());
+  const corpus = await writeStagedCorpus(dir);
+  indexDir = path.join(dir, 'index');
+  const r = await runCli(['index', '--corpus', corpus, '--output', indexDir, '--store', path.join(dir, 'store'), '--yes']);
+  buildStderr = r.stderr;
+  expect(r.code, r.stderr).toBe(0);
+});
+afterAll(() => cleanup());
+
+interface Ann {
+  text_span: string;
+  rank: number;
+  distance: number;
+  corpus_stage: string | null;
+  nearest_chunk_idx: number;
+  verbatim: boolean;
+  cluster_id: string;
+  cluster_name: string;
+}
+
+async function annotate(rows: unknown[], extra: string[] = []): Promise<Array<Record<string, unknown> & { annotations: Ann[] }>> {
+  const r = await runCli(['annotate', '--corpus-index', indexDir, '--input', '-', '--output', '-', ...extra], {
+    input: rows.map((x) => JSON.stringify(x)).join('\n') + '\n',
+  });
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+}
+
+async function chunkText(idx: number): Promise<string> {
+  const lines = (await readFile(path.join(indexDir, 'chunks.jsonl'), 'utf8')).trim().split('\n');
+  return JSON.parse(lines[idx]).text;
+}
+
+describe('index → annotate → show through the CLI', () => {
+  it('writes the CorpusIndex with the seed file names and a manifest', async () => {
+    const manifest = JSON.parse(await readFile(path.join(indexDir, 'manifest.json'), 'utf8'));
+    expect(manifest.format_version).toBe(1);
+    for (const f of ['embeddings.npy', 'chunks.jsonl', 'metadata.jsonl', 'tree.json', 'stats.json', 'config.json', 'chunk_to_cluster.json']) {
+      expect(manifest.files[f], f).toBeDefined();
+    }
+    expect(Object.keys(manifest.counts.per_stage).sort()).toEqual(['midtrain', 'pretrain', 'sft']);
+    expect(buildStderr).toContain('CORPUS REQUIREMENT WARNING');
+  });
+
+  it('finds the chunk that holds a verbatim sentence, at rank 1, with its stage', async () => {
+    const cases = [
+      { year: 1862, stage: 'pretrain' },
+      { year: 1941, stage: 'midtrain' },
+      { year: 2010, stage: 'sft' },
+    ];
+    for (const c of cases) {
+      const sentences = splitSentences(textOfYear(c.year)).filter((s) => s.text.split(' ').length >= 8);
+      const sentence = sentences[Math.floor(sentences.length / 2)].text;
+      const [row] = await annotate([{ output: sentence }], ['--no-phrase-level']);
+      const top = row.annotations.find((a) => a.rank === 1)!;
+      expect(top.corpus_stage, `${c.year}`).toBe(c.stage);
+      expect(top.verbatim).toBe(true);
+      expect((await chunkText(top.nearest_chunk_idx)).replace(/\s+/g, ' ')).toContain(sentence.replace(/\s+/g, ' '));
+    }
+  });
+
+  it('puts an unrelated sentence farther away than a paraphrase of corpus text', async () => {
+    const [paraphrase, unrelated] = await annotate([
+      { output: 'The American continents, free and independent, should not be considered subjects for future colonization by European powers.' },
+      { output: 'Gradient descent updates the weights of a neural network by following the negative gradient of the loss function.' },
+    ]);
+    const d = (r: { annotations: Ann[] }) => r.annotations.filter((a) => a.rank === 1).reduce((s, a) => s + a.distance, 0);
+    expect(d(unrelated)).toBeGreaterThan(d(paraphrase));
+  });
+
+  it('keeps every input field, row count and order; reads output/text/response and chat completions', async () => {
+    const rows = [
+      { prompt: 'p0', output: 'We must rise with the occasion.', model: 'm' },
+      { text: 'Congress should act on the budget.', id: 7 },
+      { response: '' },
+      { id: 'chatcmpl-1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'The state of our economy is strong.' } }] },
+    ];
+    const out = await annotate(rows, ['--k', '2']);
+    expect(out).toHaveLength(4);
+    out.forEach((o, i) => {
+      for (const [k, v] of Object.entries(rows[i])) expect(o[k]).toEqual(v);
+      expect(o.annotation_metadata).toMatchObject({ k: 2, phrase_level: true });
+    });
+    expect(out[0].annotations.map((a) => a.rank)).toEqual([1, 2]);
+    expect(out[2].annotations).toEqual([]);
+    expect(out[3].annotations[0].text_span).toBe('The state of our economy is strong.');
+    for (const a of out[0].annotations) {
+      expect(Object.keys(a)).toEqual(expect.arrayContaining(['text_span', 'cluster_id', 'cluster_name', 'cluster_depth', 'distance', 'rank', 'corpus_stage', 'nearest_chunk_idx', 'nearest_chunk_text']));
+    }
+  });
+
+  it('splits sentences per phrase and keeps "Dr." and initials inside a sentence', async () => {
+    const [row] = await annotate([{ output: 'Dr. J. R. Smith met Mr. Jones at noon. They discussed the tariff.' }], ['--k', '1']);
+    expect(row.annotations.map((a) => a.text_span)).toEqual(['Dr. J. R. Smith met Mr. Jones at noon.', 'They discussed the tariff.']);
+  });
+
+  it('shows a row chess-engine style, and compact, from a file', async () => {
+    const file = path.join(dir, 'annotated.jsonl');
+    const r = await runCli(['annotate', '--corpus-index', indexDir, '--input', '-', '--output', file], {
+      input: JSON.stringify({ output: 'Fellow-citizens, we can not escape history. We must think anew.' }) + '\n',
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const show = await runCli(['show', '--annotated-file', file, '--index', '0', '--show-chunks']);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain('📍 Source Analysis:');
+    expect(show.stdout).toMatch(/\[1\] .+ \(d=0\.\d{3}, pretrain\)/);
+    expect(show.stdout).toContain('Corpus: "');
+    expect(show.stdout).toContain('🎯 Interpretation:');
+    expect(show.stdout).not.toMatch(/\x1b\[/); // no colour when stdout is not a TTY
+    const compact = await runCli(['show', '--annotated-file', file, '--compact']);
+    expect(compact.stdout.trim()).toMatch(/^".+" → .+ \(0\.\d\d\)/);
+  });
+
+  it('writes --output files atomically and reports the span count', async () => {
+    const input = path.join(dir, 'in.jsonl');
+    await writeFile(input, '{"output":"One. Two."}\n');
+    const out = path.join(dir, 'sub', 'out.jsonl');
+    const r = await runCli(['annotate', '--corpus-index', indexDir, '--input', input, '--output', out, '--k', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readFile(out, 'utf8')).trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * Interrupt `index` (SIGKILL mid-run, and SIGINT), rerun it: the rerun skips finished stages, finishes, and
+ * produces exactly the index of an uninterrupted build.
+ */
+import { spawn } from 'node:child_process';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, runCli } from '../helpers/cli.js';
+import { addresses, tempDir } from '../helpers/corpus.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let corpus: string;
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir());
+  corpus = path.join(dir, 'corpus.jsonl');
+  const rows = addresses().filter((a) => a.year >= 1900 && a.year < 1960);
+  await writeFile(corpus, rows.map((a) => JSON.stringify({ text: a.text })).join('\n') + '\n');
+});
+afterAll(() => cleanup());
+
+async function exists(p: string) {
+  return readdir(path.dirname(p)).then((f) => f.includes(path.basename(p)), () => false);
+}
+
+/** Starts `index`, waits until the given stage's marker exists, then sends `signal`. */
+async function interruptAfter(store: string, out: string, stage: string, signal: NodeJS.Signals) {
+  const child = spawn(process.execPath, [BIN, 'index', '--corpus', corpus, '--output', out, '--store', store, '--yes'], { stdio: 'ignore' });
+  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const runs = await readdir(path.join(store, 'runs')).catch(() => [] as string[]);
+    if (runs.length && (await exists(path.join(store, 'runs', runs[0], stage, '_COMPLETE.json')))) break;
+    if (Date.now() > deadline) throw new Error(`stage ${stage} never completed`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill(signal);
+  return { code: await closed, runs: await readdir(path.join(store, 'runs')) };
+}
+
+const manifestOf = async (d: string) => JSON.parse(await readFile(path.join(d, 'manifest.json'), 'utf8'));
+
+describe('resumable index builds', () => {
+  let reference: { files: Record<string, { sha256: string }>; run_id: string };
+
+  it('builds the reference index without interruption', async () => {
+    const out = path.join(dir, 'reference');
+    const r = await runCli(['index', '--corpus', corpus, '--output', out, '--store', path.join(dir, 'store-ref'), '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    reference = await manifestOf(out);
+  });
+
+  it('SIGKILL after embed, rerun resumes and yields the identical index', async () => {
+    const store = path.join(dir, 'store-kill');
+    const out = path.join(dir, 'killed');
+    const { runs } = await interruptAfter(store, out, 'embed', 'SIGKILL');
+    expect(await exists(path.join(out, 'manifest.json'))).toBe(false);
+    const r = await runCli(['index', '--corpus', corpus, '--output', out, '--store', store, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('✓ prepare: already complete');
+    expect(r.stderr).toContain('✓ embed: already complete');
+    const m = await manifestOf(out);
+    expect(runs).toEqual([m.run_id]);
+    expect(m.run_id).toBe(reference.run_id);
+    expect(m.files).toEqual(reference.files);
+  });
+
+  it('SIGINT during clustering stops the run; the rerun finishes identically', async () => {
+    const store = path.join(dir, 'store-int');
+    const out = path.join(dir, 'interrupted');
+    const { code } = await interruptAfter(store, out, 'prepare', 'SIGINT');
+    expect(code).not.toBe(0);
+    const r = await runCli(['index', '--corpus', corpus, '--output', out, '--store', store, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await manifestOf(out)).files).toEqual(reference.files);
+  });
+
+  it('a changed clustering option re-runs from cluster on, keeping prepare and embed', async () => {
+    const store = path.join(dir, 'store-kill');
+    const r = await runCli(['index', '--corpus', corpus, '--output', path.join(dir, 'shallow'), '--store', store, '--yes', '--max-depth', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/✓ prepare: reused from run/);
+    expect(r.stderr).toMatch(/✓ embed: reused from run/);
+    expect(r.stderr).toMatch(/▸ cluster:/);
+    const m = await manifestOf(path.join(dir, 'shallow'));
+    expect(m.run_id).not.toBe(reference.run_id);
+    expect(m.files['embeddings.npy']).toEqual(reference.files['embeddings.npy']);
+    expect(m.files['tree.json']).not.toEqual(reference.files['tree.json']);
+  });
+});
