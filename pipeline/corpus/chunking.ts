@@ -29,7 +29,13 @@ export function* chunkDocument(text: string, cfg: ChunkConfig, tokenize: (t: str
 
   const max = cfg.maxTokens;
   const stride = Math.max(1, Math.floor(max * (1 - cfg.overlap)));
-  const span = (a: number, b: number): ChunkSpan => ({ start: starts[a], end: ends[b - 1], tokens: b - a });
+  // A chunk runs to the next token (trailing punctuation and closing quotes included), minus whitespace.
+  const endOf = (b: number) => {
+    let e = b < starts.length ? starts[b] : text.length;
+    while (e > ends[b - 1] && /\s/.test(text[e - 1])) e--;
+    return e;
+  };
+  const span = (a: number, b: number): ChunkSpan => ({ start: starts[a], end: endOf(b), tokens: b - a });
   let open: number | null = null;
   for (let p = 0; p + 1 < paraStarts.length; p++) {
     const a = paraStarts[p];

@@ -36,7 +36,10 @@ export function splitSentences(text: string): Sentence[] {
   const paragraph = /[^\n]+(?:\n(?![ \t]*\n)[^\n]*)*/g;
   for (const p of text.matchAll(paragraph)) {
     for (const [a, b] of pieces(text, p.index, p.index + p[0].length)) {
-      for (const seg of segmenter.segment(text.slice(a, b))) raw.push([a + seg.index, a + seg.index + seg.segment.length]);
+      // Intl.Segmenter ends a sentence at every line break; a wrapped line is not a sentence end, a list item is.
+      // Same-length replacement keeps the offsets.
+      const piece = text.slice(a, b).replace(/\n(?![ \t]*(?:[-*•#>]|\d+[.)])\s)/g, ' ');
+      for (const seg of segmenter.segment(piece)) raw.push([a + seg.index, a + seg.index + seg.segment.length]);
     }
   }
   const merged: Array<[number, number]> = [];

@@ -1,0 +1,89 @@
+/** The cluster stage's engine against known synthetic structure. */
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../pipeline/config.js';
+import { buildChunkToCluster, walkTree } from '../../pipeline/corpus-index/tree.js';
+import { normalizeRows } from '../../pipeline/embedders/embedder.js';
+import { createRng } from '../../pipeline/linalg/random.js';
+import { minClusterSize, buildClusterTree } from '../../stages/cluster/recursive.js';
+
+/** `k` well-separated directions in `dims` space, `per` noisy points around each; labels returned. */
+function blobs(k: number, per: number, dims: number, noise: number, seed: number) {
+  const rng = createRng(seed);
+  const centres = Array.from({ length: k }, () => Array.from({ length: dims }, () => rng.normal()));
+  const data = new Float32Array(k * per * dims);
+  const labels: number[] = [];
+  for (let c = 0; c < k; c++) {
+    for (let p = 0; p < per; p++) {
+      const row = (c * per + p) * dims;
+      for (let j = 0; j < dims; j++) data[row + j] = centres[c][j] + rng.normal() * noise;
+      labels.push(c);
+    }
+  }
+  return { data: normalizeRows(data, dims), labels };
+}
+
+/** Adjusted Rand index of two labelings. */
+function ari(a: number[], b: number[]): number {
+  const n = a.length;
+  const table = new Map<string, number>();
+  const ca = new Map<number, number>();
+  const cb = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    table.set(`${a[i]}|${b[i]}`, (table.get(`${a[i]}|${b[i]}`) ?? 0) + 1);
+    ca.set(a[i], (ca.get(a[i]) ?? 0) + 1);
+    cb.set(b[i], (cb.get(b[i]) ?? 0) + 1);
+  }
+  const c2 = (x: number) => (x * (x - 1)) / 2;
+  const sumT = [...table.values()].reduce((s, x) => s + c2(x), 0);
+  const sumA = [...ca.values()].reduce((s, x) => s + c2(x), 0);
+  const sumB = [...cb.values()].reduce((s, x) => s + c2(x), 0);
+  const expected = (sumA * sumB) / c2(n);
+  return (sumT - expected) / ((sumA + sumB) / 2 - expected);
+}
+
+describe('recursive clustering (k-means engine)', () => {
+  it('the seed formula for min_cluster_size', () => {
+    const cfg = resolveConfig({}).cluster;
+    expect(minClusterSize(142_914, 0, cfg)).toBe(285);
+    expect(minClusterSize(142_914, 4, cfg)).toBe(68);
+    expect(minClusterSize(100, 0, cfg)).toBe(10);
+    expect(minClusterSize(100, 3, cfg)).toBe(5);
+  });
+
+  it('recovers well-separated blobs at the top level (ARI ≥ 0.9) and maps every chunk once', () => {
+    const { data, labels } = blobs(5, 120, 32, 0.25, 3);
+    const cfg = resolveConfig({ cluster: { maxK: 5, maxDepth: 1 } }).cluster;
+    const root = buildClusterTree({ data, dims: 32 }, labels.length, { cfg });
+    expect(root.children.length).toBe(5);
+    const map = buildChunkToCluster(root);
+    expect(Object.keys(map)).toHaveLength(labels.length);
+    const top = labels.map((_, i) => map[String(i)].split('.').slice(0, 2).join('.'));
+    const ids = [...new Set(top)];
+    expect(ari(labels, top.map((t) => ids.indexOf(t)))).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('builds a consistent tree: children partition their parent minus its noise; ids encode the path', () => {
+    const { data, labels } = blobs(4, 150, 16, 0.6, 4);
+    const root = buildClusterTree({ data, dims: 16 }, labels.length, { cfg: resolveConfig({ cluster: { maxDepth: 3 } }).cluster });
+    for (const node of walkTree(root)) {
+      expect(node.size).toBe(node.indices.length);
+      if (!node.children.length) continue;
+      const union = [...node.children.flatMap((c) => c.indices), ...node.noise_indices].sort((a, b) => a - b);
+      expect(union).toEqual(node.indices);
+      node.children.forEach((c, i) => {
+        expect(c.cluster_id).toBe(`${node.cluster_id}.${i}`);
+        expect(c.depth).toBe(node.depth + 1);
+      });
+      expect(node.silhouette).toBeGreaterThanOrEqual(-1);
+      expect(node.silhouette).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('is deterministic for a fixed seed', () => {
+    const { data, labels } = blobs(3, 100, 16, 0.5, 5);
+    const cfg = resolveConfig({}).cluster;
+    const a = JSON.stringify(buildClusterTree({ data, dims: 16 }, labels.length, { cfg }));
+    const b = JSON.stringify(buildClusterTree({ data, dims: 16 }, labels.length, { cfg }));
+    expect(a).toBe(b);
+  });
+});
