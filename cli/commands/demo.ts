@@ -2,17 +2,13 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../pipeline/atomic-file.js';
-import { buildIndex } from '../../pipeline/build-index.js';
-import { resolveConfig, resolveCorpusSpec } from '../../pipeline/config.js';
 import { loadIndex } from '../../pipeline/corpus-index/load.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
-import { openStore } from '../../pipeline/store/open.js';
-import { STAGES } from '../../stages/table.js';
 import { annotateRows } from '../annotate/annotate.js';
 import { parseAnnotatedLine } from '../annotate/annotated-file.js';
 import { formatShow } from '../annotate/format-show.js';
 import { extractText } from '../annotate/input.js';
-import { DEMO_OUTPUTS, writeDemoCorpus } from '../demo/corpus.js';
+import { buildDemoIndex, DEMO_OUTPUTS } from '../demo/corpus.js';
 import { parseOptions } from '../options.js';
 import { useColor } from './show.js';
 
@@ -34,18 +30,7 @@ export function demoCommand(): Command {
       const o = parseOptions(DemoOptions, raw, 'demo');
       const reporter = consoleReporter({ quiet: o.quiet });
       const dir = path.resolve(o.output);
-      const corpusDir = path.join(dir, 'corpus');
-      const counts = await writeDemoCorpus(corpusDir);
-      reporter.info(`Demo corpus: ${counts.pretrain} pretrain, ${counts.midtrain} midtrain, ${counts.sft} sft addresses → ${corpusDir}`);
-      const indexDir = path.join(dir, 'index');
-      await buildIndex({
-        corpus: resolveCorpusSpec({ path: corpusDir }),
-        config: resolveConfig({}),
-        store: openStore(path.join(dir, 'store')),
-        outputDir: indexDir,
-        stages: STAGES,
-        reporter,
-      });
+      const indexDir = await buildDemoIndex(dir, reporter);
       const outputsFile = path.join(dir, 'outputs.jsonl');
       await writeFileAtomic(outputsFile, DEMO_OUTPUTS.map((r) => `${JSON.stringify(r)}\n`));
       const index = await loadIndex(indexDir);

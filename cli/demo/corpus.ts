@@ -8,7 +8,11 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { writeFileAtomic } from '../../pipeline/atomic-file.js';
-import type { CorpusStage } from '../../pipeline/config.js';
+import { buildIndex } from '../../pipeline/build-index.js';
+import { resolveConfig, resolveCorpusSpec, type CorpusStage } from '../../pipeline/config.js';
+import type { Reporter } from '../../pipeline/reporter.js';
+import { openStore } from '../../pipeline/store/open.js';
+import { STAGES } from '../../stages/table.js';
 
 interface Address {
   year: number;
@@ -35,6 +39,23 @@ export async function writeDemoCorpus(dir: string): Promise<Record<CorpusStage, 
     if (existing !== content) await writeFileAtomic(file, [content]);
   }
   return { pretrain: byStage.pretrain.length, midtrain: byStage.midtrain.length, sft: byStage.sft.length };
+}
+
+/** Writes the demo corpus under DIR/corpus and builds (or reuses) its index at DIR/index with the default settings. */
+export async function buildDemoIndex(dir: string, reporter: Reporter): Promise<string> {
+  const corpusDir = path.join(dir, 'corpus');
+  const counts = await writeDemoCorpus(corpusDir);
+  reporter.info(`Demo corpus: ${counts.pretrain} pretrain, ${counts.midtrain} midtrain, ${counts.sft} sft addresses → ${corpusDir}`);
+  const indexDir = path.join(dir, 'index');
+  await buildIndex({
+    corpus: resolveCorpusSpec({ path: corpusDir }),
+    config: resolveConfig({}),
+    store: openStore(path.join(dir, 'store')),
+    outputDir: indexDir,
+    stages: STAGES,
+    reporter,
+  });
+  return indexDir;
 }
 
 /** Sample "model outputs": verbatim lines, paraphrases, off-corpus text, and one OpenAI chat completion object. */

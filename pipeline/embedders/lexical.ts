@@ -70,6 +70,8 @@ export function tfidf(text: string, index: ReadonlyMap<string, number>, idf: Flo
   return { ids, weights: weights.map((w) => w / norm), unknown: Math.sqrt(unknownSq) / norm };
 }
 
+const PASSAGE_CACHE = 50_000;
+
 /** FNV-1a over the term's UTF-16 units, mixed with the seed: a stable per-term stream. */
 function termSeed(seed: number, term: string): number {
   let h = (0x811c9dc5 ^ seed) >>> 0;
@@ -91,6 +93,7 @@ export function lexicalEmbedder(model: LexicalModel): Embedder {
   const inner = dims - 1;
   const oovIdf = Math.log((1 + model.documents) / 2) + 1;
   const cache = new Map<number, Float32Array>();
+  const passageCache = new Map<string, WeightedTerms>();
   const row = (id: number): Float32Array => {
     if (model.projection) return model.projection.subarray(id * inner, (id + 1) * inner);
     let r = cache.get(id);
@@ -130,7 +133,12 @@ export function lexicalEmbedder(model: LexicalModel): Embedder {
       const q = tfidf(query, index, model.idf, oovIdf);
       const qw = new Map(q.ids.map((id, i) => [id, q.weights[i]]));
       return Float64Array.from(passages, (text) => {
-        const p = tfidf(text, index, model.idf);
+        // The same candidate chunks come back for many sentences of a batch: weigh each once.
+        let p = passageCache.get(text);
+        if (!p) {
+          if (passageCache.size >= PASSAGE_CACHE) passageCache.clear();
+          passageCache.set(text, (p = tfidf(text, index, model.idf)));
+        }
         let s = 0;
         for (let i = 0; i < p.ids.length; i++) s += (qw.get(p.ids[i]) ?? 0) * p.weights[i];
         return s;

