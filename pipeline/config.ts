@@ -43,7 +43,6 @@ export const ClusterConfigSchema = z.object({
   basePct: z.number().gt(0).max(1).default(0.002),
   decay: z.number().gt(0).max(1).default(0.7),
   silhouetteThreshold: z.number().min(-1).max(1).default(0.25),
-  minSamples: z.number().int().min(1).default(10),
   /** Each node's points are reduced to this many dims (PCA) before clustering; the seed used UMAP to 50. */
   reduceDims: z.number().int().min(2).max(512).default(50),
   /** Largest k tried per node by the k-means engine. */

@@ -21,17 +21,19 @@ export function annotateCommand(): Command {
   return new Command('annotate')
     .summary('annotate model outputs with their nearest corpus clusters')
     .description(
-      'Annotate every row of a JSONL file of model outputs. Each sentence (or the whole text with\n' +
-        '--no-phrase-level) gets its k nearest corpus chunks with cluster name, distance, training stage,\n' +
-        'chunk text and a verbatim flag. Rows keep all their fields, in the same order and number.\n\n' +
-        'Text is read from --text-field, else from "output", "text" or "response", else from an OpenAI\n' +
-        'chat completion (choices[0].message.content) or completion (choices[0].text).',
+      'Annotate every row of a JSONL file of model outputs. Each sentence (or the whole text with ' +
+        '--no-phrase-level) gets its k best-matching corpus chunks: cluster id, name and path, cosine distance, ' +
+        'training stage, chunk text, and whether the sentence occurs in the chunk verbatim (verbatim matches rank ' +
+        'first). Rows keep all their fields, in the same order and number, plus "annotations" and ' +
+        '"annotation_metadata".\n\n' +
+        'Text is read from --text-field, else from "output", "text" or "response", else from an OpenAI chat ' +
+        'completion (choices[0].message.content) or completion (choices[0].text).',
     )
-    .requiredOption('--corpus-index <dir>', 'index folder written by `index`, `demo` or `sync`')
+    .requiredOption('--corpus-index <dir>', 'index folder written by `index` (or `demo`)')
     .option('--input <file>', 'JSONL of model outputs, - for stdin', '-')
     .option('--output <file>', 'annotated JSONL, - for stdout (written atomically)', '-')
     .option('--k <n>', 'nearest chunks per sentence', '3')
-    .option('--phrase-level', 'annotate sentence by sentence (default)', true)
+    .option('--phrase-level', 'annotate sentence by sentence', true)
     .option('--no-phrase-level', 'annotate each output as one span')
     .option('--text-field <name>', 'field holding the text to annotate')
     .option('-q, --quiet', 'no progress output')

@@ -18,10 +18,10 @@ export function demoCommand(): Command {
   return new Command('demo')
     .summary('build a demo index over US State of the Union addresses and annotate sample outputs')
     .description(
-      'The quick start, offline: writes the bundled public-domain corpus (State of the Union addresses,\n' +
-        'pretrain ≤ 1900, midtrain 1901–1980, sft ≥ 1981) as JSONL, builds an index over it with the default\n' +
-        'settings, annotates a handful of sample model outputs and shows each one. Rerunning reuses the finished\n' +
-        'stages. Everything lands in --output: corpus/, store/, index/, outputs.jsonl, annotated.jsonl.',
+      'The quick start, offline: writes the bundled public-domain corpus (US State of the Union addresses ' +
+        '1790–2021; pretrain ≤ 1900, midtrain 1901–1980, sft ≥ 1981) as JSONL, builds an index over it with the ' +
+        'default settings, annotates a handful of sample model outputs and shows each one. Rerunning reuses the ' +
+        'finished stages. Everything lands in --output: corpus/, store/, index/, outputs.jsonl, annotated.jsonl.',
     )
     .option('--output <dir>', 'working folder for the demo', 'corpus-proximity-demo')
     .option('--show-chunks', 'print the nearest corpus chunk under each sentence')

@@ -25,7 +25,6 @@ const IndexOptions = z.object({
   basePct: num(z.number().gt(0).max(1)).optional(),
   decay: num(z.number().gt(0).max(1)).optional(),
   silhouetteThreshold: num(z.number().min(-1).max(1)).optional(),
-  minSamples: int(z.number().min(1)).optional(),
   seed: int().optional(),
 });
 
@@ -33,12 +32,12 @@ export function indexCommand(): Command {
   return new Command('index')
     .summary('build a corpus index from the exact training corpus')
     .description(
-      'Build a CorpusIndex: prepare → embed → cluster → name → assemble, resumable.\n\n' +
-        'Stage outputs are kept in an artifact store (default ~/.cache/corpus-proximity/store, or --store);\n' +
-        'a rerun with the same corpus and options skips finished stages, so an interrupted build resumes.\n' +
-        'The finished index is written to --output atomically.\n\n' +
-        'Each file\'s training stage is the nearest parent folder named pretrain, midtrain or sft;\n' +
-        'files outside such folders get --stage (or no stage).',
+      'Build a CorpusIndex: prepare → embed → cluster → name → assemble.\n\n' +
+        'Stage outputs and completion markers are kept in an artifact store (--store). A rerun with the same corpus ' +
+        'and options skips finished stages, so an interrupted build resumes where it stopped; a changed option re-runs ' +
+        'only the stages it affects. The finished index is written to --output atomically.\n\n' +
+        "Each file's training stage is the nearest parent folder named pretrain, midtrain or sft; files outside " +
+        'such folders get --stage, or no stage.',
     )
     .requiredOption('--corpus <path>', 'JSONL/Parquet file, or a folder searched recursively')
     .requiredOption('--output <dir>', 'where to write the index (created or replaced)')
@@ -56,7 +55,6 @@ export function indexCommand(): Command {
     .option('--base-pct <fraction>', 'minimum cluster size as a fraction of a node (default 0.002)')
     .option('--decay <factor>', 'per-depth decay of the minimum cluster size (default 0.7)')
     .option('--silhouette-threshold <s>', 'split children further while silhouette is below this (default 0.25)')
-    .option('--min-samples <n>', 'HDBSCAN min_samples (default 10; used by the HDBSCAN engine)')
     .option('--seed <n>', 'random seed for projection and clustering (default 42)')
     .addHelpText(
       'after',
@@ -70,7 +68,7 @@ export function indexCommand(): Command {
       const config = resolveConfig({
         chunk: { maxTokens: o.chunkTokens, overlap: o.chunkOverlap },
         embed: { dims: o.dims, projection: o.projection, seed: o.seed },
-        cluster: { maxDepth: o.maxDepth, basePct: o.basePct, decay: o.decay, silhouetteThreshold: o.silhouetteThreshold, minSamples: o.minSamples, seed: o.seed },
+        cluster: { maxDepth: o.maxDepth, basePct: o.basePct, decay: o.decay, silhouetteThreshold: o.silhouetteThreshold, seed: o.seed },
       });
       await inspectCorpus(corpus); // a missing or empty corpus fails before the warning
       await confirmExactCorpus({ yes: o.yes, interactive: Boolean(process.stdin.isTTY) });

@@ -20,8 +20,10 @@ export function showCommand(): Command {
   return new Command('show')
     .summary('pretty-print one annotated output, chess-engine style')
     .description(
-      'Print one row of an annotated file: each sentence with its nearest clusters ([rank] name (d=distance, stage)),\n' +
-        'then an interpretation graded against the index\'s own calibration. Colour only on a terminal (NO_COLOR disables it).',
+      'Print one row of an annotated file: each sentence with its best-matching clusters, as ' +
+        '"[rank] top-level › cluster (d=distance, stage)", then an interpretation: the mean rank-1 distance graded ' +
+        "HIGH / MEDIUM / LOW against the index's own calibration (the median and 90th percentile distance of " +
+        'sentences taken from the corpus itself). Colour only on a terminal; NO_COLOR disables it.',
     )
     .requiredOption('--annotated-file <file>', 'JSONL written by `annotate`')
     .option('--index <n>', 'which row to show (0-based)', '0')
