@@ -23,7 +23,8 @@ What you MUST do:
 If you can't provide the exact corpus, this tool cannot help you.
 `;
 
-export async function confirmExactCorpus(opts: { yes: boolean; interactive: boolean }): Promise<void> {
+export async function confirmExactCorpus(opts: { yes: boolean; interactive: boolean; quiet?: boolean }): Promise<void> {
+  if (opts.yes && opts.quiet) return; // confirmed, and asked not to be told again
   process.stderr.write(CORPUS_WARNING + '\n');
   if (opts.yes) {
     process.stderr.write('Confirmed with --yes.\n\n');

@@ -1,17 +1,34 @@
-/** Writes a user-facing output file atomically: a temp file next to it, renamed into place when complete. */
-import { randomBytes } from 'node:crypto';
+/**
+ * Writes a file atomically: a temp file next to it, renamed into place when complete, removed on failure.
+ * Returns the size and sha256 of what was written. Used for user-facing outputs and by the fs store driver.
+ */
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
 
-export async function writeFileAtomic(file: string, parts: Iterable<string> | AsyncIterable<string>): Promise<void> {
+export function tempPathFor(target: string): string {
+  return `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+export async function writeFileAtomic(
+  file: string,
+  parts: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
+): Promise<{ size: number; sha256: string }> {
   const target = path.resolve(file);
   await mkdir(path.dirname(target), { recursive: true });
-  const tmp = `${target}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const tmp = tempPathFor(target);
+  const hash = createHash('sha256');
+  let size = 0;
   const out = createWriteStream(tmp);
   try {
-    for await (const part of parts) if (!out.write(part)) await once(out, 'drain');
+    for await (const part of parts) {
+      const buf = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
+      hash.update(buf);
+      size += buf.byteLength;
+      if (!out.write(buf)) await once(out, 'drain');
+    }
     out.end();
     await once(out, 'close');
     await rename(tmp, target);
@@ -20,4 +37,5 @@ export async function writeFileAtomic(file: string, parts: Iterable<string> | As
     await rm(tmp, { force: true });
     throw e;
   }
+  return { size, sha256: hash.digest('hex') };
 }

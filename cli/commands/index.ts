@@ -71,7 +71,7 @@ export function indexCommand(): Command {
         cluster: { maxDepth: o.maxDepth, basePct: o.basePct, decay: o.decay, silhouetteThreshold: o.silhouetteThreshold, seed: o.seed },
       });
       await inspectCorpus(corpus); // a missing or empty corpus fails before the warning
-      await confirmExactCorpus({ yes: o.yes, interactive: Boolean(process.stdin.isTTY) });
+      await confirmExactCorpus({ yes: o.yes, interactive: Boolean(process.stdin.isTTY), quiet: o.quiet });
       const reporter = consoleReporter({ quiet: o.quiet });
       const store = openStore(o.store ?? defaultStoreDir());
       const result = await buildIndex({ corpus, config, store, outputDir: o.output, stages: STAGES, reporter });

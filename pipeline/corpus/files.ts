@@ -29,11 +29,17 @@ export function stageForPath(relPath: string, fallback: CorpusStage | undefined)
   return fallback ?? null;
 }
 
+/** An index or artifact store written by this tool: never read back as corpus (its .jsonl files are chunks). */
+function isOwnOutput(names: string[]): boolean {
+  return (names.includes('manifest.json') && names.includes('embeddings.npy')) || (names.includes('runs') && names.includes('stages'));
+}
+
 async function walk(dir: string, out: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
+  if (isOwnOutput(entries.map((e) => e.name))) return;
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const ent of entries) {
-    if (ent.name.startsWith('.')) continue;
+    if (ent.name.startsWith('.')) continue; // hidden files and folders (.git, .cache) are not corpus
     const full = path.join(dir, ent.name);
     if (ent.isDirectory()) await walk(full, out);
     else if (ent.isFile()) out.push(full);

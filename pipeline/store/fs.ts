@@ -1,11 +1,11 @@
 /** Local-directory driver: keys are relative paths under `root`; writes go to a temp file, then rename. */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { once } from 'node:events';
 import type { Readable } from 'node:stream';
+import { tempPathFor, writeFileAtomic } from '../atomic-file.js';
 import { CproxError } from '../errors.js';
 import { joinKey } from './keys.js';
 import type { ArtifactStore, Body, WrittenObject } from './store.js';
@@ -22,31 +22,14 @@ function isNotFound(e: unknown): boolean {
 export function fsStore(rootDir: string): ArtifactStore {
   const root = path.resolve(rootDir);
   const file = (key: string) => path.join(root, ...joinKey(key).split('/'));
-  const tempFor = (target: string) => `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 
   async function writeParts(key: string, parts: AsyncIterable<Body>): Promise<WrittenObject> {
-    const target = file(key);
-    await mkdir(path.dirname(target), { recursive: true });
-    const tmp = tempFor(target);
-    const hash = createHash('sha256');
-    let size = 0;
-    const out = createWriteStream(tmp);
     try {
-      for await (const part of parts) {
-        const buf = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
-        hash.update(buf);
-        size += buf.byteLength;
-        if (!out.write(buf)) await once(out, 'drain');
-      }
-      out.end();
-      await once(out, 'close');
-      await rename(tmp, target);
+      const { size, sha256 } = await writeFileAtomic(file(key), parts);
+      return { key: joinKey(key), size, sha256 };
     } catch (e) {
-      out.destroy();
-      await rm(tmp, { force: true });
       throw e instanceof CproxError ? e : storeError('write', key, e);
     }
-    return { key: joinKey(key), size, sha256: hash.digest('hex') };
   }
 
   async function walk(dir: string, rel: string, out: string[]): Promise<void> {
@@ -109,7 +92,7 @@ export function fsStore(rootDir: string): ArtifactStore {
     async copy(from, to) {
       const target = file(to);
       await mkdir(path.dirname(target), { recursive: true });
-      const tmp = tempFor(target);
+      const tmp = tempPathFor(target);
       try {
         await copyFile(file(from), tmp);
         await rename(tmp, target);

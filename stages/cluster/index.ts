@@ -72,7 +72,7 @@ export const clusterStage: StageDefinition = {
     await writeJson(ctx.store, ctx.out(CLUSTER_ARTIFACTS.tree), root);
     await writeJson(ctx.store, ctx.out(CLUSTER_ARTIFACTS.chunkToCluster), buildChunkToCluster(root));
     await writeJson(ctx.store, ctx.out(CLUSTER_ARTIFACTS.stats), stats, true);
-    ctx.reporter.info(`  ${stats.total_clusters} clusters (${stats.leaf_clusters} leaves, depth ${stats.max_depth}) in ${seconds.toFixed(1)} s`);
+    ctx.reporter.info(`  ${stats.total_clusters} cluster${stats.total_clusters === 1 ? '' : 's'} (${stats.leaf_clusters} leaves, depth ${stats.max_depth}) in ${seconds.toFixed(1)} s`);
     return { facts: { clusters: stats.total_clusters, leaves: stats.leaf_clusters, maxDepth: stats.max_depth, seconds } };
   },
 };

@@ -27,20 +27,22 @@ interface Split {
 const SILHOUETTE_SAMPLE = 500;
 const PCA_FIT_SAMPLE = 2000;
 /**
- * k-means always splits, even where there is no structure (unlike HDBSCAN), so it only splits a node whose
- * clusters would average ≥ 40 chunks: below that, keyword names of the demo corpus's leaves were noise.
+ * k-means always splits, even where there is no structure (unlike HDBSCAN), so below the top level it only splits
+ * a node whose clusters would average ≥ 40 chunks: smaller, the demo corpus's leaves got noise for names. The top
+ * level splits whenever two clusters of min_cluster_size fit, so a small corpus still shows its main topics.
  */
 const MIN_EXPECTED_CLUSTER = 40;
 
 /**
- * Fan-out split: k = min(maxK, n / max(2·min_cluster_size, 40)), k-means, clusters under min_cluster_size become noise; if fewer
+ * Fan-out split: k = min(maxK, n / (2·min_cluster_size), and n / 40 below the top level), k-means, clusters under min_cluster_size become noise; if fewer
  * than two clusters survive, k shrinks. Measured on the demo corpus, choosing k by best silhouette always picked
  * k = 2 (text silhouettes are flat and low), which gave vague two-way splits; a fixed fan-out reads better, and the
  * silhouette still gates recursion as in the seed. The HDBSCAN engine chooses its own number of clusters.
  */
-function fanOutSplit(v: Vectors, members: Int32Array, minSize: number, cfg: ClusterConfig, rng: Rng): Split | null {
+function fanOutSplit(v: Vectors, members: Int32Array, minSize: number, depth: number, cfg: ClusterConfig, rng: Rng): Split | null {
   const probe = sampleMembers(Int32Array.from(members.keys()), SILHOUETTE_SAMPLE, rng);
-  for (let k = Math.min(cfg.maxK, Math.floor(members.length / Math.max(2 * minSize, MIN_EXPECTED_CLUSTER))); k >= 2; k--) {
+  const perCluster = depth === 0 ? 2 * minSize : Math.max(2 * minSize, MIN_EXPECTED_CLUSTER);
+  for (let k = Math.min(cfg.maxK, Math.floor(members.length / perCluster)); k >= 2; k--) {
     const { labels } = sphericalKmeans(v, members, k, rng);
     const sizes = new Int32Array(k);
     for (const l of labels) sizes[l]++;
@@ -91,7 +93,7 @@ export function buildClusterTree(v: Vectors, n: number, opts: BuildTreeOptions):
     const reduced = pcaProject({ data: v.data, dims: v.dims, rows: members }, sampleMembers(members, PCA_FIT_SAMPLE, rng), cfg.reduceDims, seed);
     normalizeRows(reduced.data, reduced.dims);
     const local = Int32Array.from({ length: members.length }, (_, i) => i);
-    const result = fanOutSplit(reduced, local, minClusterSize(members.length, node.depth, cfg), cfg, rng);
+    const result = fanOutSplit(reduced, local, minClusterSize(members.length, node.depth, cfg), node.depth, cfg, rng);
     if (!result) return; // ≤ 1 cluster: leaf with silhouette 0
     node.silhouette = result.silhouette;
     const groups: number[][] = Array.from({ length: result.clusters }, () => []);

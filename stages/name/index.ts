@@ -61,7 +61,11 @@ export const nameStage: StageDefinition = {
     }
     await writeJson(ctx.store, ctx.out(NAME_ARTIFACTS.tree), root);
     const top = root.children.map((c) => c.name).slice(0, 8);
-    ctx.reporter.info(`  named ${named} clusters; top level: ${top.join(' | ')}`);
+    ctx.reporter.info(
+      named === 0
+        ? `  one cluster: the corpus (${root.size} chunks) was too small to split`
+        : `  named ${named} cluster${named === 1 ? '' : 's'}; top level: ${top.join(' | ')}${root.children.length > 8 ? ' | …' : ''}`,
+    );
     return { facts: { named } };
   },
 };
