@@ -1,11 +1,21 @@
 /** Wiring only: one Command per file under commands/, one handleError at the edge. */
 import { Command } from 'commander';
+import { removeTempFilesSync } from '../pipeline/atomic-file.js';
 import { CODE_VERSION } from '../pipeline/version.js';
 import { annotateCommand } from './commands/annotate.js';
 import { demoCommand } from './commands/demo.js';
 import { indexCommand } from './commands/index.js';
 import { showCommand } from './commands/show.js';
 import { handleError } from './handle-error.js';
+
+// Interrupted: drop half-written temp files; finished stages keep their markers, so a rerun resumes.
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.once(signal, () => {
+    removeTempFilesSync();
+    process.stderr.write(`\ninterrupted (${signal}); rerun the same command to resume\n`);
+    process.exit(code);
+  });
+}
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(0); // `| head` closed the pipe: not an error

@@ -15,6 +15,8 @@ export interface InputRow {
   line: number;
   row: Record<string, unknown>;
   text: string;
+  /** The line had bytes that are not UTF-8 (replaced by U+FFFD). */
+  replaced?: boolean;
 }
 
 export function extractText(row: Record<string, unknown>, field?: string): string | undefined {
@@ -55,7 +57,7 @@ export async function readInputRows(name: string, stream: Readable, field?: stri
     if (text === undefined) {
       throw inputError(name, line.number, `row has no text to annotate (looked for ${looked})`, 'pass --text-field with the field that holds the model output');
     }
-    rows.push({ line: line.number, row: row as Record<string, unknown>, text });
+    rows.push({ line: line.number, row: row as Record<string, unknown>, text, replaced: line.replaced });
   }
   return rows;
 }

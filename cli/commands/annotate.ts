@@ -49,6 +49,8 @@ export function annotateCommand(): Command {
       const index = await loadIndex(o.corpusIndex);
       const input = await openInput(o.input);
       const rows = await readInputRows(input.name, input.stream, o.textField);
+      const replaced = rows.filter((r) => r.replaced).length;
+      if (replaced) reporter.warn(`${replaced} input line(s) of ${input.name} had bytes that are not UTF-8; they were replaced by U+FFFD`);
       const progress = reporter.progress('annotate', undefined, 'sentences');
       const annotated = await annotateRows(index, rows, { k: o.k, phraseLevel: o.phraseLevel, indexPath: o.corpusIndex }, progress);
       const lines = annotated.map((r) => `${JSON.stringify(r)}\n`);

@@ -127,6 +127,19 @@ describe('index → annotate → show through the CLI', () => {
     expect(compact.stdout.trim()).toMatch(/^".+" → .+ \(0\.\d\d\)/);
   });
 
+  it('--stage labels files outside stage folders; without it they have no stage and a warning says so', async () => {
+    const file = path.join(dir, 'loose.jsonl');
+    await writeFile(file, JSON.stringify({ text: textOfYear(1934) }) + '\n');
+    const staged = await runCli(['index', '--corpus', file, '--stage', 'midtrain', '--output', path.join(dir, 'loose-idx'), '--store', path.join(dir, 'store'), '--yes']);
+    expect(staged.code, staged.stderr).toBe(0);
+    const meta = JSON.parse((await readFile(path.join(dir, 'loose-idx', 'metadata.jsonl'), 'utf8')).split('\n')[0]);
+    expect(meta.corpus_stage).toBe('midtrain');
+    const unstaged = await runCli(['index', '--corpus', file, '--output', path.join(dir, 'loose-idx2'), '--store', path.join(dir, 'store'), '--yes']);
+    expect(unstaged.code, unstaged.stderr).toBe(0);
+    expect(unstaged.stderr).toMatch(/warning: \d+ chunk\(s\) have no training stage/);
+    expect(JSON.parse((await readFile(path.join(dir, 'loose-idx2', 'metadata.jsonl'), 'utf8')).split('\n')[0]).corpus_stage).toBeNull();
+  });
+
   it('writes --output files atomically and reports the span count', async () => {
     const input = path.join(dir, 'in.jsonl');
     await writeFile(input, '{"output":"One. Two."}\n');

@@ -71,7 +71,9 @@ describe('resumable index builds', () => {
     const store = path.join(dir, 'store-int');
     const out = path.join(dir, 'interrupted');
     const { code } = await interruptAfter(store, out, 'prepare', 'SIGINT');
-    expect(code).not.toBe(0);
+    expect(code).toBe(130);
+    const leftovers = (await readdir(store, { recursive: true })).filter((f) => String(f).includes('.tmp-'));
+    expect(leftovers).toEqual([]);
     const r = await runCli(['index', '--corpus', corpus, '--output', out, '--store', store, '--yes']);
     expect(r.code, r.stderr).toBe(0);
     expect((await manifestOf(out)).files).toEqual(reference.files);
