@@ -50,10 +50,28 @@ export const ClusterConfigSchema = z.object({
   seed: z.number().int().default(42),
 });
 
+export const LlmNamerSchema = z.object({
+  /** Any OpenAI-compatible server: https://api.openai.com/v1, http://localhost:8000/v1 (vLLM), http://localhost:11434/v1 (ollama). */
+  baseUrl: z.string().min(1),
+  model: z.string().min(1),
+  /** Name of the environment variable holding the API key; the key itself is never part of the config. */
+  apiKeyEnv: z.string().min(1).default('OPENAI_API_KEY'),
+  /** Sibling groups named at once within a level. */
+  concurrency: z.number().int().min(1).max(64).default(4),
+  maxRetries: z.number().int().min(0).max(20).default(5),
+  timeoutMs: z.number().int().min(100).default(60_000),
+  /** What a cluster gets when the LLM keeps failing: an error (`none`) or its keyword label. */
+  fallback: z.enum(['none', 'keywords']).default('none'),
+  /** Folder with system.njk and user.njk; the bundled prompts when unset. */
+  templateDir: z.string().min(1).optional(),
+});
+export type LlmNamerConfig = z.infer<typeof LlmNamerSchema>;
+
 export const NameConfigSchema = z.object({
-  namer: z.literal('keywords').default('keywords'),
-  /** Terms per label. */
+  namer: z.enum(['keywords', 'llm']).default('keywords'),
+  /** Terms per keyword label. */
   terms: z.number().int().min(1).max(6).default(3),
+  llm: LlmNamerSchema.optional(),
 });
 
 export const IndexConfigSchema = z.object({

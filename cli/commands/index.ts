@@ -1,9 +1,12 @@
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { resolveConfig, resolveCorpusSpec, STAGE_NAMES } from '../../pipeline/config.js';
+import { CproxError } from '../../pipeline/errors.js';
 import { buildIndex, inspectCorpus } from '../../pipeline/build-index.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
 import { defaultStoreDir, openStore } from '../../pipeline/store/open.js';
+import { loadTemplates } from '../../stages/name/llm/prompts.js';
 import { STAGES } from '../../stages/table.js';
 import { confirmExactCorpus } from '../confirm.js';
 import { int, num, parseOptions } from '../options.js';
@@ -26,7 +29,44 @@ const IndexOptions = z.object({
   decay: num(z.number().gt(0).max(1)).optional(),
   silhouetteThreshold: num(z.number().min(-1).max(1)).optional(),
   seed: int().optional(),
+  namer: z.enum(['keywords', 'llm']),
+  llmBaseUrl: z.string().min(1).optional(),
+  llmModel: z.string().min(1).optional(),
+  llmApiKeyEnv: z.string().min(1).optional(),
+  llmConcurrency: int(z.number().min(1).max(64)).optional(),
+  llmMaxRetries: int(z.number().min(0).max(20)).optional(),
+  llmTimeout: int(z.number().min(1)).optional(),
+  promptTemplate: z.string().min(1).optional(),
+  fallback: z.enum(['none', 'keywords']).optional(),
 });
+
+/** The name section of the config from the CLI options, refusing LLM options that would be silently ignored. */
+function nameConfig(o: z.infer<typeof IndexOptions>) {
+  const llmFlags = { '--llm-base-url': o.llmBaseUrl, '--llm-model': o.llmModel, '--prompt-template': o.promptTemplate, '--fallback': o.fallback };
+  if (o.namer !== 'llm') {
+    const stray = Object.entries(llmFlags).find(([, v]) => v !== undefined);
+    if (stray) throw new CproxError('BAD_INPUT', `${stray[0]} only applies with --namer llm`, { hint: 'add --namer llm, or drop the option' });
+    return { namer: o.namer };
+  }
+  if (!o.llmBaseUrl || !o.llmModel) {
+    throw new CproxError('BAD_INPUT', '--namer llm needs --llm-base-url and --llm-model', {
+      hint: 'e.g. --llm-base-url https://api.openai.com/v1 --llm-model gpt-4o-mini (key in $OPENAI_API_KEY), or a local vLLM/ollama server',
+    });
+  }
+  return {
+    namer: o.namer,
+    llm: {
+      baseUrl: o.llmBaseUrl,
+      model: o.llmModel,
+      apiKeyEnv: o.llmApiKeyEnv,
+      concurrency: o.llmConcurrency,
+      maxRetries: o.llmMaxRetries,
+      timeoutMs: o.llmTimeout === undefined ? undefined : o.llmTimeout * 1000,
+      fallback: o.fallback,
+      templateDir: o.promptTemplate ? path.resolve(o.promptTemplate) : undefined,
+    },
+  };
+}
 
 export function indexCommand(): Command {
   return new Command('index')
@@ -56,11 +96,22 @@ export function indexCommand(): Command {
     .option('--decay <factor>', 'per-depth decay of the minimum cluster size (default 0.7)')
     .option('--silhouette-threshold <s>', 'split children further while silhouette is below this (default 0.25)')
     .option('--seed <n>', 'random seed for projection and clustering (default 42)')
+    .addOption(new Option('--namer <namer>', 'how clusters are named: offline keywords, or an LLM').choices(['keywords', 'llm']).default('keywords'))
+    .option('--llm-base-url <url>', 'OpenAI-compatible endpoint, e.g. https://api.openai.com/v1, http://localhost:8000/v1 (vLLM), http://localhost:11434/v1 (ollama)')
+    .option('--llm-model <name>', 'model name the endpoint serves, e.g. gpt-4o-mini')
+    .option('--llm-api-key-env <var>', 'environment variable holding the API key (default OPENAI_API_KEY; unset = no key sent)')
+    .option('--llm-concurrency <n>', 'sibling groups named at once (default 4)')
+    .option('--llm-max-retries <n>', 'retries on 429/5xx/timeouts, with exponential backoff (default 5)')
+    .option('--llm-timeout <seconds>', 'per-request timeout (default 60)')
+    .option('--prompt-template <dir>', 'folder with system.njk and user.njk to replace the bundled naming prompts')
+    .addOption(new Option('--fallback <kind>', 'when the LLM keeps failing: stop with an error (none) or use keyword names').choices(['none', 'keywords']))
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  $ corpus-proximity index --corpus ~/nanochat_data/ --output nanochat_index/\n' +
-        '  $ corpus-proximity index --corpus shards/ --format parquet --text-field content --stage pretrain --output idx/ --yes\n',
+        '  $ corpus-proximity index --corpus shards/ --format parquet --text-field content --stage pretrain --output idx/ --yes\n' +
+        '  $ OPENAI_API_KEY=sk-… corpus-proximity index --corpus data/ --output idx/ --namer llm \\\n' +
+        '      --llm-base-url https://api.openai.com/v1 --llm-model gpt-4o-mini --fallback keywords\n',
     )
     .action(async (raw) => {
       const o = parseOptions(IndexOptions, raw, 'index');
@@ -69,8 +120,10 @@ export function indexCommand(): Command {
         chunk: { maxTokens: o.chunkTokens, overlap: o.chunkOverlap },
         embed: { dims: o.dims, projection: o.projection, seed: o.seed },
         cluster: { maxDepth: o.maxDepth, basePct: o.basePct, decay: o.decay, silhouetteThreshold: o.silhouetteThreshold, seed: o.seed },
+        name: nameConfig(o),
       });
       await inspectCorpus(corpus); // a missing or empty corpus fails before the warning
+      if (config.name.llm) loadTemplates(config.name.llm.templateDir); // bad templates fail before hours of indexing
       await confirmExactCorpus({ yes: o.yes, interactive: Boolean(process.stdin.isTTY), quiet: o.quiet });
       const reporter = consoleReporter({ quiet: o.quiet });
       const store = openStore(o.store ?? defaultStoreDir());

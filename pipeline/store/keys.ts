@@ -7,6 +7,7 @@
  *   runs/<runId>/_PIPELINE_COMPLETE.json / _PIPELINE_FAILED.json
  *   runs/<runId>/assemble/index/<file>       the CorpusIndex that `sync`/export copies out
  *   stages/<stage>/<fingerprint>.json        which run already computed this exact stage (reuse across runs)
+ *   cache/names/<hash>.json                  LLM cluster names by (template, model, prompt)
  */
 import { CproxError } from '../errors.js';
 
@@ -49,6 +50,11 @@ export const STAGE_POINTERS_PREFIX = 'stages';
 /** Pointer to the run that completed `stage` with this fingerprint, so another run can reuse its outputs. */
 export function stagePointerKey(stage: string, fingerprint: string): string {
   return joinKey(STAGE_POINTERS_PREFIX, stage, `${fingerprint}.json`);
+}
+
+/** A cached LLM cluster name; `hash` covers the template, the model and the rendered prompt. */
+export function nameCacheKey(hash: string): string {
+  return joinKey('cache', 'names', `${hash}.json`);
 }
 
 /** The part of a run artifact key after `runs/<runId>/<stage>/`: how stages name their own files. */

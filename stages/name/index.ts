@@ -1,10 +1,17 @@
-/** name: label every cluster (keywords namer), parents before children, and record the namer in tree.json. */
+/**
+ * name: label every cluster, parents before children, and record in tree.json which namer produced each name.
+ * The keyword labels are always computed (offline, cheap): they are the default names, the LLM's prompt material
+ * and its fallback.
+ */
 import { readChunkRecords } from '../../pipeline/corpus/chunk-records.js';
 import { walkTree, type ClusterNode } from '../../pipeline/corpus-index/tree.js';
-import type { StageDefinition } from '../../pipeline/runners/stage.js';
+import type { NameConfig } from '../../pipeline/config.js';
+import type { StageContext, StageDefinition } from '../../pipeline/runners/stage.js';
 import { readJson, writeJson } from '../../pipeline/store/store.js';
 import { CLUSTER_ARTIFACTS } from '../cluster/index.js';
 import { chunkTerms, labelSiblings, type TermCounts } from './keywords.js';
+import { nameWithLlm } from './llm/run.js';
+import { templateHash } from './llm/prompts.js';
 
 export const NAME_ARTIFACTS = { tree: 'tree.json' } as const;
 export const ROOT_NAME = 'Whole corpus';
@@ -15,11 +22,50 @@ export function pathIds(id: string): string[] {
   return parts.map((_, i) => parts.slice(0, i + 1).join('.'));
 }
 
+/** What the names depend on: not the API key, endpoint, concurrency or retries, but the template's content. */
+function nameFingerprint(cfg: NameConfig) {
+  if (cfg.namer !== 'llm' || !cfg.llm) return { namer: cfg.namer, terms: cfg.terms };
+  return { namer: cfg.namer, terms: cfg.terms, model: cfg.llm.model, fallback: cfg.llm.fallback, template: templateHash(cfg.llm.templateDir) };
+}
+
+/** Chunk-frequency of every term in every cluster (a chunk counts for its cluster and all ancestors). */
+async function countClusterTerms(ctx: StageContext, root: ClusterNode, chunkToCluster: Record<string, string>): Promise<Map<string, TermCounts>> {
+  const counts = new Map<string, TermCounts>();
+  for (const node of walkTree(root)) counts.set(node.cluster_id, new Map());
+  const progress = ctx.reporter.progress('count terms', root.size, 'chunks');
+  for await (const chunk of readChunkRecords(ctx.store, ctx.upstream.prepare)) {
+    const terms = chunkTerms(chunk.text);
+    for (const id of pathIds(chunkToCluster[String(chunk.idx)] ?? root.cluster_id)) {
+      const target = counts.get(id)!;
+      for (const t of terms) target.set(t, (target.get(t) ?? 0) + 1);
+    }
+    progress.tick();
+  }
+  progress.done();
+  return counts;
+}
+
+/** Keyword labels, breadth-first, unique among siblings; written into the tree and returned by cluster id. */
+function nameWithKeywords(root: ClusterNode, counts: Map<string, TermCounts>, terms: number): Map<string, string> {
+  const labels = new Map<string, string>();
+  for (const node of walkTree(root)) {
+    if (!node.children.length) continue;
+    const siblings = node.children.map((c) => ({ id: c.cluster_id, counts: counts.get(c.cluster_id)!, chunks: c.size }));
+    labelSiblings(siblings, counts.get(node.cluster_id)!, terms).forEach((label, i) => {
+      const child = node.children[i];
+      child.name = label;
+      child.name_source = label.startsWith('Cluster ') ? 'fallback' : 'keywords';
+      labels.set(child.cluster_id, label);
+    });
+  }
+  return labels;
+}
+
 export const nameStage: StageDefinition = {
   name: 'name',
-  description: 'name the clusters (keywords namer)',
-  inputs: ['prepare', 'cluster'],
-  configOf: ({ config }) => ({ name: config.name }),
+  description: 'name the clusters',
+  inputs: ['prepare', 'embed', 'cluster'],
+  configOf: ({ config }) => ({ name: nameFingerprint(config.name) }),
   async run(ctx) {
     const treeKey = ctx.input('cluster', CLUSTER_ARTIFACTS.tree);
     const mapKey = ctx.input('cluster', CLUSTER_ARTIFACTS.chunkToCluster);
@@ -27,45 +73,21 @@ export const nameStage: StageDefinition = {
     const chunkToCluster = await readJson<Record<string, string>>(ctx.store, mapKey);
     if (!root || !chunkToCluster) throw new Error(`missing ${treeKey} or ${mapKey}`);
 
-    const counts = new Map<string, TermCounts>();
-    // Term counts of every node that has children or siblings (leaves need theirs, parents serve as contrast).
-    for (const node of walkTree(root)) counts.set(node.cluster_id, new Map());
-    const progress = ctx.reporter.progress('count terms', root.size, 'chunks');
-    for await (const chunk of readChunkRecords(ctx.store, ctx.upstream.prepare)) {
-      const terms = chunkTerms(chunk.text);
-      for (const id of pathIds(chunkToCluster[String(chunk.idx)] ?? root.cluster_id)) {
-        const target = counts.get(id);
-        if (!target) continue;
-        for (const t of terms) target.set(t, (target.get(t) ?? 0) + 1);
-      }
-      progress.tick();
-    }
-    progress.done();
-
+    const counts = await countClusterTerms(ctx, root, chunkToCluster);
     root.name = ROOT_NAME;
     root.name_source = 'fixed';
-    let named = 0;
-    // Breadth-first: a parent is labelled before its children (the LLM namer relies on the same order).
-    const queue: ClusterNode[] = [root];
-    while (queue.length) {
-      const node = queue.shift()!;
-      if (!node.children.length) continue;
-      const siblings = node.children.map((c) => ({ id: c.cluster_id, counts: counts.get(c.cluster_id)!, chunks: c.size }));
-      const labels = labelSiblings(siblings, counts.get(node.cluster_id)!, ctx.config.name.terms);
-      node.children.forEach((child, i) => {
-        child.name = labels[i];
-        child.name_source = labels[i].startsWith('Cluster ') ? 'fallback' : 'keywords';
-        named++;
-        queue.push(child);
-      });
-    }
+    const keywordLabels = nameWithKeywords(root, counts, ctx.config.name.terms);
+    const named = keywordLabels.size;
+    let llmFacts = {};
+    if (ctx.config.name.namer === 'llm' && named > 0) llmFacts = await nameWithLlm(ctx, root, counts, keywordLabels);
+
     await writeJson(ctx.store, ctx.out(NAME_ARTIFACTS.tree), root);
     const top = root.children.map((c) => c.name).slice(0, 8);
     ctx.reporter.info(
       named === 0
         ? `  one cluster: the corpus (${root.size} chunks) was too small to split`
-        : `  named ${named} cluster${named === 1 ? '' : 's'}; top level: ${top.join(' | ')}${root.children.length > 8 ? ' | …' : ''}`,
+        : `  named ${named} cluster${named === 1 ? '' : 's'} (${ctx.config.name.namer}); top level: ${top.join(' | ')}${root.children.length > 8 ? ' | …' : ''}`,
     );
-    return { facts: { named } };
+    return { facts: { named, namer: ctx.config.name.namer, ...llmFacts } };
   },
 };

@@ -1,0 +1,84 @@
+/**
+ * The naming prompts: nunjucks templates `system.njk` and `user.njk`, bundled in stages/name/prompts/ or taken from
+ * --prompt-template DIR. Their hash is part of the name stage's fingerprint and of every name-cache key.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import nunjucks from 'nunjucks';
+import { CproxError } from '../../../pipeline/errors.js';
+import { sha256 } from '../../../pipeline/hash.js';
+
+export const TEMPLATE_FILES = ['system.njk', 'user.njk'] as const;
+
+/** The bundled prompts: next to this module's source, whether it runs from source (tests) or from dist/. */
+export function bundledPromptDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [path.resolve(here, '../prompts'), path.resolve(here, '../../../../stages/name/prompts')];
+  const found = candidates.find((d) => existsSync(path.join(d, 'user.njk')));
+  if (!found) throw new CproxError('INTERNAL', `bundled naming prompts not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
+
+export interface ClusterPromptContext {
+  corpus: { chunks: number };
+  parent: { name: string; path: string[]; is_root: boolean };
+  cluster: { id: string; size: number; depth: number; keywords: string[]; representatives: string[] };
+  siblings: string[];
+}
+
+export interface PromptTemplates {
+  dir: string;
+  /** sha256 over both template files. */
+  hash: string;
+  render(ctx: ClusterPromptContext): { system: string; user: string };
+}
+
+function readTemplates(dir: string): Record<(typeof TEMPLATE_FILES)[number], string> {
+  const out = {} as Record<(typeof TEMPLATE_FILES)[number], string>;
+  for (const f of TEMPLATE_FILES) {
+    const file = path.join(dir, f);
+    try {
+      out[f] = readFileSync(file, 'utf8');
+    } catch {
+      throw new CproxError('NOT_FOUND', `prompt template ${file} is missing`, {
+        hint: `--prompt-template DIR must hold ${TEMPLATE_FILES.join(' and ')} (copy them from ${bundledPromptDir()})`,
+      });
+    }
+  }
+  return out;
+}
+
+export function templateHash(dir: string | undefined): string {
+  const t = readTemplates(dir ?? bundledPromptDir());
+  return sha256(TEMPLATE_FILES.map((f) => t[f]).join('\u0000'));
+}
+
+export function loadTemplates(dir: string | undefined): PromptTemplates {
+  const resolved = dir ?? bundledPromptDir();
+  const sources = readTemplates(resolved);
+  const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true, trimBlocks: false });
+  const compiled = Object.fromEntries(
+    TEMPLATE_FILES.map((f) => {
+      try {
+        return [f, new nunjucks.Template(sources[f], env, path.join(resolved, f), true)];
+      } catch (e) {
+        throw new CproxError('BAD_INPUT', `prompt template ${path.join(resolved, f)} does not compile: ${(e as Error).message}`);
+      }
+    }),
+  ) as Record<(typeof TEMPLATE_FILES)[number], nunjucks.Template>;
+  const render = (f: (typeof TEMPLATE_FILES)[number], ctx: ClusterPromptContext) => {
+    try {
+      return compiled[f].render(ctx as unknown as object).trim();
+    } catch (e) {
+      throw new CproxError('BAD_INPUT', `prompt template ${path.join(resolved, f)} failed to render: ${(e as Error).message}`, {
+        hint: 'templates may use corpus, parent (name, path, is_root), cluster (id, size, depth, keywords, representatives) and siblings',
+      });
+    }
+  };
+  return {
+    dir: resolved,
+    hash: templateHash(resolved),
+    render: (ctx) => ({ system: render('system.njk', ctx), user: render('user.njk', ctx) }),
+  };
+}
