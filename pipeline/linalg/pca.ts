@@ -2,6 +2,7 @@
  * PCA of a subset of rows of an embedding matrix: centre, fit the top components by randomized SVD on (a seeded
  * sample of) the rows, project every row. Used per cluster node, where the seed used UMAP to 50 dims.
  */
+import { addRowTimesMatrix, addTransposedProduct } from './dense.js';
 import { randomizedSvd, type LinearOperator } from './randomized-svd.js';
 
 export interface RowsView {
@@ -24,32 +25,19 @@ function centredOperator(v: RowsView, mean: Float64Array): LinearOperator {
     cols: dims,
     mul(d, l) {
       const shift = new Float64Array(l);
-      for (let j = 0; j < dims; j++) for (let c = 0; c < l; c++) shift[c] += mean[j] * d[j * l + c];
+      addRowTimesMatrix(shift, 0, mean, 0, dims, d, l);
       const out = new Float64Array(rows.length * l);
       rows.forEach((r, i) => {
-        const o = i * l;
-        for (let j = 0; j < dims; j++) {
-          const a = data[r * dims + j];
-          const dj = j * l;
-          for (let c = 0; c < l; c++) out[o + c] += a * d[dj + c];
-        }
-        for (let c = 0; c < l; c++) out[o + c] -= shift[c];
+        addRowTimesMatrix(out, i * l, data, r * dims, dims, d, l);
+        for (let c = 0; c < l; c++) out[i * l + c] -= shift[c];
       });
       return out;
     },
     mulT(d, l) {
       const out = new Float64Array(dims * l);
+      addTransposedProduct(out, data, rows, dims, d, l);
       const colSum = new Float64Array(l);
-      rows.forEach((r, i) => {
-        const o = i * l;
-        for (let c = 0; c < l; c++) colSum[c] += d[o + c];
-        for (let j = 0; j < dims; j++) {
-          const a = data[r * dims + j];
-          if (a === 0) continue;
-          const oj = j * l;
-          for (let c = 0; c < l; c++) out[oj + c] += a * d[o + c];
-        }
-      });
+      for (let i = 0; i < rows.length; i++) for (let c = 0; c < l; c++) colSum[c] += d[i * l + c];
       for (let j = 0; j < dims; j++) for (let c = 0; c < l; c++) out[j * l + c] -= mean[j] * colSum[c];
       return out;
     },
@@ -65,16 +53,15 @@ export function pcaProject(all: RowsView, fit: Int32Array, k: number, seed: numb
   const view: RowsView = { data: all.data, dims: all.dims, rows: fit };
   const mean = meanOf(view);
   const { components } = randomizedSvd(centredOperator(view, mean), dims, { seed, powerIterations: 1 });
+  // (x − μ)·C = x·C − μ·C
+  const shift = new Float64Array(dims);
+  addRowTimesMatrix(shift, 0, mean, 0, all.dims, components, dims);
+  const row = new Float64Array(dims);
   const out = new Float32Array(all.rows.length * dims);
-  const centred = new Float64Array(all.dims);
   all.rows.forEach((r, i) => {
-    for (let j = 0; j < all.dims; j++) centred[j] = all.data[r * all.dims + j] - mean[j];
-    const o = i * dims;
-    for (let j = 0; j < all.dims; j++) {
-      const a = centred[j];
-      const cj = j * dims;
-      for (let c = 0; c < dims; c++) out[o + c] += a * components[cj + c];
-    }
+    row.fill(0);
+    addRowTimesMatrix(row, 0, all.data, r * all.dims, all.dims, components, dims);
+    for (let c = 0; c < dims; c++) out[i * dims + c] = row[c] - shift[c];
   });
   return { data: out, dims };
 }

@@ -4,6 +4,7 @@
  * of embeddings (PCA per cluster node). Returns the top right singular vectors. Dense blocks are row-major
  * Float64Array; orthonormalisation is Cholesky-QR, robust to rank deficiency (a dependent column becomes zero).
  */
+import { addRowTimesMatrix } from './dense.js';
 import { createRng } from './random.js';
 
 /** Compressed sparse rows. */
@@ -211,15 +212,7 @@ export function randomizedSvd(x: LinearOperator, k: number, opts: { oversample?:
   // positive: the output is deterministic.
   const scaled = new Float64Array(l * k);
   for (let c = 0; c < l; c++) for (let j = 0; j < Math.min(k, l); j++) if (singularValues[j] > 0) scaled[c * k + j] = vectors[c * l + j] / singularValues[j];
-  for (let r = 0; r < x.cols; r++) {
-    const o = r * k;
-    for (let c = 0; c < l; c++) {
-      const b = bt[r * l + c];
-      if (b === 0) continue;
-      const sc = c * k;
-      for (let j = 0; j < k; j++) components[o + j] += b * scaled[sc + j];
-    }
-  }
+  for (let r = 0; r < x.cols; r++) addRowTimesMatrix(components, r * k, bt, r * l, l, scaled, k);
   for (let j = 0; j < k; j++) {
     let best = 0;
     for (let r = 0; r < x.cols; r++) if (Math.abs(components[r * k + j]) > Math.abs(best)) best = components[r * k + j];

@@ -89,8 +89,9 @@ export function buildClusterTree(v: Vectors, n: number, opts: BuildTreeOptions):
     const seed = Number.parseInt(hashValue([cfg.seed, node.cluster_id]).slice(0, 8), 16);
     const rng = createRng(seed);
     // Reduce the node's own points first (the seed used UMAP to 50-d): directions that separate this node's
-    // topics, not the corpus-wide ones.
-    const reduced = pcaProject({ data: v.data, dims: v.dims, rows: members }, sampleMembers(members, PCA_FIT_SAMPLE, rng), cfg.reduceDims, seed);
+    // topics, not the corpus-wide ones. A small node gets fewer dims (one per 10 points): more would fit noise.
+    const dims = Math.min(cfg.reduceDims, Math.max(2, Math.floor(members.length / 10)));
+    const reduced = pcaProject({ data: v.data, dims: v.dims, rows: members }, sampleMembers(members, PCA_FIT_SAMPLE, rng), dims, seed);
     normalizeRows(reduced.data, reduced.dims);
     const local = Int32Array.from({ length: members.length }, (_, i) => i);
     const result = fanOutSplit(reduced, local, minClusterSize(members.length, node.depth, cfg), node.depth, cfg, rng);
