@@ -62,14 +62,19 @@ export function formatShow(input: ShowInput, opts: { showChunks: boolean; color:
     return lines.join('\n');
   }
   const avg = top.reduce((s, a) => s + a.distance, 0) / top.length;
-  const g = grade(avg, input.thresholds);
+  const verbatim = top.filter((a) => a.verbatim).length;
+  // A sentence found word for word in the corpus is grounded whatever its cosine distance to a 256-token chunk:
+  // it counts as an exact match (0) in the grade.
+  const graded = top.reduce((s, a) => s + (a.verbatim ? 0 : a.distance), 0) / top.length;
+  const g = grade(graded, input.thresholds);
   const paint = g.level === 'HIGH' ? c.green : g.level === 'MEDIUM' ? c.yellow : c.red;
-  lines.push(`  Average distance: ${avg.toFixed(3)} (${paint(`${g.level} confidence`)})`);
+  const adjusted = verbatim ? `; ${graded.toFixed(3)} with verbatim sentences as exact matches` : '';
+  lines.push(`  Average distance: ${avg.toFixed(3)}${adjusted} (${paint(`${g.level} confidence`)})`);
   lines.push(`  ${g.text}`);
+  if (verbatim) lines.push(`  ${verbatim} of ${top.length} sentence${top.length === 1 ? '' : 's'} appear${verbatim === 1 ? 's' : ''} verbatim in the training corpus.`);
   const stages = new Map<string, number>();
   for (const a of top) stages.set(a.corpus_stage ?? 'unstaged', (stages.get(a.corpus_stage ?? 'unstaged') ?? 0) + 1);
-  const verbatim = top.filter((a) => a.verbatim).length;
-  lines.push(`  Nearest stage per sentence: ${[...stages].map(([s, n]) => `${s} ${n}`).join(', ')}; verbatim: ${verbatim}/${top.length}`);
+  lines.push(`  Nearest stage per sentence: ${[...stages].map(([s, n]) => `${s} ${n}`).join(', ')}`);
   lines.push(c.dim(`  Cut-offs: HIGH ≤ ${input.thresholds.high.toFixed(3)}, MEDIUM ≤ ${input.thresholds.medium.toFixed(3)} (${input.thresholds.source})`));
   lines.push('');
   return lines.join('\n');
