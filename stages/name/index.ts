@@ -48,10 +48,11 @@ async function countClusterTerms(ctx: StageContext, root: ClusterNode, chunkToCl
 /** Keyword labels, breadth-first, unique among siblings; written into the tree and returned by cluster id. */
 function nameWithKeywords(root: ClusterNode, counts: Map<string, TermCounts>, terms: number): Map<string, string> {
   const labels = new Map<string, string>();
+  const corpus = { counts: counts.get(root.cluster_id)!, chunks: root.size };
   for (const node of walkTree(root)) {
     if (!node.children.length) continue;
     const siblings = node.children.map((c) => ({ id: c.cluster_id, counts: counts.get(c.cluster_id)!, chunks: c.size }));
-    labelSiblings(siblings, counts.get(node.cluster_id)!, terms).forEach((label, i) => {
+    labelSiblings(siblings, counts.get(node.cluster_id)!, terms, corpus).forEach((label, i) => {
       const child = node.children[i];
       child.name = label;
       child.name_source = label.startsWith('Cluster ') ? 'fallback' : 'keywords';

@@ -35,7 +35,7 @@ export function chunkTerms(text: string): Set<string> {
 }
 
 /** A term must occur in at least this share of a cluster's chunks (and in two of them) to name it. */
-const MIN_SHARE = 0.1;
+const MIN_SHARE = 0.2;
 const total = (c: TermCounts) => {
   let s = 0;
   for (const n of c.values()) s += n;
@@ -43,7 +43,13 @@ const total = (c: TermCounts) => {
 };
 
 /** Terms of `cluster` ranked by p(t|c)·log(p(t|c)/p(t|parent)); only terms over-represented in the cluster. */
-export function rankTerms(cluster: TermCounts, parent: TermCounts, chunks: number): Array<[string, number]> {
+export interface CorpusTerms {
+  /** Chunk frequency of every term in the whole corpus (the root's counts). */
+  counts: TermCounts;
+  chunks: number;
+}
+
+export function rankTerms(cluster: TermCounts, parent: TermCounts, chunks: number, corpus?: CorpusTerms): Array<[string, number]> {
   const nc = Math.max(1, total(cluster));
   const np = Math.max(1, total(parent));
   const minChunks = Math.max(2, Math.ceil(chunks * MIN_SHARE));
@@ -52,7 +58,10 @@ export function rankTerms(cluster: TermCounts, parent: TermCounts, chunks: numbe
     if (n < minChunks) continue;
     const pc = n / nc;
     const pp = Math.max(n, parent.get(t) ?? 0) / np;
-    const score = pc * Math.log(pc / pp);
+    // Deep clusters differ from their parent by small margins, where corpus-wide words ("government", "good")
+    // win on frequency alone; weighting by corpus IDF keeps labels on what is specific.
+    const idf = corpus ? Math.log(1 + corpus.chunks / Math.max(1, corpus.counts.get(t) ?? n)) : 1;
+    const score = pc * Math.log(pc / pp) * idf;
     if (score > 0) out.push([t, score]);
   }
   return out.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
@@ -82,10 +91,15 @@ export function pickTerms(ranked: Array<[string, number]>, count: number): strin
 }
 
 /** Labels for one sibling group, unique (case-insensitively) within the group; `Cluster <id>` when no term qualifies. */
-export function labelSiblings(siblings: Array<{ id: string; counts: TermCounts; chunks: number }>, parent: TermCounts, terms: number): string[] {
+export function labelSiblings(
+  siblings: Array<{ id: string; counts: TermCounts; chunks: number }>,
+  parent: TermCounts,
+  terms: number,
+  corpus?: CorpusTerms,
+): string[] {
   const used = new Set<string>();
   return siblings.map(({ id, counts, chunks }) => {
-    const ranked = rankTerms(counts, parent, chunks);
+    const ranked = rankTerms(counts, parent, chunks, corpus);
     for (let extra = 0; extra <= 3; extra++) {
       const picked = pickTerms(ranked, terms + extra);
       if (picked.length === 0) break;

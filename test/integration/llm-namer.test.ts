@@ -25,12 +25,11 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup());
 
-/** A deterministic "model": a label made of the first two distinctive keywords in the prompt, plus a counter. */
+/** A "model": the first distinctive keyword of the prompt plus the request number, wrapped in quotes and a period. */
 function labeller(): (r: RecordedRequest, n: number) => Reply {
-  return (r) => {
-    const kw = /Distinctive keywords: (.*)/.exec(userPrompt(r))?.[1]?.split(', ').slice(0, 2) ?? ['misc'];
-    const id = /Cluster size: (\d+)/.exec(userPrompt(r))?.[1] ?? '0';
-    return { content: `"${kw.map((w) => w[0].toUpperCase() + w.slice(1)).join(' ')} Topic ${id}."` };
+  return (r, n) => {
+    const kw = /Distinctive keywords: ([^,\n(]+)/.exec(userPrompt(r))?.[1]?.split(' ')[0] ?? 'misc';
+    return { content: `"${kw[0].toUpperCase()}${kw.slice(1)} Topic ${n}."` };
   };
 }
 
@@ -64,7 +63,7 @@ describe('LLM namer', () => {
       expect(all.some((n) => n.depth === 2)).toBe(true);
       for (const n of all) {
         expect(n.name_source, n.cluster_id).toBe('llm');
-        expect(n.name).toMatch(/^[A-Za-z][\w ]* Topic \d+$/); // quotes and trailing period cleaned
+        expect(n.name).toMatch(/^[\w']+ Topic \d+$/); // quotes and trailing period cleaned
       }
       expect(server.requests).toHaveLength(all.length);
       for (const req of server.requests) {

@@ -27,10 +27,11 @@ export async function nameWithLlm(ctx: StageContext, root: ClusterNode, counts: 
   const repIds = new Map<string, number[]>();
   const parentOf = new Map<string, ClusterNode>();
   for (const node of walkTree(root)) for (const c of node.children) parentOf.set(c.cluster_id, node);
+  const corpus = { counts: counts.get(root.cluster_id)!, chunks: root.size };
   for (const node of walkTree(root)) {
     if (node.depth === 0) continue;
     const parent = parentOf.get(node.cluster_id)!;
-    keywords.set(node.cluster_id, pickTerms(rankTerms(counts.get(node.cluster_id)!, counts.get(parent.cluster_id)!, node.size), PROMPT_KEYWORDS));
+    keywords.set(node.cluster_id, pickTerms(rankTerms(counts.get(node.cluster_id)!, counts.get(parent.cluster_id)!, node.size, corpus), PROMPT_KEYWORDS));
     repIds.set(node.cluster_id, nearestToCentroid(vectors, node.indices, REPRESENTATIVES));
   }
   const wanted = new Set([...repIds.values()].flat());
