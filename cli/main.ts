@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { removeTempFilesSync } from '../pipeline/atomic-file.js';
 import { CODE_VERSION } from '../pipeline/version.js';
 import { annotateCommand } from './commands/annotate.js';
+import { clusterCommand } from './commands/cluster.js';
 import { demoCommand } from './commands/demo.js';
 import { indexCommand } from './commands/index.js';
 import { showCommand } from './commands/show.js';
@@ -29,6 +30,7 @@ const program = new Command('corpus-proximity')
   .addCommand(indexCommand())
   .addCommand(annotateCommand())
   .addCommand(showCommand())
+  .addCommand(clusterCommand())
   .addCommand(demoCommand())
   .addHelpText('after', '\nQuick start:\n  $ corpus-proximity demo\n\nAlias: cprox');
 

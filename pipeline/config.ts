@@ -45,6 +45,20 @@ export const ClusterConfigSchema = z.object({
   silhouetteThreshold: z.number().min(-1).max(1).default(0.25),
   /** Each node's points are reduced to this many dims (PCA) before clustering; the seed used UMAP to 50. */
   reduceDims: z.number().int().min(2).max(512).default(50),
+  /**
+   * Flat clusterer at each node: spherical k-means with a fan-out (default) or HDBSCAN (the seed's). Measured on the
+   * demo corpus: HDBSCAN left 88 % of chunks as root noise (3 top-level clusters), k-means gives 8 named top-level
+   * clusters covering every chunk. HDBSCAN suits embeddings with real density structure (neural models).
+   */
+  engine: z.enum(['hdbscan', 'kmeans']).default('kmeans'),
+  /** HDBSCAN min_samples (the seed's 10). */
+  minSamples: z.number().int().min(1).default(10),
+  /** HDBSCAN cluster selection: excess of mass (the seed's) or leaves. */
+  selection: z.enum(['eom', 'leaf']).default('eom'),
+  /** HDBSCAN cluster_selection_epsilon in the reduced, L2-normalised space (0 = off). */
+  selectionEpsilon: z.number().min(0).default(0),
+  /** Nodes with more points than this are fitted on a seeded sample; the rest take their nearest sampled neighbour's label. */
+  sampleMax: z.number().int().min(1000).default(100_000),
   /** Largest k tried per node by the k-means engine. */
   maxK: z.number().int().min(2).max(50).default(8),
   seed: z.number().int().default(42),

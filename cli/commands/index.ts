@@ -8,6 +8,7 @@ import { consoleReporter } from '../../pipeline/reporter.js';
 import { defaultStoreDir, openStore } from '../../pipeline/store/open.js';
 import { loadTemplates } from '../../stages/name/llm/prompts.js';
 import { STAGES } from '../../stages/table.js';
+import { addClusterOptions, ClusterOptionFields, clusterConfigFrom } from '../cluster-options.js';
 import { confirmExactCorpus } from '../confirm.js';
 import { int, num, parseOptions } from '../options.js';
 
@@ -24,11 +25,7 @@ const IndexOptions = z.object({
   chunkOverlap: num(z.number().min(0).max(0.9)).optional(),
   dims: int(z.number().min(8).max(2048)).optional(),
   projection: z.enum(['svd', 'random']).optional(),
-  maxDepth: int(z.number().min(0).max(10)).optional(),
-  basePct: num(z.number().gt(0).max(1)).optional(),
-  decay: num(z.number().gt(0).max(1)).optional(),
-  silhouetteThreshold: num(z.number().min(-1).max(1)).optional(),
-  seed: int().optional(),
+  ...ClusterOptionFields,
   namer: z.enum(['keywords', 'llm']),
   llmBaseUrl: z.string().min(1).optional(),
   llmModel: z.string().min(1).optional(),
@@ -69,7 +66,7 @@ function nameConfig(o: z.infer<typeof IndexOptions>) {
 }
 
 export function indexCommand(): Command {
-  return new Command('index')
+  const cmd = new Command('index')
     .summary('build a corpus index from the exact training corpus')
     .description(
       'Build a CorpusIndex: prepare → embed → cluster → name → assemble.\n\n' +
@@ -90,12 +87,8 @@ export function indexCommand(): Command {
     .option('--chunk-tokens <n>', 'tokens per chunk window (default 256)')
     .option('--chunk-overlap <fraction>', 'overlap between windows, 0–0.9 (default 0)')
     .option('--dims <n>', 'embedding dimensions of the lexical embedder (default 512)')
-    .addOption(new Option('--projection <kind>', 'how TF-IDF is reduced to --dims (default random)').choices(['svd', 'random']))
-    .option('--max-depth <n>', 'cluster tree depth (default 4)')
-    .option('--base-pct <fraction>', 'minimum cluster size as a fraction of a node (default 0.002)')
-    .option('--decay <factor>', 'per-depth decay of the minimum cluster size (default 0.7)')
-    .option('--silhouette-threshold <s>', 'split children further while silhouette is below this (default 0.25)')
-    .option('--seed <n>', 'random seed for projection and clustering (default 42)')
+    .addOption(new Option('--projection <kind>', 'how TF-IDF is reduced to --dims (default random)').choices(['svd', 'random']));
+  return addClusterOptions(cmd)
     .addOption(new Option('--namer <namer>', 'how clusters are named: offline keywords, or an LLM').choices(['keywords', 'llm']).default('keywords'))
     .option('--llm-base-url <url>', 'OpenAI-compatible endpoint, e.g. https://api.openai.com/v1, http://localhost:8000/v1 (vLLM), http://localhost:11434/v1 (ollama)')
     .option('--llm-model <name>', 'model name the endpoint serves, e.g. gpt-4o-mini')
@@ -119,7 +112,7 @@ export function indexCommand(): Command {
       const config = resolveConfig({
         chunk: { maxTokens: o.chunkTokens, overlap: o.chunkOverlap },
         embed: { dims: o.dims, projection: o.projection, seed: o.seed },
-        cluster: { maxDepth: o.maxDepth, basePct: o.basePct, decay: o.decay, silhouetteThreshold: o.silhouetteThreshold, seed: o.seed },
+        cluster: clusterConfigFrom(o),
         name: nameConfig(o),
       });
       await inspectCorpus(corpus); // a missing or empty corpus fails before the warning

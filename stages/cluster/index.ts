@@ -68,7 +68,14 @@ export const clusterStage: StageDefinition = {
     for (const node of walkTree(root)) node.sample_texts = node.indices.slice(0, SAMPLE_TEXTS).map((i) => texts.get(i) ?? '');
 
     // No timings here: the index must be byte-identical across reruns. Stage durations live in the markers.
-    const stats = { ...clusterStats(root, rows), engine: 'spherical-kmeans' };
+    const cfg = ctx.config.cluster;
+    const stats = {
+      ...clusterStats(root, rows),
+      engine: cfg.engine,
+      parameters: { max_depth: cfg.maxDepth, base_pct: cfg.basePct, decay: cfg.decay, silhouette_threshold: cfg.silhouetteThreshold, min_samples: cfg.minSamples, selection: cfg.selection, reduce_dims: cfg.reduceDims },
+      retries: root.buildStats?.retries ?? 0,
+      assigned_by_sampling: root.buildStats?.assignedBySampling ?? 0,
+    };
     await writeJson(ctx.store, ctx.out(CLUSTER_ARTIFACTS.tree), root);
     await writeJson(ctx.store, ctx.out(CLUSTER_ARTIFACTS.chunkToCluster), buildChunkToCluster(root));
     await writeJson(ctx.store, ctx.out(CLUSTER_ARTIFACTS.stats), stats, true);

@@ -1,5 +1,6 @@
 /**
- * The seed's recursive scheme (cluster_corpus.py, recursive_cluster) around a pluggable flat clusterer:
+ * The seed's recursive scheme (cluster_corpus.py, recursive_cluster) around a flat clusterer, HDBSCAN
+ * (hdbscan-split.ts) or spherical k-means (below):
  * min_cluster_size = max(floor, n·base_pct·decay^depth) with floor = max(5, 10 // 2^depth); a node is a leaf
  * when depth ≥ max_depth, n < 10 or the split yields ≤ 1 cluster; children are split further only while the
  * silhouette is below the threshold. Members of clusters smaller than min_cluster_size are the node's noise.
@@ -11,6 +12,7 @@ import { normalizeRows } from '../../pipeline/embedders/embedder.js';
 import { pcaProject } from '../../pipeline/linalg/pca.js';
 import { createRng, type Rng } from '../../pipeline/linalg/random.js';
 import type { Progress } from '../../pipeline/reporter.js';
+import { hdbscanSplit } from './hdbscan-split.js';
 import { sampleMembers, silhouette, sphericalKmeans, type Vectors } from './kmeans.js';
 
 export function minClusterSize(n: number, depth: number, cfg: ClusterConfig): number {
@@ -18,7 +20,7 @@ export function minClusterSize(n: number, depth: number, cfg: ClusterConfig): nu
   return Math.max(floor, Math.floor(n * cfg.basePct * cfg.decay ** depth));
 }
 
-interface Split {
+export interface Split {
   labels: Int32Array; // −1 = noise
   clusters: number;
   silhouette: number;
@@ -62,8 +64,16 @@ export interface BuildTreeOptions {
   progress?: Progress;
 }
 
-export function buildClusterTree(v: Vectors, n: number, opts: BuildTreeOptions): ClusterNode {
+/** Per-run facts for stats.json. */
+export interface TreeBuildStats {
+  retries: number;
+  /** Points labelled by their nearest sampled neighbour because their node exceeded sampleMax. */
+  assignedBySampling: number;
+}
+
+export function buildClusterTree(v: Vectors, n: number, opts: BuildTreeOptions): ClusterNode & { buildStats?: TreeBuildStats } {
   const { cfg } = opts;
+  const buildStats: TreeBuildStats = { retries: 0, assignedBySampling: 0 };
   const all = Int32Array.from({ length: n }, (_, i) => i);
 
   const makeNode = (id: string, depth: number, members: Int32Array): ClusterNode => ({
@@ -93,8 +103,18 @@ export function buildClusterTree(v: Vectors, n: number, opts: BuildTreeOptions):
     const dims = Math.min(cfg.reduceDims, Math.max(2, Math.floor(members.length / 10)));
     const reduced = pcaProject({ data: v.data, dims: v.dims, rows: members }, sampleMembers(members, PCA_FIT_SAMPLE, rng), dims, seed);
     normalizeRows(reduced.data, reduced.dims);
-    const local = Int32Array.from({ length: members.length }, (_, i) => i);
-    const result = fanOutSplit(reduced, local, minClusterSize(members.length, node.depth, cfg), node.depth, cfg, rng);
+    const minSize = minClusterSize(members.length, node.depth, cfg);
+    let result: Split | null;
+    if (cfg.engine === 'hdbscan') {
+      const r = hdbscanSplit(reduced, members.length, minSize, cfg, rng);
+      if (r) {
+        buildStats.retries += r.retries;
+        buildStats.assignedBySampling += r.assigned;
+      }
+      result = r;
+    } else {
+      result = fanOutSplit(reduced, Int32Array.from({ length: members.length }, (_, i) => i), minSize, node.depth, cfg, rng);
+    }
     if (!result) return; // ≤ 1 cluster: leaf with silhouette 0
     node.silhouette = result.silhouette;
     const groups: number[][] = Array.from({ length: result.clusters }, () => []);
@@ -110,5 +130,6 @@ export function buildClusterTree(v: Vectors, n: number, opts: BuildTreeOptions):
 
   const root = makeNode('0', 0, all);
   split(root, all, true);
-  return root;
+  Object.defineProperty(root, 'buildStats', { value: buildStats, enumerable: false });
+  return root as ClusterNode & { buildStats?: TreeBuildStats };
 }

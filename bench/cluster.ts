@@ -1,0 +1,113 @@
+/**
+ * The recursive HDBSCAN tree on seeded synthetic clustered data (384-d: Gaussian topics, each with sub-topics, plus
+ * uniform noise), one JSON line per size: {"n","dims","engine","seconds","peak_rss_mb","clusters","noise_fraction",…}.
+ * Each size runs in its own child process so peak RSS is its own. hdbscan-ts (flat, O(n³)) runs at n = 2,000 for
+ * comparison, on the same data.
+ *
+ *   npm run bench:cluster [-- --n 100000] [-- --engine kmeans]
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { resolveConfig } from '../pipeline/config.js';
+import { createRng } from '../pipeline/linalg/random.js';
+import { normalizeRows } from '../pipeline/embedders/embedder.js';
+import { walkTree } from '../pipeline/corpus-index/tree.js';
+import { hdbscan } from '../stages/cluster/hdbscan/index.js';
+import { buildClusterTree } from '../stages/cluster/recursive.js';
+
+const DIMS = 384;
+const SIZES = [2_000, 10_000, 100_000, 1_000_000];
+const args = process.argv.slice(2);
+const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+
+/** 20 topics × 5 sub-topics, noise 5 %; rows L2-normalised like real embeddings. */
+export function syntheticEmbeddings(n: number, dims: number, seed = 7): Float32Array {
+  const rng = createRng(seed);
+  const topics = Array.from({ length: 20 }, () => Float32Array.from({ length: dims }, () => rng.normal()));
+  const subs = topics.map((t) => Array.from({ length: 5 }, () => Float32Array.from(t, (x) => x + rng.normal() * 0.6)));
+  const data = new Float32Array(n * dims);
+  for (let i = 0; i < n; i++) {
+    const o = i * dims;
+    if (rng.next() < 0.05) {
+      for (let j = 0; j < dims; j++) data[o + j] = rng.normal();
+      continue;
+    }
+    const sub = subs[rng.int(20)][rng.int(5)];
+    for (let j = 0; j < dims; j++) data[o + j] = sub[j] + rng.normal() * 0.35;
+  }
+  return normalizeRows(data, dims);
+}
+
+function adjustedRand(a: number[], b: number[]): number {
+  const pairs = new Map<string, number>();
+  const ca = new Map<number, number>();
+  const cb = new Map<number, number>();
+  a.forEach((x, i) => {
+    pairs.set(`${x}|${b[i]}`, (pairs.get(`${x}|${b[i]}`) ?? 0) + 1);
+    ca.set(x, (ca.get(x) ?? 0) + 1);
+    cb.set(b[i], (cb.get(b[i]) ?? 0) + 1);
+  });
+  const c2 = (x: number) => (x * (x - 1)) / 2;
+  const sum = (m: Map<unknown, number>) => [...m.values()].reduce((s, x) => s + c2(x), 0);
+  const expected = (sum(ca) * sum(cb)) / c2(a.length);
+  return (sum(pairs) - expected) / ((sum(ca) + sum(cb)) / 2 - expected);
+}
+
+function runOne(n: number, engine: 'hdbscan' | 'kmeans' | 'hdbscan-ts') {
+  const data = syntheticEmbeddings(n, DIMS);
+  const t0 = performance.now();
+  let clusters = 0;
+  let noise = 0;
+  let extra: Record<string, unknown> = {};
+  if (engine === 'hdbscan-ts') {
+    const rows = Array.from({ length: n }, (_, i) => Array.from(data.subarray(i * DIMS, (i + 1) * DIMS)));
+    return import('hdbscan-ts').then(({ HDBSCAN }) => {
+      const labels = new HDBSCAN({ minClusterSize: 10, minSamples: 10 }).fit(rows);
+      const seconds = (performance.now() - t0) / 1000;
+      clusters = new Set(labels.filter((l) => l >= 0)).size;
+      noise = labels.filter((l) => l < 0).length / n;
+      // Agreement with this project's flat HDBSCAN on the same raw vectors and parameters (not a reference).
+      const t1 = performance.now();
+      const ours = hdbscan({ data, n, dims: DIMS }, { minClusterSize: 10, minSamples: 10 });
+      const oursSeconds = (performance.now() - t1) / 1000;
+      return {
+        n,
+        dims: DIMS,
+        engine,
+        flat: true,
+        seconds: +seconds.toFixed(2),
+        peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+        clusters,
+        noise_fraction: +noise.toFixed(4),
+        ours_flat_seconds: +oursSeconds.toFixed(2),
+        ours_flat_clusters: ours.clusters,
+        agreement_ari: +adjustedRand(labels, Array.from(ours.labels)).toFixed(4),
+      };
+    });
+  }
+  const cfg = resolveConfig({ cluster: { engine } }).cluster;
+  const root = buildClusterTree({ data, dims: DIMS }, n, { cfg });
+  const seconds = (performance.now() - t0) / 1000;
+  const nodes = [...walkTree(root)];
+  clusters = nodes.length - 1;
+  noise = root.noise_indices.length / n;
+  const perLevel: Record<number, number> = {};
+  for (const x of nodes) perLevel[x.depth] = (perLevel[x.depth] ?? 0) + 1;
+  extra = { top_level: root.children.length, clusters_per_level: perLevel, assigned_by_sampling: root.buildStats?.assignedBySampling ?? 0 };
+  return Promise.resolve({ n, dims: DIMS, engine, seconds: +seconds.toFixed(2), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), clusters, noise_fraction: +noise.toFixed(4), ...extra });
+}
+
+if (args.includes('--child')) {
+  const out = await runOne(Number(arg('--n')), (arg('--engine') ?? 'hdbscan') as 'hdbscan' | 'kmeans' | 'hdbscan-ts');
+  console.log(JSON.stringify(out));
+} else {
+  const engine = arg('--engine') ?? 'hdbscan';
+  const sizes = arg('--n') ? [Number(arg('--n'))] : SIZES;
+  const self = fileURLToPath(import.meta.url);
+  const run = (n: number, e: string) => {
+    const r = spawnSync(process.execPath, ['--max-old-space-size=8192', self, '--child', '--n', String(n), '--engine', e], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+    process.stdout.write(r.stdout || `${JSON.stringify({ n, engine: e, error: `exit ${r.status}` })}\n`);
+  };
+  for (const n of sizes) run(n, engine);
+  if (!arg('--n') || Number(arg('--n')) === 2000) run(2_000, 'hdbscan-ts');
+}

@@ -1,0 +1,58 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { writeFileAtomic } from '../../pipeline/atomic-file.js';
+import { resolveConfig } from '../../pipeline/config.js';
+import { buildChunkToCluster } from '../../pipeline/corpus-index/tree.js';
+import { CproxError } from '../../pipeline/errors.js';
+import { decodeNpy } from '../../pipeline/npy.js';
+import { consoleReporter } from '../../pipeline/reporter.js';
+import { clusterStats } from '../../stages/cluster/index.js';
+import { buildClusterTree } from '../../stages/cluster/recursive.js';
+import { addClusterOptions, ClusterOptionFields, clusterConfigFrom } from '../cluster-options.js';
+import { parseOptions } from '../options.js';
+
+const ClusterOptions = z.object({ vectors: z.string().min(1), output: z.string().min(1), quiet: z.boolean().default(false), ...ClusterOptionFields });
+
+export function clusterCommand(): Command {
+  const cmd = new Command('cluster')
+    .summary('re-cluster an embeddings file without re-embedding')
+    .description(
+      'Run the recursive clustering alone on an embeddings file (.npy, float32 or float16, one row per chunk, e.g. ' +
+        "an index's embeddings.npy) and write tree.json, chunk_to_cluster.json and stats.json (with timings) to " +
+        '--output. Clusters are unnamed: use `index` for names.',
+    )
+    .requiredOption('--vectors <file.npy>', 'N × D embeddings, row i = chunk i')
+    .requiredOption('--output <dir>', 'folder for tree.json, chunk_to_cluster.json, stats.json')
+    .option('-q, --quiet', 'no progress output');
+  return addClusterOptions(cmd)
+    .addHelpText('after', '\nExample:\n  $ corpus-proximity cluster --vectors idx/embeddings.npy --output recluster/ --engine hdbscan --min-samples 5\n')
+    .action(async (raw) => {
+      const o = parseOptions(ClusterOptions, raw, 'cluster');
+      const cfg = resolveConfig({ cluster: clusterConfigFrom(o) }).cluster;
+      const buf = await readFile(o.vectors).catch(() => {
+        throw new CproxError('NOT_FOUND', `embeddings file not found: ${o.vectors}`, { hint: 'pass --vectors with a .npy file (e.g. an index\'s embeddings.npy)' });
+      });
+      let m;
+      try {
+        m = decodeNpy(buf, o.vectors);
+      } catch (e) {
+        throw new CproxError('BAD_INPUT', (e as Error).message, { hint: 'expected a 2-d little-endian float32 or float16 .npy array' });
+      }
+      if (m.rows < 2) throw new CproxError('BAD_INPUT', `${o.vectors} has ${m.rows} row(s); nothing to cluster`);
+      const reporter = consoleReporter({ quiet: o.quiet });
+      reporter.info(`clustering ${m.rows.toLocaleString('en-US')} × ${m.cols} vectors (${cfg.engine})`);
+      const t0 = performance.now();
+      const progress = reporter.progress('cluster', undefined, 'nodes');
+      const root = buildClusterTree({ data: m.data, dims: m.cols }, m.rows, { cfg });
+      progress.done();
+      const seconds = (performance.now() - t0) / 1000;
+      const stats = { ...clusterStats(root, m.rows), engine: cfg.engine, config: cfg, retries: root.buildStats?.retries ?? 0, assigned_by_sampling: root.buildStats?.assignedBySampling ?? 0, timings: { cluster_seconds: +seconds.toFixed(3) } };
+      const out = path.resolve(o.output);
+      await writeFileAtomic(path.join(out, 'tree.json'), [JSON.stringify(root)]);
+      await writeFileAtomic(path.join(out, 'chunk_to_cluster.json'), [JSON.stringify(buildChunkToCluster(root))]);
+      await writeFileAtomic(path.join(out, 'stats.json'), [JSON.stringify(stats, null, 2) + '\n']);
+      reporter.info(`${stats.total_clusters} clusters (${stats.leaf_clusters} leaves, depth ${stats.max_depth}) in ${seconds.toFixed(1)} s → ${out}`);
+    });
+}
