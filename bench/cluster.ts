@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig } from '../pipeline/config.js';
+import { adjustedRandIndex } from '../pipeline/linalg/agreement.js';
 import { createRng } from '../pipeline/linalg/random.js';
 import { normalizeRows } from '../pipeline/embedders/embedder.js';
 import { walkTree } from '../pipeline/corpus-index/tree.js';
@@ -36,21 +37,6 @@ export function syntheticEmbeddings(n: number, dims: number, seed = 7): Float32A
     for (let j = 0; j < dims; j++) data[o + j] = sub[j] + rng.normal() * 0.35;
   }
   return normalizeRows(data, dims);
-}
-
-function adjustedRand(a: number[], b: number[]): number {
-  const pairs = new Map<string, number>();
-  const ca = new Map<number, number>();
-  const cb = new Map<number, number>();
-  a.forEach((x, i) => {
-    pairs.set(`${x}|${b[i]}`, (pairs.get(`${x}|${b[i]}`) ?? 0) + 1);
-    ca.set(x, (ca.get(x) ?? 0) + 1);
-    cb.set(b[i], (cb.get(b[i]) ?? 0) + 1);
-  });
-  const c2 = (x: number) => (x * (x - 1)) / 2;
-  const sum = (m: Map<unknown, number>) => [...m.values()].reduce((s, x) => s + c2(x), 0);
-  const expected = (sum(ca) * sum(cb)) / c2(a.length);
-  return (sum(pairs) - expected) / ((sum(ca) + sum(cb)) / 2 - expected);
 }
 
 function runOne(n: number, engine: 'hdbscan' | 'kmeans' | 'hdbscan-ts') {
@@ -81,7 +67,7 @@ function runOne(n: number, engine: 'hdbscan' | 'kmeans' | 'hdbscan-ts') {
         noise_fraction: +noise.toFixed(4),
         ours_flat_seconds: +oursSeconds.toFixed(2),
         ours_flat_clusters: ours.clusters,
-        agreement_ari: +adjustedRand(labels, Array.from(ours.labels)).toFixed(4),
+        agreement_ari: +adjustedRandIndex(labels, Array.from(ours.labels)).toFixed(4),
       };
     });
   }

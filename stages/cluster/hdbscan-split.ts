@@ -32,8 +32,8 @@ function propagate(v: Vectors, n: number, sample: Int32Array, sampleLabels: Int3
   if (!rest.length) return labels;
   const { Index } = loadUsearch();
   const index = new Index({ metric: 'l2sq', dimensions: v.dims, connectivity: 16, expansion_add: 64, expansion_search: 32 });
-  index.add(BigUint64Array.from(sample, (_, i) => BigInt(i)), rowsOf(v, sample), 0);
-  const found = index.search(rowsOf(v, rest), 1, 0);
+  index.add(BigUint64Array.from(sample, (_, i) => BigInt(i)), rowsOf(v, sample), 1); // one thread: deterministic graph
+  const found = index.search(rowsOf(v, rest), 1, 1);
   rest.forEach((r, i) => {
     if (Number(found.counts[i]) > 0) labels[r] = sampleLabels[Number(found.keys[i])];
   });
@@ -43,7 +43,8 @@ function propagate(v: Vectors, n: number, sample: Int32Array, sampleLabels: Int3
 export function hdbscanSplit(v: Vectors, n: number, minSize: number, cfg: ClusterConfig, rng: Rng): (Split & { retries: number; assigned: number }) | null {
   const sample = n > cfg.sampleMax ? sampleMembers(Int32Array.from({ length: n }, (_, i) => i), cfg.sampleMax, rng) : null;
   const points = sample ? { data: rowsOf(v, sample), n: sample.length, dims: v.dims } : { data: v.data, n, dims: v.dims };
-  let mcs = minSize;
+  // min_cluster_size is a share of the node: on a sample it shrinks with it.
+  let mcs = sample ? Math.max(5, Math.round((minSize * sample.length) / n)) : minSize;
   let ms = cfg.minSamples;
   let result = hdbscan(points, { minClusterSize: mcs, minSamples: ms, method: cfg.selection, epsilon: cfg.selectionEpsilon });
   let retries = 0;

@@ -11,16 +11,20 @@ export const CLUSTER_ARTIFACTS = { tree: 'tree.json', chunkToCluster: 'chunk_to_
 const SAMPLE_TEXTS = 5;
 const SAMPLE_CHARS = 200;
 
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+
 export function clusterStats(root: ClusterNode, total: number) {
-  const levels = new Map<number, { clusters: number; noise: number; members: number }>();
+  const levels = new Map<number, { clusters: number; noise: number; members: number; silhouettes: number[]; sizes: number[] }>();
   const sizes: number[] = [];
   let leaves = 0;
   for (const node of walkTree(root)) {
-    const l = levels.get(node.depth) ?? { clusters: 0, noise: 0, members: 0 };
+    const l = levels.get(node.depth) ?? { clusters: 0, noise: 0, members: 0, silhouettes: [], sizes: [] };
     l.clusters++;
+    l.sizes.push(node.size);
     if (node.children.length) {
       l.noise += node.noise_indices.length;
       l.members += node.size;
+      l.silhouettes.push(node.silhouette);
     }
     levels.set(node.depth, l);
     if (!node.children.length) {
@@ -35,7 +39,10 @@ export function clusterStats(root: ClusterNode, total: number) {
     max_depth: Math.max(...levels.keys()),
     clusters_per_level: Object.fromEntries([...levels].map(([d, l]) => [d, l.clusters])),
     noise_fraction_per_level: Object.fromEntries([...levels].filter(([, l]) => l.members > 0).map(([d, l]) => [d, l.noise / l.members])),
-    leaf_size: { min: Math.min(...sizes), max: Math.max(...sizes), mean: sizes.reduce((s, x) => s + x, 0) / sizes.length },
+    /** Mean silhouette of the splits made at each depth (the split of a node below it). */
+    silhouette_per_level: Object.fromEntries([...levels].filter(([, l]) => l.silhouettes.length).map(([d, l]) => [d, mean(l.silhouettes)])),
+    cluster_size_per_level: Object.fromEntries([...levels].map(([d, l]) => [d, { min: Math.min(...l.sizes), max: Math.max(...l.sizes), mean: mean(l.sizes) }])),
+    leaf_size: { min: Math.min(...sizes), max: Math.max(...sizes), mean: mean(sizes) },
     root_silhouette: root.silhouette,
   };
 }

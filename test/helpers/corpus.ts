@@ -37,3 +37,11 @@ export async function writeStagedCorpus(root: string): Promise<string> {
 export function textOfYear(year: number): string {
   return addresses().find((x) => x.year === year)!.text;
 }
+
+/** One JSONL file with the addresses of years [from, to). */
+export async function writeYearsCorpus(root: string, from: number, to: number): Promise<string> {
+  const file = path.join(root, 'corpus.jsonl');
+  const rows = addresses().filter((a) => a.year >= from && a.year < to);
+  await writeFile(file, rows.map((a) => JSON.stringify({ text: a.text })).join('\n') + '\n');
+  return file;
+}

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterNode } from '../../pipeline/corpus-index/tree.js';
 import { runCli } from '../helpers/cli.js';
-import { addresses, tempDir } from '../helpers/corpus.js';
+import { tempDir, writeYearsCorpus } from '../helpers/corpus.js';
 import { startOpenAiServer, userPrompt, type RecordedRequest, type Reply } from '../helpers/openai-server.js';
 
 const KEY = 'sk-test-DO-NOT-LEAK-4242';
@@ -19,9 +19,7 @@ let corpus: string;
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
   // Big enough for a two-level tree: 1930–1965 addresses.
-  corpus = path.join(dir, 'corpus.jsonl');
-  const rows = addresses().filter((a) => a.year >= 1930 && a.year < 1966);
-  await writeFile(corpus, rows.map((a) => JSON.stringify({ text: a.text })).join('\n') + '\n');
+  corpus = await writeYearsCorpus(dir, 1930, 1966);
 });
 afterAll(() => cleanup());
 

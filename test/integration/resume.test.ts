@@ -7,7 +7,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../helpers/cli.js';
-import { addresses, tempDir } from '../helpers/corpus.js';
+import { tempDir, writeYearsCorpus } from '../helpers/corpus.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -15,9 +15,7 @@ let corpus: string;
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
-  corpus = path.join(dir, 'corpus.jsonl');
-  const rows = addresses().filter((a) => a.year >= 1900 && a.year < 1960);
-  await writeFile(corpus, rows.map((a) => JSON.stringify({ text: a.text })).join('\n') + '\n');
+  corpus = await writeYearsCorpus(dir, 1900, 1960);
 });
 afterAll(() => cleanup());
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../pipeline/config.js';
 import { buildChunkToCluster, walkTree } from '../../pipeline/corpus-index/tree.js';
 import { normalizeRows } from '../../pipeline/embedders/embedder.js';
+import { adjustedRandIndex } from '../../pipeline/linalg/agreement.js';
 import { createRng } from '../../pipeline/linalg/random.js';
 import { minClusterSize, buildClusterTree } from '../../stages/cluster/recursive.js';
 
@@ -22,24 +23,7 @@ function blobs(k: number, per: number, dims: number, noise: number, seed: number
   return { data: normalizeRows(data, dims), labels };
 }
 
-/** Adjusted Rand index of two labelings. */
-function ari(a: number[], b: number[]): number {
-  const n = a.length;
-  const table = new Map<string, number>();
-  const ca = new Map<number, number>();
-  const cb = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    table.set(`${a[i]}|${b[i]}`, (table.get(`${a[i]}|${b[i]}`) ?? 0) + 1);
-    ca.set(a[i], (ca.get(a[i]) ?? 0) + 1);
-    cb.set(b[i], (cb.get(b[i]) ?? 0) + 1);
-  }
-  const c2 = (x: number) => (x * (x - 1)) / 2;
-  const sumT = [...table.values()].reduce((s, x) => s + c2(x), 0);
-  const sumA = [...ca.values()].reduce((s, x) => s + c2(x), 0);
-  const sumB = [...cb.values()].reduce((s, x) => s + c2(x), 0);
-  const expected = (sumA * sumB) / c2(n);
-  return (sumT - expected) / ((sumA + sumB) / 2 - expected);
-}
+const ari = adjustedRandIndex;
 
 describe('recursive clustering (k-means engine)', () => {
   it('the seed formula for min_cluster_size', () => {

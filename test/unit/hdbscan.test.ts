@@ -4,6 +4,7 @@
  * permutation. Plus recovery of known Gaussian-mixture labels.
  */
 import { describe, expect, it } from 'vitest';
+import { adjustedRandIndex } from '../../pipeline/linalg/agreement.js';
 import { createRng } from '../../pipeline/linalg/random.js';
 import { graphDegree, hdbscan } from '../../stages/cluster/hdbscan/index.js';
 import { knnGraph } from '../../stages/cluster/hdbscan/knn.js';
@@ -68,23 +69,7 @@ function samePartition(x: Int32Array, y: Int32Array): boolean {
   return true;
 }
 
-function ari(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  const t = new Map<string, number>();
-  const ca = new Map<number, number>();
-  const cb = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    t.set(`${a[i]}|${b[i]}`, (t.get(`${a[i]}|${b[i]}`) ?? 0) + 1);
-    ca.set(a[i], (ca.get(a[i]) ?? 0) + 1);
-    cb.set(b[i], (cb.get(b[i]) ?? 0) + 1);
-  }
-  const c2 = (x: number) => (x * (x - 1)) / 2;
-  const s = [...t.values()].reduce((q, x) => q + c2(x), 0);
-  const sa = [...ca.values()].reduce((q, x) => q + c2(x), 0);
-  const sb = [...cb.values()].reduce((q, x) => q + c2(x), 0);
-  const e = (sa * sb) / c2(n);
-  return (s - e) / ((sa + sb) / 2 - e);
-}
+const ari = adjustedRandIndex;
 
 interface Dataset {
   name: string;

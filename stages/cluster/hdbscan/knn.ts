@@ -105,13 +105,14 @@ function approximateKnn(data: Float32Array, n: number, dims: number, k: number):
   const index = new Index({ metric: 'l2sq', dimensions: dims, connectivity: 16, expansion_add: 128, expansion_search: Math.max(64, 2 * k) });
   const keys = new BigUint64Array(n);
   for (let i = 0; i < n; i++) keys[i] = BigInt(i);
-  index.add(keys, data, 0);
-  const r = index.search(data, k + 1, 0);
+  // One thread: concurrent insertion makes the HNSW graph, and so the clusters, differ from run to run.
+  index.add(keys, data, 1);
+  const r = index.search(data, k + 1, 1);
   const graph = dropSelf(n, k, (i, j) => (j < Number(r.counts[i]) ? Number(r.keys[i * (k + 1) + j]) : -1), (i, j) => Math.sqrt(Math.max(0, r.distances[i * (k + 1) + j])));
   graph.wider = (ids, kk) => {
     const q = new Float32Array(ids.length * dims);
     ids.forEach((id, i) => q.set(data.subarray(id * dims, (id + 1) * dims), i * dims));
-    const w = index.search(q, Math.min(kk, n), 0);
+    const w = index.search(q, Math.min(kk, n), 1);
     const kw = Math.min(kk, n);
     return ids.map((_, i) => Array.from({ length: Number(w.counts[i]) }, (_, j) => Number(w.keys[i * kw + j])));
   };
