@@ -77,6 +77,22 @@ describe('resumable index builds', () => {
     expect((await manifestOf(out)).files).toEqual(reference.files);
   });
 
+  it('--engine hdbscan builds the same kind of index through the CLI, reusing prepare and embed', async () => {
+    const store = path.join(dir, 'store-kill');
+    const out = path.join(dir, 'hdbscan');
+    const r = await runCli(['index', '--corpus', corpus, '--output', out, '--store', store, '--yes', '--engine', 'hdbscan', '--min-samples', '5']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/✓ embed: reused from run/);
+    const stats = JSON.parse(await readFile(path.join(out, 'stats.json'), 'utf8'));
+    expect(stats.engine).toBe('hdbscan');
+    expect(stats.parameters.min_samples).toBe(5);
+    const c2c = JSON.parse(await readFile(path.join(out, 'chunk_to_cluster.json'), 'utf8'));
+    expect(Object.keys(c2c)).toHaveLength(stats.total_chunks);
+    const annotated = await runCli(['annotate', '--corpus-index', out, '--k', '1'], { input: '{"output":"The Congress must act on the budget."}\n' });
+    expect(annotated.code, annotated.stderr).toBe(0);
+    expect(JSON.parse(annotated.stdout).annotations).toHaveLength(1);
+  });
+
   it('a changed clustering option re-runs from cluster on, keeping prepare and embed', async () => {
     const store = path.join(dir, 'store-kill');
     const r = await runCli(['index', '--corpus', corpus, '--output', path.join(dir, 'shallow'), '--store', store, '--yes', '--max-depth', '1']);
