@@ -32,7 +32,14 @@ export function extractText(row: Record<string, unknown>, field?: string): strin
 }
 
 export async function openInput(file: string): Promise<{ name: string; stream: Readable }> {
-  if (file === '-') return { name: '<stdin>', stream: process.stdin };
+  if (file === '-') {
+    if (process.stdin.isTTY) {
+      throw new CproxError('BAD_INPUT', 'no --input given and stdin is a terminal', {
+        hint: 'pass --input outputs.jsonl, or pipe JSONL in: cat outputs.jsonl | corpus-proximity annotate --corpus-index DIR',
+      });
+    }
+    return { name: '<stdin>', stream: process.stdin };
+  }
   const st = await stat(file).catch(() => null);
   if (!st) throw new CproxError('NOT_FOUND', `input file not found: ${file}`, { hint: 'pass --input with a JSONL file of model outputs, or - for stdin' });
   if (!st.isFile()) throw new CproxError('BAD_INPUT', `--input ${file} is not a file`, { hint: 'pass a JSONL file, or - for stdin' });

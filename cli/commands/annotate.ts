@@ -46,8 +46,8 @@ export function annotateCommand(): Command {
     .action(async (raw) => {
       const o = parseOptions(AnnotateOptions, raw, 'annotate');
       const reporter = consoleReporter({ quiet: o.quiet });
+      const input = await openInput(o.input); // a missing input fails before the index is loaded
       const index = await loadIndex(o.corpusIndex);
-      const input = await openInput(o.input);
       const rows = await readInputRows(input.name, input.stream, o.textField);
       const replaced = rows.filter((r) => r.replaced).length;
       if (replaced) reporter.warn(`${replaced} input line(s) of ${input.name} had bytes that are not UTF-8; they were replaced by U+FFFD`);

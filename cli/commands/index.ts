@@ -108,7 +108,7 @@ export function indexCommand(): Command {
     )
     .action(async (raw) => {
       const o = parseOptions(IndexOptions, raw, 'index');
-      const corpus = resolveCorpusSpec({ path: o.corpus, format: o.format, textField: o.textField, stage: o.stage });
+      const corpus = resolveCorpusSpec({ path: path.resolve(o.corpus), format: o.format, textField: o.textField, stage: o.stage });
       const config = resolveConfig({
         chunk: { maxTokens: o.chunkTokens, overlap: o.chunkOverlap },
         embed: { dims: o.dims, projection: o.projection, seed: o.seed },

@@ -17,7 +17,7 @@ import {
   type CompleteMarker,
 } from '../markers.js';
 import { silentReporter, type Reporter } from '../reporter.js';
-import { runKeys, type RunKeys } from '../store/keys.js';
+import { runKeys, stageRelativeName, type RunKeys } from '../store/keys.js';
 import { writeJson, type ArtifactStore, type WrittenObject } from '../store/store.js';
 import type { RunInputs, StageDefinition } from './stage.js';
 
@@ -30,7 +30,12 @@ export function stageFingerprint(stage: StageDefinition, inputs: RunInputs, upst
   return hashValue({
     stage: stage.name,
     config: stage.configOf(inputs),
-    upstream: stage.inputs.map((name) => ({ name, fingerprint: upstream[name]?.fingerprint, outputs: upstream[name]?.outputs })),
+    // Content, not location: a reused upstream stage's outputs live under another run's keys.
+    upstream: stage.inputs.map((name) => ({
+      name,
+      fingerprint: upstream[name]?.fingerprint,
+      outputs: upstream[name]?.outputs.map((o) => ({ name: stageRelativeName(o.key), size: o.size, sha256: o.sha256 })),
+    })),
   });
 }
 
