@@ -81,7 +81,7 @@ export function indexCommand(): Command {
     .addOption(new Option('--format <format>', 'corpus file format').choices(['jsonl', 'parquet']).default('jsonl'))
     .option('--text-field <name>', 'field/column holding the document text', 'text')
     .addOption(new Option('--stage <stage>', 'stage for files not under a pretrain/midtrain/sft folder').choices([...STAGE_NAMES]))
-    .option('--store <dir>', 'artifact store for stage outputs and markers (default: $CPROX_STORE or ~/.cache/corpus-proximity/store)')
+    .option('--store <dir|s3://bucket/prefix>', 'artifact store for stage outputs and markers: a folder or s3://BUCKET/PREFIX (default: $CPROX_STORE or ~/.cache/corpus-proximity/store)')
     .option('-y, --yes', 'confirm non-interactively that this is the exact training corpus')
     .option('-q, --quiet', 'print only warnings and errors')
     .option('--chunk-tokens <n>', 'tokens per chunk window (default 256)')
@@ -119,7 +119,7 @@ export function indexCommand(): Command {
       if (config.name.llm) loadTemplates(config.name.llm.templateDir); // bad templates fail before hours of indexing
       await confirmExactCorpus({ yes: o.yes, interactive: Boolean(process.stdin.isTTY), quiet: o.quiet });
       const reporter = consoleReporter({ quiet: o.quiet });
-      const store = openStore(o.store ?? defaultStoreDir());
+      const store = await openStore(o.store ?? defaultStoreDir());
       const result = await buildIndex({ corpus, config, store, outputDir: o.output, stages: STAGES, reporter });
       const m = result.manifest;
       reporter.info(

@@ -50,7 +50,7 @@ export async function buildDemoIndex(dir: string, reporter: Reporter): Promise<s
   await buildIndex({
     corpus: resolveCorpusSpec({ path: corpusDir }),
     config: resolveConfig({}),
-    store: openStore(path.join(dir, 'store')),
+    store: await openStore(path.join(dir, 'store')),
     outputDir: indexDir,
     stages: STAGES,
     reporter,

@@ -11,12 +11,11 @@ export function defaultStoreDir(): string {
   return path.join(cache, 'corpus-proximity', 'store');
 }
 
-/** Opens a store from a `--store` value: a directory path or `file://` URL (s3:// arrives with the cloud path). */
-export function openStore(location: string): ArtifactStore {
+/** Opens a store from a `--store` value: a directory path, a `file://` URL, or `s3://bucket/prefix`. */
+export async function openStore(location: string): Promise<ArtifactStore> {
   if (location.startsWith('s3://')) {
-    throw new CproxError('BAD_INPUT', `S3 stores are not supported by this build: ${location}`, {
-      hint: 'use a local directory for --store',
-    });
+    const { s3Store } = await import('./s3.js'); // the AWS SDK loads only on the S3 path
+    return s3Store(location);
   }
   if (location.startsWith('file://')) return fsStore(new URL(location).pathname);
   if (/^[a-z0-9]+:\/\//i.test(location)) {
