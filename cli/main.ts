@@ -7,6 +7,8 @@ import { clusterCommand } from './commands/cluster.js';
 import { demoCommand } from './commands/demo.js';
 import { indexCommand } from './commands/index.js';
 import { showCommand } from './commands/show.js';
+import { statusCommand } from './commands/status.js';
+import { syncCommand } from './commands/sync.js';
 import { handleError } from './handle-error.js';
 
 // Interrupted: drop half-written temp files; finished stages keep their markers, so a rerun resumes.
@@ -31,6 +33,8 @@ const program = new Command('corpus-proximity')
   .addCommand(annotateCommand())
   .addCommand(showCommand())
   .addCommand(clusterCommand())
+  .addCommand(statusCommand())
+  .addCommand(syncCommand())
   .addCommand(demoCommand())
   .addHelpText('after', '\nQuick start:\n  $ corpus-proximity demo\n\nAlias: cprox');
 

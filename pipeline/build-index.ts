@@ -36,6 +36,6 @@ export async function buildIndex(opts: {
     stages: opts.stages,
     reporter: opts.reporter,
   });
-  const manifest = await exportIndex(opts.store, run.keys, opts.outputDir);
+  const { manifest } = await exportIndex(opts.store, run.keys, opts.outputDir);
   return { run, manifest, outputDir: path.resolve(opts.outputDir) };
 }

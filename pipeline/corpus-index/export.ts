@@ -1,14 +1,17 @@
 /**
- * Copies a finished CorpusIndex out of a store into a local directory: files go to a temporary sibling folder,
- * are verified against the manifest's sha256, and the folder is renamed into place at the end, so DIR never
- * holds a half-written index. An existing index at DIR is replaced; any other non-empty folder is refused.
+ * Copies a finished CorpusIndex out of a store into a local directory (used by `index` and `sync`). Every key of
+ * the manifest is checked before anything is written (no `..`, no absolute paths); files are downloaded into a
+ * partial folder next to DIR (`DIR.partial-<run>`), each verified against the manifest's sha256; files already there
+ * and verified are kept, so an interrupted sync resumes; the folder is renamed into place only when complete. DIR
+ * is never half-written: an existing index there is replaced, any other non-empty folder is refused, and a failed
+ * verification leaves DIR as it was.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline as streamPipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
+import { pipeline as streamPipeline } from 'node:stream/promises';
 import { tempPathFor, withTempPath } from '../atomic-file.js';
 import { CproxError } from '../errors.js';
 import { assertSafeRelativeKey, type RunKeys } from '../store/keys.js';
@@ -31,31 +34,49 @@ async function assertReplaceable(dir: string): Promise<void> {
   }
 }
 
-/** Streams every manifest file of the run's index into `dir`, checking each sha256 on the way. */
-async function copyVerified(store: ArtifactStore, keys: RunKeys, manifest: Manifest, raw: Buffer, dir: string): Promise<void> {
-  for (const [name, info] of Object.entries(manifest.files)) {
-    const rel = assertSafeRelativeKey(name);
-    const dest = path.join(dir, ...rel.split('/'));
-    await mkdir(path.dirname(dest), { recursive: true });
-    const src = await store.readStream(keys.indexFile(rel));
-    if (!src) throw new CproxError('BAD_INDEX', `index file ${rel} is missing from ${store.url}`);
+async function sha256OfFile(file: string): Promise<string | null> {
+  try {
     const hash = createHash('sha256');
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  } catch {
+    return null;
+  }
+}
+
+/** Downloads one file into `dest` (through a temp file), refusing it unless size and sha256 match. */
+async function fetchVerified(store: ArtifactStore, key: string, rel: string, info: { size: number; sha256: string }, dest: string): Promise<void> {
+  const src = await store.readStream(key);
+  if (!src) throw new CproxError('BAD_INDEX', `index file ${rel} is missing from ${store.url}`, { hint: 're-run the index build' });
+  await mkdir(path.dirname(dest), { recursive: true });
+  const tmp = tempPathFor(dest);
+  await withTempPath(tmp, async () => {
+    const hash = createHash('sha256');
+    let size = 0;
     const tap = new Transform({
       transform(chunk, _enc, cb) {
         hash.update(chunk);
+        size += chunk.length;
         cb(null, chunk);
       },
     });
-    await streamPipeline(src, tap, createWriteStream(dest));
-    if (hash.digest('hex') !== info.sha256 || (await stat(dest)).size !== info.size) {
-      throw new CproxError('BAD_INDEX', `index file ${rel} does not match its manifest checksum`, { hint: 're-run the index build' });
+    try {
+      await streamPipeline(src, tap, createWriteStream(tmp));
+      if (size !== info.size || hash.digest('hex') !== info.sha256) {
+        throw new CproxError('BAD_INDEX', `index file ${rel} in ${store.url} does not match its manifest checksum (corrupted or modified)`, {
+          hint: 'rebuild the index, or sync another run with --run',
+        });
+      }
+      await rename(tmp, dest);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
     }
-  }
-  await writeFile(path.join(dir, INDEX_FILES.manifest), raw);
+  });
 }
 
-/** Moves `tmp` to `target`, replacing an earlier index there. */
-async function swapInto(tmp: string, target: string): Promise<void> {
+/** Moves `ready` to `target`, replacing an earlier index there. */
+async function swapInto(ready: string, target: string): Promise<void> {
   const old = `${target}.old-${process.pid}`;
   let hadOld = false;
   try {
@@ -64,26 +85,56 @@ async function swapInto(tmp: string, target: string): Promise<void> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  await rename(tmp, target);
+  await rename(ready, target);
   if (hadOld) await rm(old, { recursive: true, force: true });
 }
 
-export async function exportIndex(store: ArtifactStore, keys: RunKeys, outDir: string): Promise<Manifest> {
+export interface ExportResult {
+  manifest: Manifest;
+  downloaded: number;
+  /** Files kept from an earlier, interrupted attempt. */
+  resumed: number;
+}
+
+export async function exportIndex(store: ArtifactStore, keys: RunKeys, outDir: string, onFile?: (rel: string) => void): Promise<ExportResult> {
   const target = path.resolve(outDir);
   await assertReplaceable(target);
   const raw = await store.read(keys.indexFile(INDEX_FILES.manifest));
-  if (!raw) throw new CproxError('NOT_FOUND', `run ${keys.runId} has no assembled index in ${store.url}`);
-  const manifest = ManifestSchema.parse(JSON.parse(raw.toString('utf8')));
-  await mkdir(path.dirname(target), { recursive: true });
-  const tmp = tempPathFor(target);
-  await withTempPath(tmp, async () => {
+  if (!raw) throw new CproxError('NOT_FOUND', `run ${keys.runId} has no assembled index in ${store.url}`, { hint: 'see `corpus-proximity status --store …`' });
+  let manifest: Manifest;
+  try {
+    manifest = ManifestSchema.parse(JSON.parse(raw.toString('utf8')));
+  } catch {
+    throw new CproxError('BAD_INDEX', `the manifest of run ${keys.runId} in ${store.url} is malformed`, { hint: 'rebuild the index' });
+  }
+  // Every key is checked before a single byte is written.
+  const files = Object.entries(manifest.files).map(([name, info]) => {
     try {
-      await copyVerified(store, keys, manifest, raw, tmp);
-      await swapInto(tmp, target);
-    } catch (e) {
-      await rm(tmp, { recursive: true, force: true });
-      throw e;
+      return { rel: assertSafeRelativeKey(name), info };
+    } catch {
+      throw new CproxError('BAD_INDEX', `refusing index file ${JSON.stringify(name)} of run ${keys.runId}: it would be written outside ${target}`, {
+        hint: 'the manifest was tampered with; do not use this run',
+      });
     }
   });
-  return manifest;
+  if (files.some((f) => f.rel === INDEX_FILES.manifest)) throw new CproxError('BAD_INDEX', `the manifest of run ${keys.runId} lists itself`);
+  await mkdir(path.dirname(target), { recursive: true });
+  const partial = `${target}.partial-${keys.runId}`;
+  await mkdir(partial, { recursive: true });
+  let downloaded = 0;
+  let resumed = 0;
+  for (const { rel, info } of files) {
+    const dest = path.join(partial, ...rel.split('/'));
+    const have = await stat(dest).catch(() => null);
+    if (have?.size === info.size && (await sha256OfFile(dest)) === info.sha256) {
+      resumed++;
+      continue;
+    }
+    await fetchVerified(store, keys.indexFile(rel), rel, info, dest);
+    downloaded++;
+    onFile?.(rel);
+  }
+  await writeFile(path.join(partial, INDEX_FILES.manifest), raw);
+  await swapInto(partial, target);
+  return { manifest, downloaded, resumed };
 }

@@ -134,7 +134,7 @@ export async function runPipeline(opts: {
   await writeJson(
     store,
     keys.pipelineMarker('complete'),
-    { runId: keys.runId, stages: stages.map((s) => ({ name: s.name, fingerprint: markers[s.name].fingerprint })) },
+    { runId: keys.runId, finishedAt: new Date().toISOString(), stages: stages.map((s) => ({ name: s.name, fingerprint: markers[s.name].fingerprint })) },
     true,
   );
   return { runId: keys.runId, keys, markers, ran, skipped };

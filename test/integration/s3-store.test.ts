@@ -2,7 +2,7 @@
  * The S3 driver against a real local S3 server: the shared store suite, then a whole index build with
  * --store s3://… through the CLI and annotate on the result.
  */
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Store } from '../../pipeline/store/s3.js';
@@ -48,6 +48,69 @@ describe('index with --store s3://', () => {
 
     const a = await runCli(['annotate', '--corpus-index', out], { input: '{"output":"The Congress must act."}\n' });
     expect(a.code, a.stderr).toBe(0);
+  });
+
+  it('status lists the run and its stages; sync downloads it verified; annotate works on the copy', async () => {
+    const status = await runCli(['status', '--store', 's3://artifacts/team/corpus-a'], { env: server.env });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/^run [0-9a-f]{16} {2}complete/m);
+    for (const stage of ['prepare', 'embed', 'cluster', 'name', 'assemble']) expect(status.stdout).toMatch(new RegExp(`  ${stage} +complete`));
+    const synced = path.join(dir, 'synced');
+    const r = await runCli(['sync', '--store', 's3://artifacts/team/corpus-a', '--output', synced], { env: server.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/synced run [0-9a-f]{16}: \d+ file\(s\) downloaded, 0 kept/);
+    expect(await readFile(path.join(synced, 'manifest.json'), 'utf8')).toBe(await readFile(path.join(dir, 'index', 'manifest.json'), 'utf8'));
+    const a = await runCli(['annotate', '--corpus-index', synced], { input: '{"output":"The Congress must act."}\n' });
+    expect(a.code, a.stderr).toBe(0);
+  });
+
+  it('sync refuses a corrupted object and leaves --output untouched', async () => {
+    const store = await s3Store('s3://artifacts/team/corpus-a');
+    const runId = (await store.list('runs')).find((k) => k.endsWith('_PIPELINE_COMPLETE.json'))!.split('/')[1];
+    const key = `runs/${runId}/assemble/index/tree.json`;
+    const original = (await store.read(key))!;
+    await store.write(key, Buffer.concat([original.subarray(0, 10), Buffer.from('X'), original.subarray(11)]));
+    try {
+      const out = path.join(dir, 'corrupt');
+      const r = await runCli(['sync', '--store', 's3://artifacts/team/corpus-a', '--output', out], { env: server.env });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/index file tree\.json .* does not match its manifest checksum/);
+      await expect(readdir(out)).rejects.toThrow();
+    } finally {
+      await store.write(key, original);
+    }
+  });
+
+  it('sync refuses a manifest key that escapes --output, writing nothing', async () => {
+    const store = await s3Store('s3://artifacts/team/corpus-a');
+    const runId = (await store.list('runs')).find((k) => k.endsWith('_PIPELINE_COMPLETE.json'))!.split('/')[1];
+    const manifest = JSON.parse((await store.read(`runs/${runId}/assemble/index/manifest.json`))!.toString());
+    const evil = 'abcdefabcdefabcd';
+    manifest.files['../evil.txt'] = { size: 4, sha256: '0'.repeat(64) };
+    await store.write(`runs/${evil}/assemble/index/manifest.json`, JSON.stringify(manifest));
+    await store.write(`runs/${evil}/_PIPELINE_COMPLETE.json`, JSON.stringify({ runId: evil, finishedAt: '2000-01-01T00:00:00.000Z' }));
+    const out = path.join(dir, 'victim', 'index');
+    const r = await runCli(['sync', '--store', 's3://artifacts/team/corpus-a', '--output', out, '--run', evil], { env: server.env });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/refusing index file "\.\.\/evil\.txt"/);
+    expect(await readdir(path.join(dir, 'victim')).catch(() => [])).toEqual([]);
+  });
+
+  it('an interrupted sync resumes with the files it already verified', async () => {
+    const out = path.join(dir, 'resumed');
+    const first = await runCli(['sync', '--store', 's3://artifacts/team/corpus-a', '--output', path.join(dir, 'template')], { env: server.env });
+    expect(first.code, first.stderr).toBe(0);
+    const runId = /synced run ([0-9a-f]{16})/.exec(first.stderr)![1];
+    // Simulate the state a killed sync leaves: some verified files in the partial folder, one truncated.
+    const partial = `${out}.partial-${runId}`;
+    await mkdir(partial, { recursive: true });
+    for (const f of ['embeddings.npy', 'chunks.jsonl']) await copyFile(path.join(dir, 'template', f), path.join(partial, f));
+    await writeFile(path.join(partial, 'tree.json'), '{"truncated');
+    const r = await runCli(['sync', '--store', 's3://artifacts/team/corpus-a', '--output', out], { env: server.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/, 2 kept from an earlier attempt/);
+    expect(await readFile(path.join(out, 'tree.json'), 'utf8')).toBe(await readFile(path.join(dir, 'template', 'tree.json'), 'utf8'));
+    await expect(readdir(partial)).rejects.toThrow();
   });
 
   it('a bucket that does not exist is a clear store error', async () => {

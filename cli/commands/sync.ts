@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import { exportIndex } from '../../pipeline/corpus-index/export.js';
+import { CproxError } from '../../pipeline/errors.js';
+import { consoleReporter } from '../../pipeline/reporter.js';
+import { runStatuses } from '../../pipeline/runners/status.js';
+import { runKeys } from '../../pipeline/store/keys.js';
+import { openStore } from '../../pipeline/store/open.js';
+import { STAGES } from '../../stages/table.js';
+import { parseOptions } from '../options.js';
+
+const SyncOptions = z.object({ store: z.string().min(1), output: z.string().min(1), run: z.string().regex(/^[0-9a-f]{16}$/, 'a 16-hex-digit run id').optional(), quiet: z.boolean().default(false) });
+
+export function syncCommand(): Command {
+  return new Command('sync')
+    .summary('download a finished index from an artifact store, verified')
+    .description(
+      'Download the newest complete index in a store (or --run ID) to --output. Every file is checked against the ' +
+        "manifest's sha256; keys that would land outside --output are refused before anything is written; files go to " +
+        '--output.partial-<run> first and the folder is renamed into place when complete, so --output is never half ' +
+        'written, and an interrupted sync resumes with the files it already verified.',
+    )
+    .requiredOption('--store <dir|s3://bucket/prefix>', 'the artifact store the index was built in')
+    .requiredOption('--output <dir>', 'where the index goes (created, or an earlier index replaced)')
+    .option('--run <id>', 'a specific run (see `corpus-proximity status`)')
+    .option('-q, --quiet', 'no progress output')
+    .addHelpText('after', '\nExample:\n  $ corpus-proximity sync --store s3://my-bucket/corpus-proximity --output nanochat_index/\n')
+    .action(async (raw) => {
+      const o = parseOptions(SyncOptions, raw, 'sync');
+      const reporter = consoleReporter({ quiet: o.quiet });
+      const store = await openStore(o.store);
+      const runs = await runStatuses(store, STAGES.map((s) => s.name));
+      const run = o.run ? runs.find((r) => r.runId === o.run) : runs.find((r) => r.state === 'complete');
+      if (!run) {
+        throw new CproxError('NOT_FOUND', o.run ? `run ${o.run} is not in ${store.url}` : `no complete run in ${store.url}`, {
+          hint: 'see `corpus-proximity status --store …`',
+        });
+      }
+      if (run.state !== 'complete') throw new CproxError('BAD_INPUT', `run ${run.runId} is ${run.state}`, { hint: 'sync a complete run (see `corpus-proximity status`)' });
+      const progress = reporter.progress(`sync ${run.runId}`, undefined, 'files');
+      const r = await exportIndex(store, runKeys(run.runId), o.output, () => progress.tick());
+      progress.done();
+      reporter.info(`synced run ${run.runId}: ${r.downloaded} file(s) downloaded, ${r.resumed} kept from an earlier attempt → ${o.output}`);
+    });
+}
