@@ -7,6 +7,7 @@ import { clusterCommand } from './commands/cluster.js';
 import { demoCommand } from './commands/demo.js';
 import { indexCommand } from './commands/index.js';
 import { showCommand } from './commands/show.js';
+import { stageCommand } from './commands/stage.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 import { handleError } from './handle-error.js';
@@ -35,6 +36,7 @@ const program = new Command('corpus-proximity')
   .addCommand(clusterCommand())
   .addCommand(statusCommand())
   .addCommand(syncCommand())
+  .addCommand(stageCommand())
   .addCommand(demoCommand())
   .addHelpText('after', '\nQuick start:\n  $ corpus-proximity demo\n\nAlias: cprox');
 

@@ -66,6 +66,10 @@ export async function runPipeline(opts: {
   inputs: RunInputs;
   stages: readonly StageDefinition[];
   reporter?: Reporter;
+  /** Run just this stage: earlier ones must be complete already, later ones are left alone. */
+  only?: string;
+  /** Read the corpus from here instead of `inputs.corpus.path` (a container's mount point). */
+  corpusRoot?: string;
 }): Promise<PipelineResult> {
   const { store, inputs, stages } = opts;
   const reporter = opts.reporter ?? silentReporter;
@@ -73,10 +77,21 @@ export async function runPipeline(opts: {
   const markers: Record<string, CompleteMarker> = {};
   const ran: string[] = [];
   const skipped: string[] = [];
+  if (opts.only && !stages.some((s) => s.name === opts.only)) {
+    throw new CproxError('BAD_INPUT', `unknown stage "${opts.only}"`, { hint: `stages: ${stages.map((s) => s.name).join(', ')}` });
+  }
+  if (!(await store.stat(keys.inputs()))) await writeJson(store, keys.inputs(), inputs, true);
 
-  for (const stage of stages) {
+  const onlyIndex = opts.only ? stages.findIndex((s) => s.name === opts.only) : stages.length - 1;
+  for (const [i, stage] of stages.entries()) {
+    if (i > onlyIndex) break;
     const fingerprint = stageFingerprint(stage, inputs, markers);
     const existing = await findValidMarker(store, keys, stage.name, fingerprint);
+    if (opts.only && i < onlyIndex && !existing) {
+      throw new CproxError('STAGE_FAILED', `stage ${opts.only} of run ${keys.runId} needs ${stage.name}, which is not complete`, {
+        hint: `run \`corpus-proximity stage ${stage.name} --run ${keys.runId} --store …\` first`,
+      });
+    }
     if (existing) {
       markers[stage.name] = existing;
       skipped.push(stage.name);
@@ -103,6 +118,7 @@ export async function runPipeline(opts: {
         keys,
         upstream: Object.fromEntries(stage.inputs.map((n) => [n, markers[n]])),
         reporter,
+        corpusRoot: opts.corpusRoot ?? inputs.corpus.path,
         out: (...name) => keys.artifact(stage.name, ...name),
         input: (from, ...name) => outputKey(markers[from], ...name),
         inputsUnder: (from, folder) => outputKeysUnder(markers[from], folder),
@@ -130,6 +146,7 @@ export async function runPipeline(opts: {
         : new CproxError('STAGE_FAILED', `stage ${stage.name} failed: ${err.message}`, { cause: e });
     }
   }
+  if (onlyIndex < stages.length - 1) return { runId: keys.runId, keys, markers, ran, skipped };
   await store.remove(keys.pipelineMarker('failed'));
   await writeJson(
     store,

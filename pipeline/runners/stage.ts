@@ -18,6 +18,8 @@ export interface StageContext extends RunInputs {
   /** Complete markers of the stages this one declared as inputs. */
   readonly upstream: Readonly<Record<string, CompleteMarker>>;
   readonly reporter: Reporter;
+  /** Where the corpus is read from: `corpus.path`, or where it is mounted when a stage runs in a container. */
+  readonly corpusRoot: string;
   /** Key of one of this stage's own artifacts. */
   out(...name: string[]): string;
   /**

@@ -42,6 +42,8 @@ export interface RunKeys {
   pipelineMarker(kind: keyof typeof PIPELINE_MARKER): string;
   indexFile(...name: string[]): string;
   indexDir(): string;
+  /** The run's inputs (corpus spec, corpus fingerprint, config), so a single stage can run elsewhere. */
+  inputs(): string;
 }
 
 export const RUNS_PREFIX = 'runs';
@@ -75,6 +77,7 @@ export function runKeys(runId: string): RunKeys {
     pipelineMarker: (kind: keyof typeof PIPELINE_MARKER) => joinKey(root, PIPELINE_MARKER[kind]),
     indexFile: (...name: string[]) => joinKey(root, 'assemble', 'index', ...name),
     indexDir: () => joinKey(root, 'assemble', 'index'),
+    inputs: () => joinKey(root, 'run.json'),
   });
 }
 

@@ -17,7 +17,8 @@ export const prepareStage: StageDefinition = {
   inputs: [],
   configOf: ({ corpus, corpusFingerprint, config }) => ({ corpus, corpusFingerprint, chunk: config.chunk }),
   async run(ctx) {
-    const files = await listCorpusFiles(ctx.corpus);
+    const corpus = { ...ctx.corpus, path: ctx.corpusRoot };
+    const files = await listCorpusFiles(corpus);
     const stats: ReadStats = { documents: 0, emptyDocuments: 0, replacedLines: 0 };
     const perStage: Record<string, number> = {};
     const bytes = files.reduce((s, f) => s + f.size, 0);
@@ -25,7 +26,7 @@ export const prepareStage: StageDefinition = {
 
     async function* records(): AsyncGenerator<ChunkRecord> {
       let idx = 0;
-      for await (const doc of readDocuments(files, ctx.corpus, stats)) {
+      for await (const doc of readDocuments(files, corpus, stats)) {
         progress.tick();
         for (const span of chunkDocument(doc.text, ctx.config.chunk, wordSpans)) {
           const stageName = doc.stage ?? 'unstaged';

@@ -3,7 +3,7 @@
  * produces exactly the index of an uninterrupted build.
  */
 import { spawn } from 'node:child_process';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../helpers/cli.js';
@@ -91,6 +91,36 @@ describe('resumable index builds', () => {
     const annotated = await runCli(['annotate', '--corpus-index', out, '--k', '1'], { input: '{"output":"The Congress must act on the budget."}\n' });
     expect(annotated.code, annotated.stderr).toBe(0);
     expect(JSON.parse(annotated.stdout).annotations).toHaveLength(1);
+  });
+
+  it('`stage NAME --run ID` runs single stages of a recorded run, in order, and a moved corpus via --corpus', async () => {
+    const store = path.join(dir, 'store-stage');
+    const out = path.join(dir, 'staged');
+    const full = await runCli(['index', '--corpus', corpus, '--output', out, '--store', store, '--yes', '-q']);
+    expect(full.code, full.stderr).toBe(0);
+    const runId = (await readdir(path.join(store, 'runs')))[0];
+    const runDir = path.join(store, 'runs', runId);
+    for (const s of ['prepare', 'cluster', 'name', 'assemble']) await rm(path.join(runDir, s, '_COMPLETE.json'));
+    await rm(path.join(runDir, '_PIPELINE_COMPLETE.json'));
+
+    const early = await runCli(['stage', 'name', '--store', store, '--run', runId]);
+    expect(early.code).not.toBe(0);
+    expect(early.stderr).toMatch(/stage name of run [0-9a-f]{16} needs prepare, which is not complete/);
+
+    // Same file name, another folder: what a container sees at its mount point.
+    const moved = path.join(dir, 'mounted', path.basename(corpus));
+    await mkdir(path.dirname(moved), { recursive: true });
+    await copyFile(corpus, moved);
+    for (const s of ['prepare', 'cluster', 'name', 'assemble']) {
+      const r = await runCli(['stage', s, '--store', store, '--run', runId, ...(s === 'prepare' ? ['--corpus', moved] : [])]);
+      expect(r.code, `${s}: ${r.stderr}`).toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`▸ ${s}:`));
+    }
+    const status = await runCli(['status', '--store', store, '--json']);
+    expect(JSON.parse(status.stdout)[0]).toMatchObject({ runId, state: 'complete' });
+    const synced = path.join(dir, 'staged-synced');
+    expect((await runCli(['sync', '--store', store, '--output', synced])).code).toBe(0);
+    expect((await manifestOf(synced)).files).toEqual((await manifestOf(out)).files);
   });
 
   it('a changed clustering option re-runs from cluster on, keeping prepare and embed', async () => {
