@@ -1,0 +1,25 @@
+/** Stack configuration (Pulumi config, namespace `corpus-proximity`), validated once: the seed's DeploymentConfig plus mode, corpus and schedule. */
+import { z } from 'zod';
+
+export const StackConfigSchema = z.object({
+  mode: z.enum(['single', 'batch']).default('single'),
+  /** Where the corpus is: s3://bucket/path (pretrain/ midtrain/ sft/ folders inside set the stages). */
+  corpusUri: z.string().regex(/^s3:\/\//, 'an s3:// URI'),
+  /** Key prefix for runs in the artifact bucket; the compute may touch nothing else. */
+  prefix: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/).default('corpus-proximity'),
+  keepRunning: z.boolean().default(false),
+  minVram: z.number().positive().default(24),
+  minCpuRam: z.number().positive().default(32),
+  maxPrice: z.number().positive().default(1.0),
+  containerDisk: z.number().int().min(20).default(50),
+  gpuFilter: z.string().optional(),
+  imageTag: z.string().default('latest'),
+  /** Batch mode: vCPU cap of the compute environment, shards of the embed array job, subnets. */
+  maxVcpus: z.number().int().min(4).default(32),
+  embedShards: z.number().int().min(1).default(4),
+  subnetIds: z.array(z.string()).default([]),
+  /** EventBridge Scheduler expression for scheduled re-indexing (batch mode), e.g. "cron(0 3 ? * SUN *)". */
+  schedule: z.string().optional(),
+  runsExpireDays: z.number().int().min(1).default(90),
+});
+export type StackConfig = z.infer<typeof StackConfigSchema>;

@@ -1,0 +1,140 @@
+/**
+ * The infrastructure's decisions as plain, tested functions: which GPU instance, which IAM and bucket policy
+ * documents, which lifecycle rules, what the instance runs at boot. Components only wire these to resources.
+ */
+
+/**
+ * GPU instances the runner may pick, with on-demand prices in us-east-1 (USD/hour, Linux).
+ * Source: https://aws.amazon.com/ec2/instance-types/#Accelerated_Computing and
+ * https://aws.amazon.com/ec2/pricing/on-demand/ (read 2026-11; prices change: `max_price` is a cap, not a quote).
+ */
+export const GPU_INSTANCES = [
+  { type: 'g4dn.xlarge', gpu: 'T4', gpus: 1, vramGb: 16, ramGb: 16, vcpus: 4, usdPerHour: 0.526 },
+  { type: 'g4dn.2xlarge', gpu: 'T4', gpus: 1, vramGb: 16, ramGb: 32, vcpus: 8, usdPerHour: 0.752 },
+  { type: 'g5.xlarge', gpu: 'A10G', gpus: 1, vramGb: 24, ramGb: 16, vcpus: 4, usdPerHour: 1.006 },
+  { type: 'g5.2xlarge', gpu: 'A10G', gpus: 1, vramGb: 24, ramGb: 32, vcpus: 8, usdPerHour: 1.212 },
+  { type: 'g6.xlarge', gpu: 'L4', gpus: 1, vramGb: 24, ramGb: 16, vcpus: 4, usdPerHour: 0.805 },
+  { type: 'g6.2xlarge', gpu: 'L4', gpus: 1, vramGb: 24, ramGb: 32, vcpus: 8, usdPerHour: 0.978 },
+  { type: 'g6e.xlarge', gpu: 'L40S', gpus: 1, vramGb: 48, ramGb: 32, vcpus: 4, usdPerHour: 1.861 },
+  { type: 'p3.2xlarge', gpu: 'V100', gpus: 1, vramGb: 16, ramGb: 61, vcpus: 8, usdPerHour: 3.06 },
+  { type: 'p4d.24xlarge', gpu: 'A100', gpus: 8, vramGb: 40, ramGb: 1152, vcpus: 96, usdPerHour: 32.77 },
+] as const;
+
+export type GpuInstance = (typeof GPU_INSTANCES)[number];
+
+export interface InstanceRequirements {
+  /** Minimum GPU memory per GPU, GB (the seed's min_vram, default 24). */
+  minVramGb: number;
+  /** Minimum host memory, GB (the seed's min_cpu_ram). */
+  minCpuRamGb: number;
+  /** Substring of the GPU or instance name, case-insensitive (the seed's gpu_filter, e.g. "L4"). */
+  gpuFilter?: string;
+  /** Spot price cap, USD/hour: instances whose on-demand price is below it are preferred. */
+  maxPriceUsd?: number;
+}
+
+/** The cheapest instance that meets the requirements; throws with the closest misses when none does. */
+export function chooseInstanceType(req: InstanceRequirements): GpuInstance {
+  const filter = req.gpuFilter?.toLowerCase();
+  const fits = GPU_INSTANCES.filter(
+    (i) => i.vramGb >= req.minVramGb && i.ramGb >= req.minCpuRamGb && (!filter || i.gpu.toLowerCase().includes(filter) || i.type.includes(filter)),
+  );
+  if (!fits.length) {
+    throw new Error(
+      `no GPU instance has ≥ ${req.minVramGb} GB VRAM and ≥ ${req.minCpuRamGb} GB RAM${req.gpuFilter ? ` matching "${req.gpuFilter}"` : ''}; ` +
+        `known: ${GPU_INSTANCES.map((i) => `${i.type} (${i.gpu} ${i.vramGb} GB)`).join(', ')}`,
+    );
+  }
+  return [...fits].sort((a, b) => a.usdPerHour - b.usdPerHour || a.type.localeCompare(b.type))[0];
+}
+
+/** Instance types AWS Batch may use for the same requirements (cheapest first). */
+export function batchInstanceTypes(req: InstanceRequirements): string[] {
+  const filter = req.gpuFilter?.toLowerCase();
+  return GPU_INSTANCES.filter((i) => i.vramGb >= req.minVramGb && i.ramGb >= req.minCpuRamGb && (!filter || i.gpu.toLowerCase().includes(filter) || i.type.includes(filter)))
+    .sort((a, b) => a.usdPerHour - b.usdPerHour)
+    .map((i) => i.type);
+}
+
+type Statement = { Sid?: string; Effect: 'Allow' | 'Deny'; Action: string | string[]; Resource: string | string[]; Principal?: unknown; Condition?: unknown };
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: Statement[];
+}
+
+/** Bucket policy: refuse every request that does not use TLS. */
+export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'DenyInsecureTransport',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ],
+  };
+}
+
+/** What the pipeline's compute may do: read and write its prefix of the bucket, list only that prefix, pull images. */
+export function runnerPolicy(bucketArn: string, prefix: string, repositoryArn: string): PolicyDocument {
+  const p = prefix.replace(/^\/+|\/+$/g, '');
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'ArtifactsUnderPrefix', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], Resource: `${bucketArn}/${p}/*` },
+      { Sid: 'ListPrefixOnly', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn, Condition: { StringLike: { 's3:prefix': [`${p}/*`, p] } } },
+      { Sid: 'PullStageImage', Effect: 'Allow', Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], Resource: repositoryArn },
+      { Sid: 'EcrLogin', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+    ],
+  };
+}
+
+export function assumeRolePolicy(service: string): PolicyDocument {
+  return { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole', Resource: '*' }].map(({ Resource: _r, ...s }) => s as Statement) };
+}
+
+/** Old runs expire; old object versions go sooner; unfinished multipart uploads are cleaned up. */
+export function lifecycleRules(prefix: string, runsExpireDays: number) {
+  const p = prefix.replace(/^\/+|\/+$/g, '');
+  return [
+    { id: 'expire-old-runs', status: 'Enabled', filter: { prefix: `${p}/runs/` }, expiration: { days: runsExpireDays }, noncurrentVersionExpiration: { noncurrentDays: 7 } },
+    { id: 'abort-incomplete-uploads', status: 'Enabled', filter: { prefix: `${p}/` }, abortIncompleteMultipartUpload: { daysAfterInitiation: 2 } },
+  ];
+}
+
+export interface UserDataInput {
+  region: string;
+  image: string;
+  store: string;
+  corpusUri: string;
+  keepRunning: boolean;
+  gpus: boolean;
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Boot script: copy the corpus from S3, pull the stage image, build the index against the S3 store (stage outputs
+ * and markers land in the bucket, so `corpus-proximity status/sync` follow it from anywhere), then power off, which
+ * terminates the instance, unless keep_running.
+ */
+export function userData(i: UserDataInput): string {
+  const registry = i.image.split('/')[0];
+  return [
+    '#!/bin/bash',
+    'set -uo pipefail',
+    'exec > >(tee /var/log/corpus-proximity.log) 2>&1',
+    `aws s3 sync ${shellQuote(i.corpusUri)} /corpus --only-show-errors`,
+    `aws ecr get-login-password --region ${shellQuote(i.region)} | docker login --username AWS --password-stdin ${shellQuote(registry)}`,
+    `docker pull ${shellQuote(i.image)}`,
+    `docker run --rm ${i.gpus ? '--gpus all ' : ''}-e AWS_REGION=${shellQuote(i.region)} -v /corpus:/corpus:ro ${shellQuote(i.image)} \\`,
+    `  index --corpus /corpus --store ${shellQuote(i.store)} --output /tmp/index --yes`,
+    'echo "pipeline exited with $?"',
+    i.keepRunning ? '# keep_running: the instance stays up for inspection (connect with SSM Session Manager)' : 'shutdown -h now',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,148 @@
+/**
+ * The Pulumi program under pulumi.runtime.setMocks: every resource is recorded, unimplemented calls throw, and the
+ * policies are asserted (nothing public, encryption on, TLS only, IAM limited to the prefix, no open ingress,
+ * vCPU cap set). Plus the pure decision functions.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { StackConfigSchema } from '../../infra/config.js';
+import { batchInstanceTypes, chooseInstanceType, lifecycleRules, runnerPolicy, tlsOnlyBucketPolicy, userData } from '../../infra/policy.js';
+
+interface Recorded {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+}
+let resources: Recorded[] = [];
+
+beforeAll(async () => {
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        const state: Record<string, unknown> = { ...args.inputs, arn: `arn:aws:mock:::${args.name}` };
+        if (args.type === 'aws:s3/bucket:Bucket') state.bucket = `${args.name}-bucket-name`;
+        if (args.type === 'aws:ecr/repository:Repository') state.repositoryUrl = `123456789012.dkr.ecr.us-east-1.amazonaws.com/${args.name}`;
+        return { id: `${args.name}-id`, state };
+      },
+      call(args) {
+        if (args.token === 'aws:ec2/getAmi:getAmi') return { id: 'ami-0123456789abcdef0', name: 'Deep Learning Base AMI' };
+        throw new Error(`unmocked call ${args.token}`);
+      },
+    },
+    'corpus-proximity',
+    'test',
+    true,
+  );
+});
+
+async function build(config: Record<string, unknown>) {
+  resources = [];
+  const { createStack } = await import('../../infra/program.js');
+  const outputs = createStack(StackConfigSchema.parse({ corpusUri: 's3://corpora/nanochat', ...config }), 'us-east-1');
+  // Let every resource registration and apply() settle.
+  await new Promise<void>((resolve) => pulumi.all(Object.values(outputs)).apply(() => resolve()));
+  await new Promise((r) => setTimeout(r, 50));
+  return resources;
+}
+
+const ofType = (rs: Recorded[], suffix: string) => rs.filter((r) => r.type.endsWith(suffix));
+
+describe('pulumi program, single-instance mode', () => {
+  let rs: Recorded[];
+  beforeAll(async () => {
+    rs = await build({ mode: 'single', minVram: 24, minCpuRam: 32, maxPrice: 1.5 });
+  });
+
+  it('creates the five kinds of resources it needs and the components parent their children', () => {
+    for (const t of ['ArtifactBucket', 'ImageRepository', 'GpuRunner']) expect(rs.some((r) => r.type === `corpus-proximity:infra:${t}`), t).toBe(true);
+    expect(ofType(rs, 'ec2/instance:Instance')).toHaveLength(1);
+  });
+
+  it('the bucket is private, encrypted, versioned, TLS-only and expires old runs', () => {
+    const pab = ofType(rs, 'BucketPublicAccessBlock')[0].inputs;
+    expect(pab).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+    expect(ofType(rs, 'BucketServerSideEncryptionConfiguration')[0].inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).toBe('aws:kms');
+    expect(ofType(rs, 'BucketVersioning')[0].inputs.versioningConfiguration.status).toBe('Enabled');
+    const policy = JSON.parse(ofType(rs, 'BucketPolicy')[0].inputs.policy);
+    expect(policy.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    expect(JSON.stringify(policy)).not.toMatch(/"Effect":"Allow"/);
+    expect(ofType(rs, 'BucketLifecycleConfiguration')[0].inputs.rules[0].expiration.days).toBe(90);
+  });
+
+  it('IAM may touch only the prefix; no inbound ports; spot with max price; powers off to terminate', () => {
+    const doc = JSON.parse(ofType(rs, 'iam/rolePolicy:RolePolicy')[0].inputs.policy);
+    const s3 = doc.Statement.filter((s: { Action: string | string[] }) => JSON.stringify(s.Action).includes('s3:'));
+    expect(s3).toHaveLength(2);
+    for (const s of s3) {
+      if (JSON.stringify(s.Action).includes('ListBucket')) expect(s.Condition.StringLike['s3:prefix']).toEqual(['corpus-proximity/*', 'corpus-proximity']);
+      else expect(s.Resource).toMatch(/\/corpus-proximity\/\*$/);
+    }
+    expect(JSON.stringify(doc)).not.toMatch(/"s3:\*"|"Resource":"\*".*s3/);
+    for (const sg of ofType(rs, 'ec2/securityGroup:SecurityGroup')) {
+      expect(sg.inputs.ingress ?? []).toEqual([]);
+    }
+    const instance = ofType(rs, 'ec2/instance:Instance')[0].inputs;
+    expect(instance.instanceType).toBe(chooseInstanceType({ minVramGb: 24, minCpuRamGb: 32 }).type);
+    expect(instance.instanceMarketOptions).toMatchObject({ marketType: 'spot', spotOptions: { maxPrice: '1.500' } });
+    expect(instance.instanceInitiatedShutdownBehavior).toBe('terminate');
+    expect(instance.metadataOptions.httpTokens).toBe('required');
+    expect(instance.rootBlockDevice).toMatchObject({ volumeSize: 50, encrypted: true });
+    const script = Buffer.from(instance.userData ?? '', 'utf8').toString();
+    expect(script).toMatch(/index --corpus \/corpus --store 's3:\/\/artifacts-bucket-bucket-name\/corpus-proximity'/);
+    expect(script).toMatch(/shutdown -h now/);
+    expect(instance.ami).toBe('ami-0123456789abcdef0');
+  });
+
+  it('keep_running keeps the instance (stop, no shutdown in the script)', async () => {
+    const kept = await build({ mode: 'single', keepRunning: true });
+    const instance = ofType(kept, 'ec2/instance:Instance')[0].inputs;
+    expect(instance.instanceInitiatedShutdownBehavior).toBe('stop');
+    expect(instance.userData).not.toMatch(/shutdown -h now/);
+  });
+});
+
+describe('pulumi program, batch mode with a schedule', () => {
+  let rs: Recorded[];
+  beforeAll(async () => {
+    rs = await build({ mode: 'batch', maxVcpus: 64, subnetIds: ['subnet-1'], schedule: 'cron(0 3 ? * SUN *)' });
+  });
+
+  it('caps vCPUs, uses GPU instances that fit, and no security group is open to the world', () => {
+    const ce = ofType(rs, 'batch/computeEnvironment:ComputeEnvironment')[0].inputs;
+    expect(ce.computeResources.maxVcpus).toBe(64);
+    expect(ce.computeResources.instanceTypes).toEqual(batchInstanceTypes({ minVramGb: 24, minCpuRamGb: 32 }));
+    for (const sg of ofType(rs, 'ec2/securityGroup:SecurityGroup')) expect(JSON.stringify(sg.inputs.ingress ?? [])).not.toContain('0.0.0.0/0');
+  });
+
+  it('defines the stage jobs (embed on a GPU) and a schedule that submits to the queue', () => {
+    const defs = ofType(rs, 'batch/jobDefinition:JobDefinition');
+    expect(defs.map((d) => d.name).sort()).toEqual(['batch-cluster', 'batch-embed', 'batch-name', 'batch-prepare']);
+    const embed = JSON.parse(defs.find((d) => d.name === 'batch-embed')!.inputs.containerProperties);
+    expect(embed.resourceRequirements).toContainEqual({ type: 'GPU', value: '1' });
+    expect(embed.command.slice(0, 2)).toEqual(['stage', 'embed']);
+    const sched = ofType(rs, 'scheduler/schedule:Schedule')[0].inputs;
+    expect(sched.scheduleExpression).toBe('cron(0 3 ? * SUN *)');
+    expect(sched.target.arn).toBe('arn:aws:scheduler:::aws-sdk:batch:submitJob');
+  });
+});
+
+describe('infra decisions', () => {
+  it('picks the cheapest instance that meets VRAM, RAM and the GPU filter', () => {
+    expect(chooseInstanceType({ minVramGb: 16, minCpuRamGb: 16 }).type).toBe('g4dn.xlarge');
+    expect(chooseInstanceType({ minVramGb: 24, minCpuRamGb: 16 }).type).toBe('g6.xlarge');
+    expect(chooseInstanceType({ minVramGb: 24, minCpuRamGb: 16, gpuFilter: 'a10g' }).type).toBe('g5.xlarge');
+    expect(chooseInstanceType({ minVramGb: 40, minCpuRamGb: 32 }).type).toBe('g6e.xlarge');
+    expect(() => chooseInstanceType({ minVramGb: 80, minCpuRamGb: 16 })).toThrow(/no GPU instance has ≥ 80 GB VRAM/);
+  });
+
+  it('policy documents and the boot script', () => {
+    expect(tlsOnlyBucketPolicy('arn:aws:s3:::b').Statement[0].Resource).toEqual(['arn:aws:s3:::b', 'arn:aws:s3:::b/*']);
+    const p = runnerPolicy('arn:aws:s3:::b', '/team/cp/', 'arn:aws:ecr:us-east-1:1:repository/r');
+    expect(p.Statement[0].Resource).toBe('arn:aws:s3:::b/team/cp/*');
+    expect(lifecycleRules('cp', 30)[0]).toMatchObject({ filter: { prefix: 'cp/runs/' }, expiration: { days: 30 } });
+    const script = userData({ region: 'us-east-1', image: 'r.example/img:1', store: "s3://b/it's", corpusUri: 's3://c/d', keepRunning: false, gpus: true });
+    expect(script).toContain(`--store 's3://b/it'\\''s'`); // quoted for the shell
+    expect(script).toContain('--gpus all');
+  });
+});
