@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { removeTempFilesSync } from '../pipeline/atomic-file.js';
 import { CODE_VERSION } from '../pipeline/version.js';
 import { annotateCommand } from './commands/annotate.js';
+import { buildImageCommand } from './commands/build-image.js';
 import { clusterCommand } from './commands/cluster.js';
 import { demoCommand } from './commands/demo.js';
 import { indexCommand } from './commands/index.js';
@@ -37,6 +38,7 @@ const program = new Command('corpus-proximity')
   .addCommand(statusCommand())
   .addCommand(syncCommand())
   .addCommand(stageCommand())
+  .addCommand(buildImageCommand())
   .addCommand(demoCommand())
   .addHelpText('after', '\nQuick start:\n  $ corpus-proximity demo\n\nAlias: cprox');
 

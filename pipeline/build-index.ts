@@ -5,12 +5,14 @@ import { corpusFingerprint, listCorpusFiles } from './corpus/files.js';
 import { exportIndex } from './corpus-index/export.js';
 import type { Manifest } from './corpus-index/format.js';
 import type { Reporter } from './reporter.js';
-import { runPipeline, type PipelineResult } from './runners/in-process.js';
+import type Docker from 'dockerode';
+import { runPipelineInDocker } from './runners/docker.js';
+import { runPipeline } from './runners/in-process.js';
 import type { StageDefinition } from './runners/stage.js';
 import type { ArtifactStore } from './store/store.js';
 
 export interface BuildResult {
-  run: PipelineResult;
+  runId: string;
   manifest: Manifest;
   outputDir: string;
 }
@@ -21,6 +23,14 @@ export async function inspectCorpus(corpus: CorpusSpec) {
   return { files, fingerprint: corpusFingerprint(files) };
 }
 
+/** Runs each stage in a container instead of in this process (see runners/docker.ts). */
+export interface DockerRunnerChoice {
+  docker: Docker;
+  image: string;
+  storeLocation: string;
+  gpus: boolean;
+}
+
 export async function buildIndex(opts: {
   corpus: Readonly<CorpusSpec>;
   config: Readonly<IndexConfig>;
@@ -28,14 +38,13 @@ export async function buildIndex(opts: {
   outputDir: string;
   stages: readonly StageDefinition[];
   reporter: Reporter;
+  docker?: DockerRunnerChoice;
 }): Promise<BuildResult> {
   const { fingerprint } = await inspectCorpus(opts.corpus);
-  const run = await runPipeline({
-    store: opts.store,
-    inputs: { corpus: opts.corpus, corpusFingerprint: fingerprint, config: opts.config },
-    stages: opts.stages,
-    reporter: opts.reporter,
-  });
+  const inputs = { corpus: opts.corpus, corpusFingerprint: fingerprint, config: opts.config };
+  const run = opts.docker
+    ? await runPipelineInDocker({ ...opts.docker, store: opts.store, inputs, stages: opts.stages, reporter: opts.reporter })
+    : await runPipeline({ store: opts.store, inputs, stages: opts.stages, reporter: opts.reporter });
   const { manifest } = await exportIndex(opts.store, run.keys, opts.outputDir);
-  return { run, manifest, outputDir: path.resolve(opts.outputDir) };
+  return { runId: run.runId, manifest, outputDir: path.resolve(opts.outputDir) };
 }

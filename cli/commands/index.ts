@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import Docker from 'dockerode';
 import { z } from 'zod';
 import { resolveConfig, resolveCorpusSpec, STAGE_NAMES } from '../../pipeline/config.js';
 import { CproxError } from '../../pipeline/errors.js';
@@ -10,6 +11,7 @@ import { loadTemplates } from '../../stages/name/llm/prompts.js';
 import { STAGES } from '../../stages/table.js';
 import { addClusterOptions, ClusterOptionFields, clusterConfigFrom } from '../cluster-options.js';
 import { confirmExactCorpus } from '../confirm.js';
+import { DEFAULT_STAGE_IMAGE } from './build-image.js';
 import { int, num, parseOptions } from '../options.js';
 
 const IndexOptions = z.object({
@@ -35,6 +37,9 @@ const IndexOptions = z.object({
   llmTimeout: int(z.number().min(1)).optional(),
   promptTemplate: z.string().min(1).optional(),
   fallback: z.enum(['none', 'keywords']).optional(),
+  runner: z.enum(['in-process', 'docker']),
+  image: z.string().min(1),
+  gpus: z.boolean().default(false),
 });
 
 /** The name section of the config from the CLI options, refusing LLM options that would be silently ignored. */
@@ -97,6 +102,9 @@ export function indexCommand(): Command {
     .option('--llm-max-retries <n>', 'retries on 429/5xx/timeouts, with exponential backoff (default 5)')
     .option('--llm-timeout <seconds>', 'per-request timeout (default 60)')
     .option('--prompt-template <dir>', 'folder with system.njk and user.njk to replace the bundled naming prompts')
+    .addOption(new Option('--runner <runner>', 'run the stages in this process, or each in a container of the stage image').choices(['in-process', 'docker']).default('in-process'))
+    .option('--image <name>', 'stage image for --runner docker (build it with `corpus-proximity build-image`)', DEFAULT_STAGE_IMAGE)
+    .option('--gpus', 'request all GPUs for the stage containers (--runner docker)')
     .addOption(new Option('--fallback <kind>', 'when the LLM keeps failing: stop with an error (none) or use keyword names').choices(['none', 'keywords']))
     .addHelpText(
       'after',
@@ -120,7 +128,8 @@ export function indexCommand(): Command {
       await confirmExactCorpus({ yes: o.yes, interactive: Boolean(process.stdin.isTTY), quiet: o.quiet });
       const reporter = consoleReporter({ quiet: o.quiet });
       const store = await openStore(o.store ?? defaultStoreDir());
-      const result = await buildIndex({ corpus, config, store, outputDir: o.output, stages: STAGES, reporter });
+      const docker = o.runner === 'docker' ? { docker: new Docker(), image: o.image, storeLocation: o.store ?? defaultStoreDir(), gpus: o.gpus } : undefined;
+      const result = await buildIndex({ corpus, config, store, outputDir: o.output, stages: STAGES, reporter, docker });
       const m = result.manifest;
       reporter.info(
         `\nIndex written to ${result.outputDir}\n  ${m.counts.chunks.toLocaleString('en-US')} chunks, ${m.counts.clusters} clusters, embedder ${m.embedder.id} (${m.embedder.dims} dims), run ${m.run_id}\n` +
