@@ -21,5 +21,9 @@ export const StackConfigSchema = z.object({
   /** EventBridge Scheduler expression for scheduled re-indexing (batch mode), e.g. "cron(0 3 ? * SUN *)". */
   schedule: z.string().optional(),
   runsExpireDays: z.number().int().min(1).default(90),
+  /** Further `corpus-proximity index` options for the run, as a JSON array of strings. */
+  indexArgs: z.array(z.string()).default([]),
+  /** false: only the bucket and the image repository (`index --deploy-gpu` removes the compute this way when done). */
+  compute: z.boolean().default(true),
 });
 export type StackConfig = z.infer<typeof StackConfigSchema>;

@@ -113,6 +113,8 @@ export interface UserDataInput {
   corpusUri: string;
   keepRunning: boolean;
   gpus: boolean;
+  /** Further `index` options (e.g. ["--chunk-tokens", "512"]), quoted here. */
+  indexArgs?: string[];
 }
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -132,7 +134,7 @@ export function userData(i: UserDataInput): string {
     `aws ecr get-login-password --region ${shellQuote(i.region)} | docker login --username AWS --password-stdin ${shellQuote(registry)}`,
     `docker pull ${shellQuote(i.image)}`,
     `docker run --rm ${i.gpus ? '--gpus all ' : ''}-e AWS_REGION=${shellQuote(i.region)} -v /corpus:/corpus:ro ${shellQuote(i.image)} \\`,
-    `  index --corpus /corpus --store ${shellQuote(i.store)} --output /tmp/index --yes`,
+    `  index --corpus /corpus --store ${shellQuote(i.store)} --output /tmp/index --yes${(i.indexArgs ?? []).map((a) => ` ${shellQuote(a)}`).join('')}`,
     'echo "pipeline exited with $?"',
     i.keepRunning ? '# keep_running: the instance stays up for inspection (connect with SSM Session Manager)' : 'shutdown -h now',
     '',

@@ -29,6 +29,8 @@ export function readStackConfig(): StackConfig {
     subnetIds: c.getObject<string[]>('subnetIds'),
     schedule: c.get('schedule'),
     runsExpireDays: c.getNumber('runsExpireDays'),
+    compute: c.getBoolean('compute'),
+    indexArgs: c.getObject<string[]>('indexArgs'),
   });
   if (!parsed.success) {
     const i = parsed.error.issues[0];
@@ -43,12 +45,14 @@ export function createStack(cfg: StackConfig, region: string) {
   const image = pulumi.interpolate`${repo.url}:${cfg.imageTag}`;
   const requirements = { minVramGb: cfg.minVram, minCpuRamGb: cfg.minCpuRam, gpuFilter: cfg.gpuFilter, maxPriceUsd: cfg.maxPrice };
   const common = { bucketArn: bucket.arn, bucketName: bucket.name, prefix: cfg.prefix, repositoryArn: repo.arn, image };
+  const base = { bucket: bucket.name, store: pulumi.interpolate`s3://${bucket.name}/${cfg.prefix}`, repositoryUrl: repo.url, image };
+  if (!cfg.compute) return base;
   if (cfg.mode === 'single') {
-    const runner = new GpuRunner('gpu', { ...requirements, ...common, corpusUri: cfg.corpusUri, region, keepRunning: cfg.keepRunning, diskGb: cfg.containerDisk });
-    return { bucket: bucket.name, store: pulumi.interpolate`s3://${bucket.name}/${cfg.prefix}`, image, instanceId: runner.instance.id, instanceType: runner.instanceType };
+    const runner = new GpuRunner('gpu', { ...requirements, ...common, corpusUri: cfg.corpusUri, region, keepRunning: cfg.keepRunning, diskGb: cfg.containerDisk, indexArgs: cfg.indexArgs });
+    return { ...base, instanceId: runner.instance.id, instanceType: runner.instanceType };
   }
   const batch = new BatchRunner('batch', { ...requirements, ...common, subnetIds: cfg.subnetIds, maxVcpus: cfg.maxVcpus, embedShards: cfg.embedShards });
   if (cfg.schedule) new ReindexSchedule('reindex', { expression: cfg.schedule, jobQueueArn: batch.queue.arn, jobDefinitionArn: batch.jobDefinitions.prepare.arn });
-  return { bucket: bucket.name, store: pulumi.interpolate`s3://${bucket.name}/${cfg.prefix}`, image, jobQueue: batch.queue.arn };
+  return { ...base, jobQueue: batch.queue.arn };
 }
 

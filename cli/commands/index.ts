@@ -11,6 +11,7 @@ import { loadTemplates } from '../../stages/name/llm/prompts.js';
 import { STAGES } from '../../stages/table.js';
 import { addClusterOptions, ClusterOptionFields, clusterConfigFrom } from '../cluster-options.js';
 import { confirmExactCorpus } from '../confirm.js';
+import { addDeployOptions, checkDeployRequest, DeployOptionFields, runDeploy } from '../deploy.js';
 import { DEFAULT_STAGE_IMAGE } from './build-image.js';
 import { int, num, parseOptions } from '../options.js';
 
@@ -37,6 +38,7 @@ const IndexOptions = z.object({
   llmTimeout: int(z.number().min(1)).optional(),
   promptTemplate: z.string().min(1).optional(),
   fallback: z.enum(['none', 'keywords']).optional(),
+  ...DeployOptionFields,
   runner: z.enum(['in-process', 'docker']),
   image: z.string().min(1),
   gpus: z.boolean().default(false),
@@ -81,7 +83,7 @@ export function indexCommand(): Command {
         "Each file's training stage is the nearest parent folder named pretrain, midtrain or sft; files outside " +
         'such folders get --stage, or no stage.',
     )
-    .requiredOption('--corpus <path>', 'JSONL/Parquet file, or a folder searched recursively')
+    .requiredOption('--corpus <path>', 'JSONL/Parquet file, or a folder searched recursively (with --deploy-gpu also s3://…)')
     .requiredOption('--output <dir>', 'where to write the index (created or replaced)')
     .addOption(new Option('--format <format>', 'corpus file format').choices(['jsonl', 'parquet']).default('jsonl'))
     .option('--text-field <name>', 'field/column holding the document text', 'text')
@@ -93,7 +95,7 @@ export function indexCommand(): Command {
     .option('--chunk-overlap <fraction>', 'overlap between windows, 0–0.9 (default 0)')
     .option('--dims <n>', 'embedding dimensions of the lexical embedder (default 512)')
     .addOption(new Option('--projection <kind>', 'how TF-IDF is reduced to --dims (default random)').choices(['svd', 'random']));
-  return addClusterOptions(cmd)
+  return addDeployOptions(addClusterOptions(cmd))
     .addOption(new Option('--namer <namer>', 'how clusters are named: offline keywords, or an LLM').choices(['keywords', 'llm']).default('keywords'))
     .option('--llm-base-url <url>', 'OpenAI-compatible endpoint, e.g. https://api.openai.com/v1, http://localhost:8000/v1 (vLLM), http://localhost:11434/v1 (ollama)')
     .option('--llm-model <name>', 'model name the endpoint serves, e.g. gpt-4o-mini')
@@ -123,6 +125,11 @@ export function indexCommand(): Command {
         cluster: clusterConfigFrom(o),
         name: nameConfig(o),
       });
+      if (o.deployGpu) {
+        checkDeployRequest(o); // e.g. no Pulumi CLI: stop at once
+        await confirmExactCorpus({ yes: o.yes, interactive: Boolean(process.stdin.isTTY), quiet: o.quiet });
+        return runDeploy(o, raw, consoleReporter({ quiet: o.quiet }));
+      }
       await inspectCorpus(corpus); // a missing or empty corpus fails before the warning
       if (config.name.llm) loadTemplates(config.name.llm.templateDir); // bad templates fail before hours of indexing
       await confirmExactCorpus({ yes: o.yes, interactive: Boolean(process.stdin.isTTY), quiet: o.quiet });

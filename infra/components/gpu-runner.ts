@@ -16,6 +16,8 @@ export interface GpuRunnerArgs extends InstanceRequirements {
   /** AMI with Docker and the NVIDIA container runtime; defaults to the newest AWS Deep Learning Base AMI. */
   amiId?: pulumi.Input<string>;
   subnetId?: pulumi.Input<string>;
+  /** Further `index` options for the run. */
+  indexArgs?: string[];
 }
 
 /**
@@ -62,7 +64,7 @@ export class GpuRunner extends pulumi.ComponentResource {
         instanceMarketOptions: { marketType: 'spot', spotOptions: { maxPrice: args.maxPriceUsd?.toFixed(3), instanceInterruptionBehavior: 'terminate', spotInstanceType: 'one-time' } },
         metadataOptions: { httpTokens: 'required' },
         rootBlockDevice: { volumeSize: args.diskGb, volumeType: 'gp3', encrypted: true, deleteOnTermination: true },
-        userData: pulumi.all([args.image, store]).apply(([image, s]) => userData({ region: args.region, image, store: s, corpusUri: args.corpusUri, keepRunning: args.keepRunning, gpus: true })),
+        userData: pulumi.all([args.image, store]).apply(([image, s]) => userData({ region: args.region, image, store: s, corpusUri: args.corpusUri, keepRunning: args.keepRunning, gpus: true, indexArgs: args.indexArgs })),
         tags: { Name: `${name}-corpus-proximity`, 'corpus-proximity:gpu': `${choice.gpu} ${choice.vramGb} GB` },
       },
       parent,

@@ -1,0 +1,131 @@
+/**
+ * `index --deploy-gpu`: the seed's deploy flow with Pulumi. (1) create the bucket and the image repository,
+ * (2) upload a local corpus to the bucket, (3) build and push the stage image, (4) bring up the GPU instance, which
+ * builds the index against the bucket and powers off, (5) follow the run's markers in S3 with progress, (6) sync the
+ * index to --output, (7) remove the compute (keeping bucket and repository) unless --keep-running, also on failure.
+ * The stack and the image push are interfaces, so the orchestration is tested against a local S3 server with fakes;
+ * production uses the Pulumi Automation API (pulumiStack) and dockerode + ECR (ecrPublisher).
+ */
+import { spawnSync } from 'node:child_process';
+import { readdir, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { exportIndex, type ExportResult } from '../corpus-index/export.js';
+import { CproxError } from '../errors.js';
+import type { Reporter } from '../reporter.js';
+import { joinKey, runKeys } from '../store/keys.js';
+import type { ArtifactStore } from '../store/store.js';
+import { runStatuses } from './status.js';
+
+export interface StackDriver {
+  /** Applies the stack with these `corpus-proximity:*` settings and returns its outputs. */
+  up(settings: Record<string, string | number | boolean>): Promise<Record<string, unknown>>;
+}
+
+export interface ImagePublisher {
+  /** Builds the stage image and pushes it as `repositoryUrl:tag`; returns the pushed reference. */
+  publish(repositoryUrl: string, tag: string): Promise<string>;
+}
+
+export interface DeployOptions {
+  stack: StackDriver;
+  images: ImagePublisher;
+  openStore(url: string): Promise<ArtifactStore>;
+  /** A local file/folder (uploaded) or s3://… */
+  corpus: string;
+  settings: Record<string, string | number | boolean>;
+  imageTag: string;
+  outputDir: string;
+  keepRunning: boolean;
+  timeoutMs: number;
+  pollMs?: number;
+  reporter: Reporter;
+  stages: readonly string[];
+}
+
+/** Stops at once when the Pulumi CLI (which the Automation API drives) is missing. */
+export function ensurePulumiCli(): void {
+  const r = spawnSync('pulumi', ['version'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    throw new CproxError('NOT_FOUND', '--deploy-gpu needs the Pulumi CLI, which is not installed (or not on PATH)', {
+      hint: 'install it: curl -fsSL https://get.pulumi.com | sh (see https://www.pulumi.com/docs/iac/download-install/), then `pulumi login`',
+    });
+  }
+}
+
+async function* walk(dir: string, rel = ''): AsyncGenerator<string> {
+  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (e.name.startsWith('.')) continue;
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) yield* walk(path.join(dir, e.name), r);
+    else if (e.isFile()) yield r;
+  }
+}
+
+/** Uploads a local corpus under `<prefix>/corpus/<name>/` and returns its s3:// URI (folder layout, hence stages, kept). */
+async function uploadCorpus(store: ArtifactStore, storeUrl: string, corpus: string, reporter: Reporter): Promise<string> {
+  const st = await stat(corpus).catch(() => null);
+  if (!st) throw new CproxError('NOT_FOUND', `corpus path does not exist: ${corpus}`, { hint: 'pass --corpus with a local folder/file or an s3:// URI' });
+  const name = path.basename(path.resolve(corpus)).replace(/[^A-Za-z0-9._-]/g, '_');
+  const files = st.isDirectory() ? [] : [path.basename(corpus)];
+  if (st.isDirectory()) for await (const f of walk(corpus)) files.push(f);
+  const progress = reporter.progress('upload corpus', files.length, 'files');
+  for (const f of files) {
+    const local = st.isDirectory() ? path.join(corpus, f) : corpus;
+    await store.writeStream(joinKey('corpus', name, ...f.split('/').map((s) => s.replace(/[^A-Za-z0-9._-]/g, '_'))), createReadStream(local) as AsyncIterable<Uint8Array>);
+    progress.tick();
+  }
+  progress.done();
+  return `${storeUrl}/corpus/${name}${st.isDirectory() ? '' : `/${files[0]}`}`;
+}
+
+/** Waits until a run that finished after `since` is complete (returns its id) or one has failed (throws). */
+async function waitForRun(store: ArtifactStore, o: DeployOptions, since: number): Promise<string> {
+  const deadline = Date.now() + o.timeoutMs;
+  let last = '';
+  for (;;) {
+    const runs = await runStatuses(store, o.stages);
+    const done = runs.find((r) => r.state === 'complete' && r.finishedAt && Date.parse(r.finishedAt) >= since);
+    if (done) return done.runId;
+    const failed = runs.find((r) => r.state === 'failed' && r.stages.some((s) => s.state === 'failed' && s.finishedAt && Date.parse(s.finishedAt) >= since));
+    if (failed) {
+      const stage = failed.stages.find((s) => s.state === 'failed')!;
+      throw new CproxError('STAGE_FAILED', `the cloud run ${failed.runId} failed in stage ${stage.stage}: ${stage.error}`, { hint: 'see /var/log/corpus-proximity.log on the instance (--keep-running keeps it)' });
+    }
+    const current = runs.find((r) => r.state === 'incomplete');
+    const line = current ? current.stages.map((s) => `${s.stage} ${s.state}`).join(', ') : 'waiting for the instance to start';
+    if (line !== last) o.reporter.info(`  ${line}`);
+    last = line;
+    if (Date.now() > deadline) {
+      throw new CproxError('STAGE_FAILED', `no finished run after ${Math.round(o.timeoutMs / 60000)} min`, { hint: 'check the instance (--keep-running), or raise --timeout' });
+    }
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 30_000));
+  }
+}
+
+export async function deployAndBuild(o: DeployOptions): Promise<ExportResult & { runId: string }> {
+  const { reporter } = o;
+  reporter.info('▸ deploy: bucket and image repository');
+  const base = await o.stack.up({ ...o.settings, compute: false, corpusUri: o.corpus.startsWith('s3://') ? o.corpus : 's3://pending/corpus' });
+  const storeUrl = String(base.store);
+  const store = await o.openStore(storeUrl);
+  const corpusUri = o.corpus.startsWith('s3://') ? o.corpus : await uploadCorpus(store, storeUrl, o.corpus, reporter);
+  reporter.info(`▸ deploy: stage image → ${String(base.repositoryUrl)}:${o.imageTag}`);
+  await o.images.publish(String(base.repositoryUrl), o.imageTag);
+  const since = Date.now();
+  try {
+    reporter.info('▸ deploy: GPU compute');
+    await o.stack.up({ ...o.settings, compute: true, corpusUri, imageTag: o.imageTag });
+    reporter.info(`▸ deploy: waiting for the run in ${storeUrl}`);
+    const runId = await waitForRun(store, o, since);
+    reporter.info(`▸ deploy: syncing run ${runId}`);
+    const result = await exportIndex(store, runKeys(runId), o.outputDir);
+    return { ...result, runId };
+  } finally {
+    if (o.keepRunning) reporter.info('  --keep-running: the compute stays up (run again without it to remove it)');
+    else {
+      reporter.info('▸ deploy: removing the compute (bucket and repository stay)');
+      await o.stack.up({ ...o.settings, compute: false, corpusUri });
+    }
+  }
+}
