@@ -14,9 +14,8 @@ export const StackConfigSchema = z.object({
   containerDisk: z.number().int().min(20).default(50),
   gpuFilter: z.string().optional(),
   imageTag: z.string().default('latest'),
-  /** Batch mode: vCPU cap of the compute environment, shards of the embed array job, subnets. */
+  /** Batch mode: vCPU cap of the compute environment, subnets. */
   maxVcpus: z.number().int().min(4).default(32),
-  embedShards: z.number().int().min(1).default(4),
   subnetIds: z.array(z.string()).default([]),
   /** EventBridge Scheduler expression for scheduled re-indexing (batch mode), e.g. "cron(0 3 ? * SUN *)". */
   schedule: z.string().optional(),

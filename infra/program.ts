@@ -25,7 +25,6 @@ export function readStackConfig(): StackConfig {
     gpuFilter: c.get('gpuFilter'),
     imageTag: c.get('imageTag'),
     maxVcpus: c.getNumber('maxVcpus'),
-    embedShards: c.getNumber('embedShards'),
     subnetIds: c.getObject<string[]>('subnetIds'),
     schedule: c.get('schedule'),
     runsExpireDays: c.getNumber('runsExpireDays'),
@@ -51,8 +50,8 @@ export function createStack(cfg: StackConfig, region: string) {
     const runner = new GpuRunner('gpu', { ...requirements, ...common, corpusUri: cfg.corpusUri, region, keepRunning: cfg.keepRunning, diskGb: cfg.containerDisk, indexArgs: cfg.indexArgs });
     return { ...base, instanceId: runner.instance.id, instanceType: runner.instanceType };
   }
-  const batch = new BatchRunner('batch', { ...requirements, ...common, subnetIds: cfg.subnetIds, maxVcpus: cfg.maxVcpus, embedShards: cfg.embedShards });
-  if (cfg.schedule) new ReindexSchedule('reindex', { expression: cfg.schedule, jobQueueArn: batch.queue.arn, jobDefinitionArn: batch.jobDefinitions.prepare.arn });
+  const batch = new BatchRunner('batch', { ...requirements, ...common, subnetIds: cfg.subnetIds, maxVcpus: cfg.maxVcpus, corpusUri: cfg.corpusUri, indexArgs: cfg.indexArgs });
+  if (cfg.schedule) new ReindexSchedule('reindex', { expression: cfg.schedule, jobQueueArn: batch.queue.arn, jobDefinitionArn: batch.pipeline.arn });
   return { ...base, jobQueue: batch.queue.arn };
 }
 

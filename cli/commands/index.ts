@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import Docker from 'dockerode';
 import { z } from 'zod';
 import { resolveConfig, resolveCorpusSpec, STAGE_NAMES } from '../../pipeline/config.js';
+import { materializeCorpus } from '../../pipeline/corpus/remote.js';
 import { CproxError } from '../../pipeline/errors.js';
 import { buildIndex, inspectCorpus } from '../../pipeline/build-index.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
@@ -83,7 +84,7 @@ export function indexCommand(): Command {
         "Each file's training stage is the nearest parent folder named pretrain, midtrain or sft; files outside " +
         'such folders get --stage, or no stage.',
     )
-    .requiredOption('--corpus <path>', 'JSONL/Parquet file, or a folder searched recursively (with --deploy-gpu also s3://…)')
+    .requiredOption('--corpus <path>', 'JSONL/Parquet file, a folder searched recursively, or s3://bucket/path (copied to ~/.cache/corpus-proximity/corpora first)')
     .requiredOption('--output <dir>', 'where to write the index (created or replaced)')
     .addOption(new Option('--format <format>', 'corpus file format').choices(['jsonl', 'parquet']).default('jsonl'))
     .option('--text-field <name>', 'field/column holding the document text', 'text')
@@ -118,7 +119,8 @@ export function indexCommand(): Command {
     )
     .action(async (raw) => {
       const o = parseOptions(IndexOptions, raw, 'index');
-      const corpus = resolveCorpusSpec({ path: path.resolve(o.corpus), format: o.format, textField: o.textField, stage: o.stage });
+      const corpusPath = o.deployGpu ? o.corpus : await materializeCorpus(o.corpus, consoleReporter({ quiet: o.quiet }));
+      const corpus = resolveCorpusSpec({ path: path.resolve(corpusPath), format: o.format, textField: o.textField, stage: o.stage });
       const config = resolveConfig({
         chunk: { maxTokens: o.chunkTokens, overlap: o.chunkOverlap },
         embed: { dims: o.dims, projection: o.projection, seed: o.seed },

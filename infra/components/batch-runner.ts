@@ -11,18 +11,17 @@ export interface BatchRunnerArgs extends InstanceRequirements {
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** Upper bound on vCPUs the compute environment may run at once (the cost cap). */
   maxVcpus: number;
-  /** Shards the embed array job splits the corpus into. */
-  embedShards: number;
+  corpusUri: string;
+  indexArgs?: string[];
 }
 
 /**
- * Scale-out mode: an AWS Batch GPU compute environment (spot, capped at maxVcpus), a job queue, and job definitions
- * for the stages: embed as an array job over corpus shards, then cluster → name as dependent jobs (submitted with
- * dependsOn by the scheduler or the CLI).
+ * Batch mode: an AWS Batch GPU compute environment (spot, capped at maxVcpus), a job queue and a job definition that
+ * runs the pipeline against the bucket (the schedule submits it).
  */
 export class BatchRunner extends pulumi.ComponentResource {
   readonly queue: aws.batch.JobQueue;
-  readonly jobDefinitions: Record<'prepare' | 'embed' | 'cluster' | 'name', aws.batch.JobDefinition>;
+  readonly pipeline: aws.batch.JobDefinition;
   readonly computeEnvironment: aws.batch.ComputeEnvironment;
 
   constructor(name: string, args: BatchRunnerArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -67,35 +66,29 @@ export class BatchRunner extends pulumi.ComponentResource {
       parent,
     );
     const store = pulumi.interpolate`s3://${args.bucketName}/${args.prefix}`;
-    const definition = (stage: 'prepare' | 'embed' | 'cluster' | 'name', gpu: boolean, vcpus: number, memoryMb: number) =>
-      new aws.batch.JobDefinition(
-        `${name}-${stage}`,
-        {
-          type: 'container',
-          platformCapabilities: ['EC2'],
-          retryStrategy: { attempts: 3, evaluateOnExits: [{ onStatusReason: 'Host EC2*', action: 'RETRY' }, { onReason: '*', action: 'EXIT' }] },
-          containerProperties: pulumi.all([args.image, jobRole.arn, store]).apply(([image, roleArn, s]) =>
-            JSON.stringify({
-              image,
-              jobRoleArn: roleArn,
-              command: ['stage', stage, '--store', s],
-              environment: stage === 'embed' ? [{ name: 'CPROX_EMBED_SHARDS', value: String(args.embedShards) }] : [],
-              resourceRequirements: [
-                { type: 'VCPU', value: String(vcpus) },
-                { type: 'MEMORY', value: String(memoryMb) },
-                ...(gpu ? [{ type: 'GPU', value: '1' }] : []),
-              ],
-            }),
-          ),
-        },
-        parent,
-      );
-    this.jobDefinitions = {
-      prepare: definition('prepare', false, 2, 7000),
-      embed: definition('embed', true, 4, 15000),
-      cluster: definition('cluster', false, 4, 15000),
-      name: definition('name', false, 2, 7000),
-    };
+    // The whole pipeline as one GPU job (`index` against the bucket); stages already complete are skipped, so a
+    // retried or rescheduled job resumes. Per-stage jobs with embed as an array over shards are not built yet.
+    this.pipeline = new aws.batch.JobDefinition(
+      `${name}-pipeline`,
+      {
+        type: 'container',
+        platformCapabilities: ['EC2'],
+        retryStrategy: { attempts: 3, evaluateOnExits: [{ onStatusReason: 'Host EC2*', action: 'RETRY' }, { onReason: '*', action: 'EXIT' }] },
+        containerProperties: pulumi.all([args.image, jobRole.arn, store]).apply(([image, roleArn, s]) =>
+          JSON.stringify({
+            image,
+            jobRoleArn: roleArn,
+            command: ['index', '--corpus', args.corpusUri, '--store', s, '--output', '/tmp/index', '--yes', ...(args.indexArgs ?? [])],
+            resourceRequirements: [
+              { type: 'VCPU', value: '4' },
+              { type: 'MEMORY', value: '15000' },
+              { type: 'GPU', value: '1' },
+            ],
+          }),
+        ),
+      },
+      parent,
+    );
     this.registerOutputs({ queueArn: this.queue.arn });
   }
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Store } from '../../pipeline/store/s3.js';
 import { runCli } from '../helpers/cli.js';
-import { tempDir, writeYearsCorpus } from '../helpers/corpus.js';
+import { tempDir, writeStagedCorpus, writeYearsCorpus } from '../helpers/corpus.js';
 import { startS3rver, type S3Server } from '../helpers/s3rver.js';
 import { testStoreDriver } from '../helpers/store-suite.js';
 
@@ -111,6 +111,24 @@ describe('index with --store s3://', () => {
     expect(r.stderr).toMatch(/, 2 kept from an earlier attempt/);
     expect(await readFile(path.join(out, 'tree.json'), 'utf8')).toBe(await readFile(path.join(dir, 'template', 'tree.json'), 'utf8'));
     await expect(readdir(partial)).rejects.toThrow();
+  });
+
+  it('--corpus s3://… is copied to the local cache first, keeping the stage folders', async () => {
+    const local = await writeStagedCorpus(path.join(dir, 'to-upload'));
+    const bucket = await s3Store('s3://artifacts/corpora/staged');
+    for (const stage of ['pretrain', 'midtrain', 'sft']) {
+      await bucket.write(`${stage}/speeches.jsonl`, await readFile(path.join(local, stage, 'speeches.jsonl')));
+    }
+    const out = path.join(dir, 'from-s3-corpus');
+    const env = { ...server.env, XDG_CACHE_HOME: path.join(dir, 'cache') };
+    const r = await runCli(['index', '--corpus', 's3://artifacts/corpora/staged', '--output', out, '--store', path.join(dir, 'store-s3corpus'), '--yes'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/corpus s3:\/\/artifacts\/corpora\/staged → .*cache\/corpus-proximity\/corpora\/artifacts\/corpora\/staged/);
+    const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8'));
+    expect(Object.keys(manifest.counts.per_stage).sort()).toEqual(['midtrain', 'pretrain', 'sft']);
+    const missing = await runCli(['index', '--corpus', 's3://artifacts/corpora/nothing-here', '--output', path.join(dir, 'y'), '--store', path.join(dir, 'store-s3corpus'), '--yes'], { env });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/nothing at s3:\/\/artifacts\/corpora\/nothing-here/);
   });
 
   it('a bucket that does not exist is a clear store error', async () => {

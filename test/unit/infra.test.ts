@@ -115,12 +115,12 @@ describe('pulumi program, batch mode with a schedule', () => {
     for (const sg of ofType(rs, 'ec2/securityGroup:SecurityGroup')) expect(JSON.stringify(sg.inputs.ingress ?? [])).not.toContain('0.0.0.0/0');
   });
 
-  it('defines the stage jobs (embed on a GPU) and a schedule that submits to the queue', () => {
+  it('defines the pipeline job on a GPU against the bucket and a schedule that submits it to the queue', () => {
     const defs = ofType(rs, 'batch/jobDefinition:JobDefinition');
-    expect(defs.map((d) => d.name).sort()).toEqual(['batch-cluster', 'batch-embed', 'batch-name', 'batch-prepare']);
-    const embed = JSON.parse(defs.find((d) => d.name === 'batch-embed')!.inputs.containerProperties);
-    expect(embed.resourceRequirements).toContainEqual({ type: 'GPU', value: '1' });
-    expect(embed.command.slice(0, 2)).toEqual(['stage', 'embed']);
+    expect(defs.map((d) => d.name)).toEqual(['batch-pipeline']);
+    const job = JSON.parse(defs[0].inputs.containerProperties);
+    expect(job.resourceRequirements).toContainEqual({ type: 'GPU', value: '1' });
+    expect(job.command).toEqual(['index', '--corpus', 's3://corpora/nanochat', '--store', 's3://artifacts-bucket-bucket-name/corpus-proximity', '--output', '/tmp/index', '--yes']);
     const sched = ofType(rs, 'scheduler/schedule:Schedule')[0].inputs;
     expect(sched.scheduleExpression).toBe('cron(0 3 ? * SUN *)');
     expect(sched.target.arn).toBe('arn:aws:scheduler:::aws-sdk:batch:submitJob');

@@ -1,0 +1,49 @@
+/**
+ * A corpus in S3 (`--corpus s3://bucket/path`): copied to a local cache folder first (files already there with the
+ * same size are kept), so prepare reads local files as always. Folder layout, hence stages, is preserved.
+ */
+import { stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
+import { CproxError } from '../errors.js';
+import type { Reporter } from '../reporter.js';
+import { parseS3Url, s3Store } from '../store/s3.js';
+
+export function corpusCacheDir(): string {
+  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(cache, 'corpus-proximity', 'corpora');
+}
+
+export async function materializeCorpus(uri: string, reporter: Reporter, cacheRoot = corpusCacheDir()): Promise<string> {
+  if (!uri.startsWith('s3://')) return uri;
+  const { bucket, prefix } = parseS3Url(uri);
+  const folder = await s3Store(`s3://${bucket}/${prefix}`);
+  let keys = await folder.list('');
+  let parent = folder;
+  let local = path.join(cacheRoot, bucket, ...prefix.split('/'));
+  if (keys.length === 0) {
+    // Not a folder: maybe one object.
+    const dir = prefix.split('/').slice(0, -1).join('/');
+    const name = prefix.split('/').pop()!;
+    parent = await s3Store(`s3://${bucket}${dir ? `/${dir}` : ''}`);
+    if (!(await parent.stat(name))) throw new CproxError('NOT_FOUND', `nothing at ${uri}`, { hint: 'pass an s3:// folder or file that holds the corpus' });
+    keys = [name];
+    local = path.join(cacheRoot, bucket, ...dir.split('/').filter(Boolean));
+  }
+  const progress = reporter.progress('download corpus', keys.length, 'files');
+  for (const key of keys) {
+    const dest = path.join(local, ...key.split('/'));
+    const remote = await parent.stat(key);
+    const have = await stat(dest).catch(() => null);
+    if (!(have && remote && have.size === remote.size)) {
+      const stream = await parent.readStream(key);
+      if (!stream) throw new CproxError('NOT_FOUND', `${uri}: ${key} disappeared while copying`);
+      await writeFileAtomic(dest, stream as AsyncIterable<Uint8Array>);
+    }
+    progress.tick();
+  }
+  progress.done();
+  reporter.info(`corpus ${uri} → ${keys.length === 1 && parent !== folder ? path.join(local, keys[0]) : local}`);
+  return keys.length === 1 && parent !== folder ? path.join(local, keys[0]) : local;
+}
