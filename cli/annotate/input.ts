@@ -26,6 +26,11 @@ export function extractText(row: Record<string, unknown>, field?: string): strin
   if (choice && typeof choice === 'object') {
     const message = choice.message as Record<string, unknown> | undefined;
     if (message && typeof message.content === 'string') return message.content;
+    // Content parts ([{type: "text", text}]) are joined; a message with only tool calls has no text to annotate.
+    if (message && Array.isArray(message.content)) {
+      return message.content.map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
+    }
+    if (message && message.content === null) return '';
     if (typeof choice.text === 'string') return choice.text;
   }
   return undefined;

@@ -13,9 +13,11 @@ export interface Line {
   replaced: boolean;
 }
 
-function decode(buf: Buffer): { text: string; replaced: boolean } {
+function decode(buf: Buffer, first: boolean): { text: string; replaced: boolean } {
   const end = buf.length > 0 && buf[buf.length - 1] === 0x0d ? buf.length - 1 : buf.length;
-  const body = buf.subarray(0, end);
+  // A UTF-8 byte-order mark (Windows editors write one) is not part of the first record.
+  const start = first && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  const body = buf.subarray(start, end);
   return { text: body.toString('utf8'), replaced: !isUtf8(body) };
 }
 
@@ -31,7 +33,7 @@ export async function* readLines(stream: Readable): AsyncGenerator<Line> {
       const line = pending.length ? Buffer.concat([...pending, piece]) : piece;
       pending = [];
       number += 1;
-      yield { number, ...decode(line) };
+      yield { number, ...decode(line, number === 1) };
       start = nl + 1;
       nl = buf.indexOf(0x0a, start);
     }
@@ -39,6 +41,6 @@ export async function* readLines(stream: Readable): AsyncGenerator<Line> {
   }
   if (pending.length) {
     number += 1;
-    yield { number, ...decode(Buffer.concat(pending)) };
+    yield { number, ...decode(Buffer.concat(pending), number === 1) };
   }
 }

@@ -105,6 +105,20 @@ describe('index → annotate → show through the CLI', () => {
     }
   });
 
+  it('reads a file with a UTF-8 BOM and CRLF lines, content-part and tool-call chat completions', async () => {
+    const file = path.join(dir, 'windows.jsonl');
+    const rows = [
+      { output: 'The tariff was reduced.' },
+      { object: 'chat.completion', choices: [{ message: { role: 'assistant', content: [{ type: 'text', text: 'Our navy grew. ' }, { type: 'text', text: 'Ships were built.' }] } }] },
+      { object: 'chat.completion', choices: [{ message: { role: 'assistant', content: null, tool_calls: [{ id: 't' }] } }] },
+    ];
+    await writeFile(file, '\ufeff' + rows.map((r) => JSON.stringify(r)).join('\r\n') + '\r\n');
+    const r = await runCli(['annotate', '--corpus-index', indexDir, '--input', file, '--k', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(out.map((o) => o.annotations.map((a: Ann) => a.text_span))).toEqual([['The tariff was reduced.'], ['Our navy grew.', 'Ships were built.'], []]);
+  });
+
   it('splits sentences per phrase and keeps "Dr." and initials inside a sentence', async () => {
     const [row] = await annotate([{ output: 'Dr. J. R. Smith met Mr. Jones at noon. They discussed the tariff.' }], ['--k', '1']);
     expect(row.annotations.map((a) => a.text_span)).toEqual(['Dr. J. R. Smith met Mr. Jones at noon.', 'They discussed the tariff.']);
