@@ -115,7 +115,9 @@ export function indexCommand(): Command {
         '  $ corpus-proximity index --corpus ~/nanochat_data/ --output nanochat_index/\n' +
         '  $ corpus-proximity index --corpus shards/ --format parquet --text-field content --stage pretrain --output idx/ --yes\n' +
         '  $ OPENAI_API_KEY=sk-… corpus-proximity index --corpus data/ --output idx/ --namer llm \\\n' +
-        '      --llm-base-url https://api.openai.com/v1 --llm-model gpt-4o-mini --fallback keywords\n',
+        '      --llm-base-url https://api.openai.com/v1 --llm-model gpt-4o-mini --fallback keywords\n' +
+        '  $ corpus-proximity index --corpus s3://corpora/nanochat --output idx/ --store s3://my-bucket/cp --runner docker\n' +
+        '  $ corpus-proximity index --corpus ~/nanochat_data/ --output idx/ --deploy-gpu --min-vram 24 --max-price 1.0\n',
     )
     .action(async (raw) => {
       const o = parseOptions(IndexOptions, raw, 'index');
