@@ -48,6 +48,12 @@ export async function startEngine(): Promise<Engine | null> {
         child.once('exit', () => resolve());
         child.kill();
       });
+      // dockerd leaves its network-namespace bind mount behind; unmount it so the folder can go.
+      try {
+        execFileSync('umount', [path.join(dir, 'exec', 'netns', 'default')], { stdio: 'ignore' });
+      } catch {
+        // not mounted
+      }
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     },
   };

@@ -4,7 +4,6 @@
  * And the CLI's refusal without the Pulumi CLI.
  */
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig, resolveCorpusSpec } from '../../pipeline/config.js';
@@ -43,7 +42,7 @@ function fakeStack(storeUrl: string, opts: { breakCorpus?: boolean } = {}) {
       if (settings.compute === true) {
         void (async () => {
           const store = await s3Store(storeUrl);
-          const local = await mkdtemp(path.join(os.tmpdir(), 'cprox-instance-'));
+          const local = await mkdtemp(path.join(dir, 'instance-'));
           const prefix = String(settings.corpusUri).slice(storeUrl.length + 1);
           for (const key of await store.list(prefix)) {
             const dest = path.join(local, key.slice(prefix.length + 1));
