@@ -17,7 +17,7 @@ import {
   type CompleteMarker,
 } from '../markers.js';
 import { silentReporter, type Reporter } from '../reporter.js';
-import { runKeys, stageRelativeName, type RunKeys } from '../store/keys.js';
+import { runKeys, stagePointerKey, stageRelativeName, type RunKeys } from '../store/keys.js';
 import { writeJson, type ArtifactStore, type WrittenObject } from '../store/store.js';
 import type { RunInputs, StageDefinition } from './stage.js';
 
@@ -94,6 +94,8 @@ export async function runPipeline(opts: {
     }
     if (existing) {
       markers[stage.name] = existing;
+      // A run killed between its marker and its pointer left the pointer out: other runs could not reuse it.
+      if (!existing.reusedFrom && !(await store.stat(stagePointerKey(stage.name, fingerprint)))) await writeStagePointer(store, existing);
       skipped.push(stage.name);
       reporter.info(`✓ ${stage.name}: already complete (run ${keys.runId})`);
       continue;

@@ -92,6 +92,17 @@ describe('in-process runner', () => {
     expect(await store.stat(ok.keys.pipelineMarker('failed'))).toBeNull();
   });
 
+  it('a run killed between its marker and its pointer is still reusable by other runs', async () => {
+    const calls: string[] = [];
+    const cfg = inputs({ chunk: { maxTokens: 300 } });
+    await runPipeline({ store, inputs: cfg, stages: table(calls) });
+    for (const k of await store.list('stages/a')) await store.remove(k); // the pointer write never happened
+    await runPipeline({ store, inputs: cfg, stages: table(calls) }); // the rerun skips 'a' and restores its pointer
+    calls.length = 0;
+    await runPipeline({ store, inputs: inputs({ chunk: { maxTokens: 300 }, cluster: { maxDepth: 1 } }), stages: table(calls) });
+    expect(calls).toEqual(['b']);
+  });
+
   it('records the failure marker content', async () => {
     const calls: string[] = [];
     const cfg = inputs({ cluster: { maxDepth: 1 } });
