@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 
 export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
@@ -16,4 +17,15 @@ export function stableStringify(value: unknown): string {
 
 export function hashValue(value: unknown): string {
   return sha256(stableStringify(value));
+}
+
+/** sha256 of a file, streamed; null when it cannot be read. */
+export async function sha256OfFile(file: string): Promise<string | null> {
+  try {
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  } catch {
+    return null;
+  }
 }

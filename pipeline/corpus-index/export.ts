@@ -7,13 +7,14 @@
  * verification leaves DIR as it was.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline as streamPipeline } from 'node:stream/promises';
 import { tempPathFor, withTempPath } from '../atomic-file.js';
 import { CproxError } from '../errors.js';
+import { sha256OfFile } from '../hash.js';
 import { assertSafeRelativeKey, type RunKeys } from '../store/keys.js';
 import type { ArtifactStore } from '../store/store.js';
 import { INDEX_FILES, ManifestSchema, type Manifest } from './format.js';
@@ -31,16 +32,6 @@ async function assertReplaceable(dir: string): Promise<void> {
     throw new CproxError('BAD_INPUT', `--output ${dir} is a non-empty folder that is not a corpus index`, {
       hint: 'choose a new or empty directory (an existing index there would be replaced)',
     });
-  }
-}
-
-async function sha256OfFile(file: string): Promise<string | null> {
-  try {
-    const hash = createHash('sha256');
-    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-    return hash.digest('hex');
-  } catch {
-    return null;
   }
 }
 

@@ -1,5 +1,4 @@
 /** Local-directory driver: keys are relative paths under `root`; writes go to a temp file, then rename. */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import type { Readable } from 'node:stream';
 import { tempPathFor, writeFileAtomic } from '../atomic-file.js';
 import { CproxError } from '../errors.js';
+import { sha256OfFile } from '../hash.js';
 import { joinKey } from './keys.js';
 import type { ArtifactStore, Body, WrittenObject } from './store.js';
 
@@ -100,10 +100,10 @@ export function fsStore(rootDir: string): ArtifactStore {
         await rm(tmp, { force: true });
         throw storeError('copy', `${from} → ${to}`, e);
       }
-      const hash = createHash('sha256');
-      for await (const buf of createReadStream(target)) hash.update(buf as Buffer);
+      const sha256 = await sha256OfFile(target);
+      if (sha256 === null) throw storeError('copy', `${from} → ${to}`, new Error('copy is unreadable'));
       const { size } = await stat(target);
-      return { key: joinKey(to), size, sha256: hash.digest('hex') };
+      return { key: joinKey(to), size, sha256 };
     },
   };
 }

@@ -37,15 +37,26 @@ export const assembleStage: StageDefinition = {
       }
       if (batch.length) yield batch.join('\n') + '\n';
     }
-    keep(await store.writeStream(keys.indexFile(INDEX_FILES.chunks), jsonLines((c) => ({ idx: c.idx, text: c.text }))));
+    // One pass over the chunks writes chunks.jsonl, builds the verbatim table and samples calibration sentences.
+    const shingles = new ShingleTableBuilder();
+    const step = calibrationStep(total);
+    const sampled: string[] = [];
+    keep(
+      await store.writeStream(
+        keys.indexFile(INDEX_FILES.chunks),
+        jsonLines((c) => {
+          shingles.add(c.idx, c.text);
+          if (c.idx % step === 0) sampled.push(c.text);
+          return { idx: c.idx, text: c.text };
+        }),
+      ),
+    );
     keep(
       await store.writeStream(
         keys.indexFile(INDEX_FILES.metadata),
         jsonLines((c): ChunkMetadata => ({ idx: c.idx, doc_id: c.doc_id, corpus_stage: c.stage, source: c.source, start: c.start, end: c.end, tokens: c.tokens })),
       ),
     );
-    const shingles = new ShingleTableBuilder();
-    for await (const c of readChunkRecords(store, upstream.prepare)) shingles.add(c.idx, c.text);
     const shingleTable = shingles.finish();
     keep(await store.write(keys.indexFile(INDEX_FILES.verbatim), encodeShingleTable(shingleTable)));
     keep(await store.copy(ctx.input('embed', EMBED_ARTIFACTS.vectors), keys.indexFile(INDEX_FILES.embeddings)));
@@ -59,9 +70,6 @@ export const assembleStage: StageDefinition = {
     const embedder = await loadEmbedder(facts.embedder, (name) => store.read(keys.indexFile(INDEX_FILES.embedderDir, name)));
     const vectorsBuf = await store.read(keys.indexFile(INDEX_FILES.embeddings));
     const vectors = decodeNpy(vectorsBuf!, INDEX_FILES.embeddings);
-    const step = calibrationStep(total);
-    const sampled: string[] = [];
-    for await (const c of readChunkRecords(store, upstream.prepare)) if (c.idx % step === 0) sampled.push(c.text);
     const calibration = await calibrate(
       {
         embedder,
