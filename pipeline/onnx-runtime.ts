@@ -1,0 +1,46 @@
+/**
+ * onnxruntime-node, loaded lazily (its native library is only needed by ONNX embedders and exact search), and one
+ * place that turns `--device` into execution providers. CUDA is never a silent fallback: asking for it on a machine
+ * without onnxruntime-node's CUDA binaries is an error that says how to install them.
+ */
+import os from 'node:os';
+import type { InferenceSession } from 'onnxruntime-node';
+import { CproxError } from './errors.js';
+
+export type Device = 'cpu' | 'cuda';
+export const DEVICES = ['cpu', 'cuda'] as const;
+
+type Ort = typeof import('onnxruntime-node');
+let loaded: Promise<Ort> | null = null;
+
+export function ort(): Promise<Ort> {
+  loaded ??= import('onnxruntime-node').then((m) => ((m as { default?: Ort }).default ?? m) as Ort);
+  return loaded;
+}
+
+export async function createSession(model: string | Uint8Array, device: Device, what: string): Promise<InferenceSession> {
+  const { InferenceSession } = await ort();
+  const options: InferenceSession.SessionOptions = {
+    executionProviders: device === 'cuda' ? ['cuda'] : ['cpu'],
+    intraOpNumThreads: Math.max(1, os.availableParallelism()),
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  };
+  try {
+    return typeof model === 'string' ? await InferenceSession.create(model, options) : await InferenceSession.create(model, options);
+  } catch (e) {
+    const message = (e as Error).message ?? String(e);
+    if (device === 'cuda') {
+      throw new CproxError('BAD_INPUT', `${what}: the CUDA execution provider could not start (${message.split('\n')[0]})`, {
+        cause: e,
+        hint:
+          'install onnxruntime-node with its CUDA 12 binaries (ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install, ' +
+          'as the stage image does with --build-arg ONNXRUNTIME_NODE_INSTALL=cuda12) on a machine with an NVIDIA driver, or use --device cpu',
+      });
+    }
+    throw new CproxError('BAD_INPUT', `${what}: onnxruntime could not load the model (${message.split('\n')[0]})`, {
+      cause: e,
+      hint: 'check that the file is a complete ONNX model (opset ≤ 21) exported for inference',
+    });
+  }
+}
