@@ -5,10 +5,12 @@
  *   npm run bench:annotate [-- --sentences 2000]
  * Prints one JSON line. The demo index is built once under .bench-cache/ and reused.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { annotateRows } from '../cli/annotate/annotate.js';
 import { buildDemoIndex } from '../cli/demo/corpus.js';
 import { loadIndex } from '../pipeline/corpus-index/load.js';
+import { decodeNpy } from '../pipeline/npy.js';
 import { createRng } from '../pipeline/linalg/random.js';
 import { consoleReporter } from '../pipeline/reporter.js';
 import { splitSentences } from '../pipeline/text/segment.js';
@@ -39,7 +41,7 @@ const spans = out.reduce((s, r) => s + new Set((r.annotations as Array<{ text_sp
 
 // Seed method on a subset (it is slow): per sentence, full distance vector + full sort.
 const seedN = Math.min(200, sentences.length);
-const { data, rows: n, dims } = index.vectors;
+const { data, rows: n, cols: dims } = decodeNpy(await readFile(path.join(indexDir, index.manifest.vectors.file)));
 const t1 = performance.now();
 for (let q = 0; q < seedN; q++) {
   const v = await index.embedder.embed([sentences[q]], { kind: 'query' });

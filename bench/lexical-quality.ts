@@ -15,8 +15,9 @@ import { chunkDocument } from '../pipeline/corpus/chunking.js';
 import { fitLexical } from '../pipeline/embedders/lexical-fit.js';
 import { lexicalEmbedder, tfidf } from '../pipeline/embedders/lexical.js';
 import { createRng } from '../pipeline/linalg/random.js';
-import { exactSearch } from '../pipeline/search/exact.js';
+import { ortExactSearch } from '../pipeline/search/ort-exact.js';
 import { findNeighbours } from '../pipeline/search/neighbours.js';
+import { exactIndex } from '../pipeline/search/vector-index.js';
 import { ShingleTableBuilder, verbatimCandidates } from '../pipeline/verbatim/shingles.js';
 import { splitSentences } from '../pipeline/text/segment.js';
 import { wordSpans } from '../pipeline/text/tokenize.js';
@@ -63,7 +64,7 @@ async function annotatePath(model: Awaited<ReturnType<typeof fitLexical>>) {
     const { neighbours } = await findNeighbours(
       {
         embedder: emb,
-        vectors: { data: corpus, rows: chunks.length, dims: emb.dims },
+        vectors: exactIndex({ data: corpus, rows: chunks.length, dims: emb.dims }),
         fetchTexts: async (ids) => new Map([...ids].map((i) => [i, chunks[i]])),
         verbatimCandidates: (span) => verbatimCandidates(table, span),
       },
@@ -91,7 +92,7 @@ async function denseMethod(name: string, overrides: Record<string, unknown>) {
   const out: Record<string, unknown> = { method: name, chunks: chunks.length, dims: emb.dims, fit_s: +fitSeconds.toFixed(2), embed_s: +embedSeconds.toFixed(2) };
   for (const kind of ['verbatim', 'noisy'] as const) {
     const q = await emb.embed(queries.map((x) => x[kind]), { kind: 'query' });
-    const r = exactSearch({ data: corpus, rows: chunks.length, dims: emb.dims }, { data: q, rows: queries.length, dims: emb.dims }, 10);
+    const r = await ortExactSearch({ data: corpus, rows: chunks.length, dims: emb.dims }, { data: q, rows: queries.length, dims: emb.dims }, 10);
     const s = score(r.indices, 10, queries.map((x) => x.source));
     out[`${kind}_r1`] = s.recall_at_1;
     out[`${kind}_r10`] = s.recall_at_10;

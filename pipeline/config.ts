@@ -26,8 +26,25 @@ export const ChunkConfigSchema = z.object({
   overlap: z.number().min(0).max(0.9).default(0),
 });
 
+/** An ONNX model folder as resolved by the CLI: where it is, and what it is (its fingerprint and tokenizer hash). */
+export const OnnxRefSchema = z.object({
+  dir: z.string().min(1),
+  fingerprint: z.string().min(1),
+  tokenizer: z.string().min(1),
+});
+export type OnnxRef = z.infer<typeof OnnxRefSchema>;
+
 export const EmbedConfigSchema = z.object({
-  embedder: z.literal('lexical').default('lexical'),
+  /** `lexical` (weightless default) or `onnx` (a sentence-embedding model, `onnx` below). */
+  embedder: z.enum(['lexical', 'onnx']).default('lexical'),
+  onnx: OnnxRefSchema.optional(),
+  /** Where onnxruntime runs the model; not part of any fingerprint. */
+  device: z.enum(['cpu', 'cuda']).default('cpu'),
+  /** Texts per onnxruntime call. */
+  batchSize: z.number().int().min(1).max(4096).default(32),
+  /** How embeddings.npy stores the vectors; float16 halves the file and the ANN graph's vectors. */
+  dtype: z.enum(['float32', 'float16']).default('float32'),
+  /** Lexical embedder only: output dimensions. */
   dims: z.number().int().min(8).max(2048).default(512),
   /** How sparse TF-IDF is reduced to `dims`; see bench/lexical-quality.ts for the measurement behind the default. */
   projection: z.enum(['svd', 'random']).default('random'),
@@ -64,6 +81,21 @@ export const ClusterConfigSchema = z.object({
   seed: z.number().int().default(42),
 });
 
+export const SearchConfigSchema = z.object({
+  /** Build the HNSW graph (usearch) when the index has at least `annMinRows` chunks (`auto`), always, or never. */
+  ann: z.enum(['auto', 'always', 'never']).default('auto'),
+  /** Below this, exact search through onnxruntime answers a 1,000-sentence file in well under a second. */
+  annMinRows: z.number().int().min(1).default(100_000),
+  /** HNSW M (links per node). */
+  connectivity: z.number().int().min(4).max(128).default(16),
+  /** HNSW ef at construction. */
+  expansionAdd: z.number().int().min(8).max(4096).default(128),
+  /** HNSW ef at query time (the recorded recall@10 is measured with it). */
+  expansionSearch: z.number().int().min(8).max(4096).default(64),
+  /** Corpus vectors searched both ways at index time to measure recall@10. */
+  recallQueries: z.number().int().min(10).max(100_000).default(1000),
+});
+
 export const LlmNamerSchema = z.object({
   /** Any OpenAI-compatible server: https://api.openai.com/v1, http://localhost:8000/v1 (vLLM), http://localhost:11434/v1 (ollama). */
   baseUrl: z.string().min(1),
@@ -92,13 +124,30 @@ export const IndexConfigSchema = z.object({
   chunk: ChunkConfigSchema.default(ChunkConfigSchema.parse({})),
   embed: EmbedConfigSchema.default(EmbedConfigSchema.parse({})),
   cluster: ClusterConfigSchema.default(ClusterConfigSchema.parse({})),
+  search: SearchConfigSchema.default(SearchConfigSchema.parse({})),
   name: NameConfigSchema.default(NameConfigSchema.parse({})),
 });
 export type IndexConfig = z.infer<typeof IndexConfigSchema>;
 export type ChunkConfig = IndexConfig['chunk'];
 export type EmbedConfig = IndexConfig['embed'];
 export type ClusterConfig = IndexConfig['cluster'];
+export type SearchConfig = IndexConfig['search'];
 export type NameConfig = IndexConfig['name'];
+
+/**
+ * The parts of the embed config that change the vectors: the model's fingerprint, not where its folder is, and not
+ * the device or batch size it ran with.
+ */
+export function embedIdentity(embed: EmbedConfig): Record<string, unknown> {
+  if (embed.embedder === 'onnx') return { embedder: 'onnx', fingerprint: embed.onnx?.fingerprint, dtype: embed.dtype };
+  const { onnx: _onnx, device: _device, batchSize: _batch, ...lexical } = embed;
+  return lexical;
+}
+
+/** The config without machine-specific settings (model folder, device), as stage fingerprints see it. */
+export function portableConfig(config: IndexConfig): Record<string, unknown> {
+  return { ...config, embed: embedIdentity(config.embed) };
+}
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
@@ -111,6 +160,9 @@ function deepFreeze<T>(value: T): T {
 /** Validates user overrides against the schema and returns a frozen, fully defaulted config. */
 export function resolveConfig(overrides: unknown = {}): Readonly<IndexConfig> {
   const parsed = IndexConfigSchema.safeParse(overrides);
+  if (parsed.success && parsed.data.embed.embedder === 'onnx' && !parsed.data.embed.onnx) {
+    throw new CproxError('BAD_INPUT', 'the onnx embedder needs its model folder', { hint: 'pass --embedder onnx:DIR' });
+  }
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new CproxError('BAD_INPUT', `invalid option ${issue.path.join('.')}: ${issue.message}`, {

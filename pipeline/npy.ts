@@ -6,7 +6,7 @@ import { CproxError } from './errors.js';
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]);
 
-export function npyHeader(rows: number, cols: number, descr = '<f4'): Buffer {
+export function npyHeader(rows: number, cols: number, descr = NPY_DESCR.float32): Buffer {
   let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
   const unpadded = MAGIC.length + 2 + 2 + dict.length + 1;
   dict += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
@@ -32,8 +32,22 @@ export interface NpyMatrix {
   data: Float32Array;
 }
 
-/** Parses a 2-d little-endian float32 or float16 .npy; float16 is widened to float32. */
-export function decodeNpy(buf: Buffer, name = 'array'): NpyMatrix {
+export type VectorDtype = 'float32' | 'float16';
+export const NPY_DESCR: Record<VectorDtype, string> = { float32: '<f4', float16: '<f2' };
+
+export interface NpyLayout {
+  rows: number;
+  cols: number;
+  dtype: VectorDtype;
+  /** Byte offset of the data. */
+  offset: number;
+  bytesPerValue: 2 | 4;
+  /** Widens raw little-endian values to float32. */
+  decode(bytes: Buffer): Float32Array;
+}
+
+/** Parses the header of a 2-d little-endian float32 or float16 .npy (the first few KB of the file suffice). */
+export function npyLayout(buf: Buffer, name = 'array'): NpyLayout {
   if (buf.length < 10 || !buf.subarray(0, 6).equals(MAGIC)) throw new CproxError('BAD_INDEX', `${name} is not a .npy file`);
   const major = buf[6];
   const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
@@ -44,23 +58,67 @@ export function decodeNpy(buf: Buffer, name = 'array'): NpyMatrix {
   if (!shape || /'fortran_order':\s*True/.test(header)) {
     throw new CproxError('BAD_INDEX', `${name}: expected a 2-d C-order array, header ${header.trim()}`);
   }
-  const rows = Number(shape[1]);
-  const cols = Number(shape[2]);
-  const offset = start + headerLen;
-  const n = rows * cols;
-  if (descr === '<f4') {
-    if (buf.length < offset + n * 4) throw new CproxError('BAD_INDEX', `${name} is truncated`);
-    const copy = new Float32Array(n);
-    new Uint8Array(copy.buffer).set(buf.subarray(offset, offset + n * 4));
-    return { rows, cols, data: copy };
+  const dtype = descr === '<f4' ? 'float32' : descr === '<f2' ? 'float16' : null;
+  if (!dtype) throw new CproxError('BAD_INDEX', `${name}: unsupported dtype ${descr} (expected <f4 or <f2)`);
+  return {
+    rows: Number(shape[1]),
+    cols: Number(shape[2]),
+    dtype,
+    offset: start + headerLen,
+    bytesPerValue: dtype === 'float32' ? 4 : 2,
+    decode: (bytes) => {
+      if (dtype === 'float32') {
+        const out = new Float32Array(bytes.length / 4);
+        new Uint8Array(out.buffer).set(bytes);
+        return out;
+      }
+      const out = new Float32Array(bytes.length / 2);
+      for (let i = 0; i < out.length; i++) out[i] = halfToFloat(bytes.readUInt16LE(2 * i));
+      return out;
+    },
+  };
+}
+
+/** Parses a whole 2-d float32 or float16 .npy; float16 is widened to float32. */
+export function decodeNpy(buf: Buffer, name = 'array'): NpyMatrix {
+  const l = npyLayout(buf, name);
+  const end = l.offset + l.rows * l.cols * l.bytesPerValue;
+  if (buf.length < end) throw new CproxError('BAD_INDEX', `${name} is truncated`);
+  return { rows: l.rows, cols: l.cols, data: l.decode(buf.subarray(l.offset, end)) };
+}
+
+/** Rows as little-endian float16 (round to nearest even), for `--dtype float16` indexes. */
+export function float16Bytes(a: Float32Array): Buffer {
+  const out = Buffer.alloc(a.length * 2);
+  for (let i = 0; i < a.length; i++) out.writeUInt16LE(floatToHalf(a[i]), 2 * i);
+  return out;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+function floatToHalf(v: number): number {
+  f32[0] = v;
+  const x = u32[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    if (rem > mid || (rem === mid && half & 1)) half++;
+    return sign | half;
   }
-  if (descr === '<f2') {
-    if (buf.length < offset + n * 2) throw new CproxError('BAD_INDEX', `${name} is truncated`);
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = halfToFloat(buf.readUInt16LE(offset + 2 * i));
-    return { rows, cols, data: out };
-  }
-  throw new CproxError('BAD_INDEX', `${name}: unsupported dtype ${descr} (expected <f4 or <f2)`);
+  let half = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
+  return sign | half;
 }
 
 function halfToFloat(h: number): number {

@@ -6,6 +6,7 @@ import { consoleReporter } from '../../pipeline/reporter.js';
 import { annotateRows } from '../annotate/annotate.js';
 import { openInput, readInputRows } from '../annotate/input.js';
 import { int, parseOptions } from '../options.js';
+import { addDeviceOption, EmbedderOptionFields, onnxDirOf } from '../embedder-option.js';
 
 const AnnotateOptions = z.object({
   corpusIndex: z.string().min(1),
@@ -15,10 +16,11 @@ const AnnotateOptions = z.object({
   phraseLevel: z.boolean(),
   textField: z.string().min(1).optional(),
   quiet: z.boolean().default(false),
+  ...EmbedderOptionFields,
 });
 
 export function annotateCommand(): Command {
-  return new Command('annotate')
+  const cmd = new Command('annotate')
     .summary('annotate model outputs with their nearest corpus clusters')
     .description(
       'Annotate every row of a JSONL file of model outputs. Each sentence (or the whole text with ' +
@@ -37,17 +39,20 @@ export function annotateCommand(): Command {
     .option('--no-phrase-level', 'annotate each output as one span')
     .option('--text-field <name>', 'field holding the text to annotate')
     .option('-q, --quiet', 'no progress output')
+    .option('--embedder <onnx:DIR>', 'for an index built with an ONNX model: where the model folder is on this machine (default: the folder recorded at index time); it must match the fingerprint the index records');
+  return addDeviceOption(cmd)
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  $ corpus-proximity annotate --corpus-index nanochat_index/ --input outputs.jsonl --output annotated.jsonl --k 5\n' +
-        '  $ cat outputs.jsonl | cprox annotate --corpus-index idx/ > annotated.jsonl\n',
+        '  $ cat outputs.jsonl | cprox annotate --corpus-index idx/ > annotated.jsonl\n' +
+        '  $ cprox annotate --corpus-index synced_idx/ --embedder onnx:~/models/arctic-embed-l --input outputs.jsonl --output annotated.jsonl\n',
     )
     .action(async (raw) => {
       const o = parseOptions(AnnotateOptions, raw, 'annotate');
       const reporter = consoleReporter({ quiet: o.quiet });
       const input = await openInput(o.input); // a missing input fails before the index is loaded
-      const index = await loadIndex(o.corpusIndex);
+      const index = await loadIndex(o.corpusIndex, { onnxDir: onnxDirOf(o.embedder), device: o.device });
       const rows = await readInputRows(input.name, input.stream, o.textField);
       const replaced = rows.filter((r) => r.replaced).length;
       if (replaced) reporter.warn(`${replaced} input line(s) of ${input.name} had bytes that are not UTF-8; they were replaced by U+FFFD`);

@@ -15,6 +15,7 @@ import { confirmExactCorpus } from '../confirm.js';
 import { addDeployOptions, checkDeployRequest, DeployOptionFields, runDeploy } from '../deploy.js';
 import { DEFAULT_STAGE_IMAGE } from './build-image.js';
 import { int, num, parseOptions } from '../options.js';
+import { addDeviceOption, EMBEDDER_HELP, EmbedderOptionFields, embedderConfig, onnxDirOf, refuseLexicalFlags } from '../embedder-option.js';
 
 const IndexOptions = z.object({
   corpus: z.string().min(1),
@@ -29,6 +30,12 @@ const IndexOptions = z.object({
   chunkOverlap: num(z.number().min(0).max(0.9)).optional(),
   dims: int(z.number().min(8).max(2048)).optional(),
   projection: z.enum(['svd', 'random']).optional(),
+  ...EmbedderOptionFields,
+  batchSize: int(z.number().min(1).max(4096)).optional(),
+  dtype: z.enum(['float32', 'float16']),
+  ann: z.enum(['auto', 'always', 'never']),
+  annMinRows: int(z.number().min(1)).optional(),
+  efSearch: int(z.number().min(8).max(4096)).optional(),
   ...ClusterOptionFields,
   namer: z.enum(['keywords', 'llm']),
   llmBaseUrl: z.string().min(1).optional(),
@@ -77,7 +84,7 @@ export function indexCommand(): Command {
   const cmd = new Command('index')
     .summary('build a corpus index from the exact training corpus')
     .description(
-      'Build a CorpusIndex: prepare → embed → cluster → name → assemble.\n\n' +
+      'Build a CorpusIndex: prepare → embed → ann → cluster → name → assemble.\n\n' +
         'Stage outputs and completion markers are kept in an artifact store (--store). A rerun with the same corpus ' +
         'and options skips finished stages, so an interrupted build resumes where it stopped; a changed option re-runs ' +
         'only the stages it affects. The finished index is written to --output atomically.\n\n' +
@@ -94,9 +101,15 @@ export function indexCommand(): Command {
     .option('-q, --quiet', 'print only warnings and errors')
     .option('--chunk-tokens <n>', 'tokens per chunk window (default 256)')
     .option('--chunk-overlap <fraction>', 'overlap between windows, 0–0.9 (default 0)')
+    .option('--embedder <spec>', EMBEDDER_HELP, 'lexical')
+    .option('--batch-size <n>', 'texts per onnxruntime call for an ONNX embedder (default 32)')
+    .addOption(new Option('--dtype <dtype>', 'how embeddings.npy stores vectors; float16 halves the file').choices(['float32', 'float16']).default('float32'))
     .option('--dims <n>', 'embedding dimensions of the lexical embedder (default 512)')
-    .addOption(new Option('--projection <kind>', 'how TF-IDF is reduced to --dims (default random)').choices(['svd', 'random']));
-  return addDeployOptions(addClusterOptions(cmd))
+    .addOption(new Option('--projection <kind>', 'how TF-IDF is reduced to --dims (default random)').choices(['svd', 'random']))
+    .addOption(new Option('--ann <when>', 'build the HNSW search graph: auto (from --ann-min-rows chunks), always, never').choices(['auto', 'always', 'never']).default('auto'))
+    .option('--ann-min-rows <n>', 'chunks from which --ann auto builds the graph; smaller indexes are searched exactly (default 100000)')
+    .option('--ef-search <n>', 'HNSW ef at query time; higher = better recall, slower (default 64)');
+  return addDeployOptions(addClusterOptions(addDeviceOption(cmd)))
     .addOption(new Option('--namer <namer>', 'how clusters are named: offline keywords, or an LLM').choices(['keywords', 'llm']).default('keywords'))
     .option('--llm-base-url <url>', 'OpenAI-compatible endpoint, e.g. https://api.openai.com/v1, http://localhost:8000/v1 (vLLM), http://localhost:11434/v1 (ollama)')
     .option('--llm-model <name>', 'model name the endpoint serves, e.g. gpt-4o-mini')
@@ -114,6 +127,7 @@ export function indexCommand(): Command {
       '\nExamples:\n' +
         '  $ corpus-proximity index --corpus ~/nanochat_data/ --output nanochat_index/\n' +
         '  $ corpus-proximity index --corpus shards/ --format parquet --text-field content --stage pretrain --output idx/ --yes\n' +
+        '  $ corpus-proximity index --corpus data/ --output idx/ --embedder onnx:models/arctic-embed-l --device cuda --engine hdbscan\n' +
         '  $ OPENAI_API_KEY=sk-… corpus-proximity index --corpus data/ --output idx/ --namer llm \\\n' +
         '      --llm-base-url https://api.openai.com/v1 --llm-model gpt-4o-mini --fallback keywords\n' +
         '  $ corpus-proximity index --corpus s3://corpora/nanochat --output idx/ --store s3://my-bucket/cp --runner docker\n' +
@@ -123,9 +137,16 @@ export function indexCommand(): Command {
       const o = parseOptions(IndexOptions, raw, 'index');
       const corpusPath = o.deployGpu ? o.corpus : await materializeCorpus(o.corpus, consoleReporter({ quiet: o.quiet }));
       const corpus = resolveCorpusSpec({ path: path.resolve(corpusPath), format: o.format, textField: o.textField, stage: o.stage });
+      refuseLexicalFlags(o.embedder, { '--dims': o.dims, '--projection': o.projection });
+      if (o.deployGpu && onnxDirOf(o.embedder)) {
+        throw new CproxError('BAD_INPUT', '--deploy-gpu cannot ship a local ONNX model folder yet', {
+          hint: 'bake the model into the stage image and run `index --embedder onnx:/models/NAME --store s3://…` on the GPU machine, or index locally with --device cuda',
+        });
+      }
       const config = resolveConfig({
         chunk: { maxTokens: o.chunkTokens, overlap: o.chunkOverlap },
-        embed: { dims: o.dims, projection: o.projection, seed: o.seed },
+        embed: { ...(await embedderConfig(o.embedder)), device: o.device, batchSize: o.batchSize, dtype: o.dtype, dims: o.dims, projection: o.projection, seed: o.seed },
+        search: { ann: o.ann, annMinRows: o.annMinRows, expansionSearch: o.efSearch },
         cluster: clusterConfigFrom(o),
         name: nameConfig(o),
       });

@@ -3,9 +3,11 @@
  * carries the format version, the embedder identity and the sha256 of every other file.
  */
 import { z } from 'zod';
+import { AnnSettingsSchema } from '../search/hnsw.js';
 
 export const FORMAT_NAME = 'corpus-proximity-index';
-export const FORMAT_VERSION = 1;
+/** 2: float16 vectors, the HNSW graph (`ann`), ONNX embedders. */
+export const FORMAT_VERSION = 2;
 
 export const INDEX_FILES = {
   manifest: 'manifest.json',
@@ -17,6 +19,7 @@ export const INDEX_FILES = {
   config: 'config.json',
   chunkToCluster: 'chunk_to_cluster.json',
   verbatim: 'verbatim_shingles.u64',
+  ann: 'vectors.usearch',
   embedderDir: 'embedder',
 } as const;
 
@@ -35,7 +38,9 @@ export const ManifestSchema = z.object({
   run_id: z.string(),
   code_version: z.string(),
   embedder: z.object({ id: z.string(), fingerprint: z.string(), dims: z.number().int().positive() }),
-  vectors: z.object({ file: z.string(), dtype: z.literal('float32'), rows: z.number().int().nonnegative(), dims: z.number().int().positive(), metric: z.literal('cosine') }),
+  vectors: z.object({ file: z.string(), dtype: z.enum(['float32', 'float16']), rows: z.number().int().nonnegative(), dims: z.number().int().positive(), metric: z.literal('cosine') }),
+  /** The HNSW graph annotate searches instead of exact search; null below the size threshold. */
+  ann: AnnSettingsSchema.extend({ file: z.string(), recall_at_10: z.number(), recall_queries: z.number().int() }).nullable(),
   counts: z.object({
     chunks: z.number().int(),
     documents: z.number().int(),

@@ -7,7 +7,9 @@ import type { Embedder } from '../embedders/embedder.js';
 import { loadEmbedder } from '../embedders/load.js';
 import { CproxError } from '../errors.js';
 import { decodeNpy } from '../npy.js';
-import type { Matrix } from '../search/exact.js';
+import { openHnsw } from '../search/hnsw.js';
+import { exactIndex, hnswIndex, type VectorIndex } from '../search/vector-index.js';
+import type { LoadEmbedderOptions } from '../embedders/load.js';
 import { assertSafeRelativeKey } from '../store/keys.js';
 import { decodeShingleTable } from '../verbatim/shingles.js';
 import { FORMAT_NAME, FORMAT_VERSION, INDEX_FILES, ManifestSchema, type ChunkMetadata, type Manifest } from './format.js';
@@ -17,7 +19,8 @@ export interface LoadedIndex {
   dir: string;
   manifest: Manifest;
   embedder: Embedder;
-  vectors: Matrix;
+  /** The HNSW graph (memory-mapped) when the index has one, else the vectors in memory, searched exactly. */
+  vectors: VectorIndex;
   tree: ClusterNode;
   nodes: Map<string, ClusterNode>;
   chunkToCluster: Record<string, string>;
@@ -60,7 +63,7 @@ export async function readManifest(dir: string): Promise<Manifest> {
   return parsed.data;
 }
 
-export async function loadIndex(dir: string): Promise<LoadedIndex> {
+export async function loadIndex(dir: string, opts: LoadEmbedderOptions = {}): Promise<LoadedIndex> {
   const root = path.resolve(dir);
   const manifest = await readManifest(root);
   for (const [name, info] of Object.entries(manifest.files)) {
@@ -70,18 +73,24 @@ export async function loadIndex(dir: string): Promise<LoadedIndex> {
     if (st.size !== info.size) throw notAnIndex(dir, `${name} has ${st.size} bytes, the manifest says ${info.size} (truncated or modified)`);
   }
   const read = (name: string) => readFile(path.join(root, name));
-  const embedder = await loadEmbedder(manifest.embedder.id, (name) => read(path.join(INDEX_FILES.embedderDir, name)).catch(() => null));
+  const embedder = await loadEmbedder(manifest.embedder.id, (name) => read(path.join(INDEX_FILES.embedderDir, name)).catch(() => null), opts);
   if (embedder.fingerprint !== manifest.embedder.fingerprint) {
     throw new CproxError('EMBEDDER_MISMATCH', `the embedder files in ${dir} do not match the fingerprint the index was built with`, {
       hint: `this index needs embedder ${manifest.embedder.id} with fingerprint ${manifest.embedder.fingerprint.slice(0, 12)}…; rebuild or re-sync it`,
     });
   }
-  const npy = decodeNpy(await read(manifest.vectors.file), manifest.vectors.file);
-  if (npy.rows !== manifest.vectors.rows || npy.cols !== manifest.vectors.dims) throw notAnIndex(dir, 'embeddings.npy shape disagrees with the manifest');
+  if (embedder.dims !== manifest.vectors.dims) throw notAnIndex(dir, `the embedder gives ${embedder.dims}-dim vectors, the index holds ${manifest.vectors.dims}`);
+  const vectors = manifest.ann ? hnswIndex(openHnsw(path.join(root, manifest.ann.file), manifest.ann), path.join(root, manifest.vectors.file)) : exactVectors(await read(manifest.vectors.file), manifest, dir);
   const tree = JSON.parse((await read(INDEX_FILES.tree)).toString('utf8')) as ClusterNode;
   const chunkToCluster = JSON.parse((await read(INDEX_FILES.chunkToCluster)).toString('utf8')) as Record<string, string>;
   const shingles = manifest.verbatim ? decodeShingleTable(await read(manifest.verbatim.file)) : null;
-  return { dir: root, manifest, embedder, vectors: { data: npy.data, rows: npy.rows, dims: npy.cols }, tree, nodes: nodesById(tree), chunkToCluster, shingles };
+  return { dir: root, manifest, embedder, vectors, tree, nodes: nodesById(tree), chunkToCluster, shingles };
+}
+
+function exactVectors(buf: Buffer, manifest: Manifest, dir: string): VectorIndex {
+  const npy = decodeNpy(buf, manifest.vectors.file);
+  if (npy.rows !== manifest.vectors.rows || npy.cols !== manifest.vectors.dims) throw notAnIndex(dir, `${manifest.vectors.file} shape disagrees with the manifest`);
+  return exactIndex({ data: npy.data, rows: npy.rows, dims: npy.cols });
 }
 
 export interface ChunkDetails {

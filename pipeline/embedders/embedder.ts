@@ -14,6 +14,8 @@ export interface Embedder {
    * without its approximation (the lexical embedder rescores on sparse TF-IDF). Search uses it to re-rank.
    */
   rescore?(query: string, passages: readonly string[]): Float64Array;
+  /** Releases native resources (the ONNX session). */
+  close?(): Promise<void>;
 }
 
 /** Normalises each row in place; rows with zero norm stay zero. */

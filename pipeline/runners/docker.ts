@@ -51,12 +51,18 @@ async function runStageContainer(o: DockerRunOptions, keys: RunKeys, stage: Stag
   const corpusIsDir = (await stat(o.inputs.corpus.path)).isDirectory();
   const corpusMount = corpusIsDir ? o.inputs.corpus.path : path.dirname(o.inputs.corpus.path);
   const corpusInContainer = corpusIsDir ? CONTAINER_CORPUS : path.posix.join(CONTAINER_CORPUS, path.basename(o.inputs.corpus.path));
+  const onnxDir = o.inputs.config.embed.onnx?.dir;
   const container = await o.docker.createContainer({
     Image: o.image,
     Cmd: ['stage', stage.name, '--run', keys.runId, '--store', s3 ? o.storeLocation : CONTAINER_STORE, '--corpus', corpusInContainer],
     Env: AWS_ENV.filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`),
     HostConfig: {
-      Binds: [`${corpusMount}:${CONTAINER_CORPUS}:ro`, ...(s3 ? [] : [`${path.resolve(o.storeLocation)}:${CONTAINER_STORE}`])],
+      Binds: [
+        `${corpusMount}:${CONTAINER_CORPUS}:ro`,
+        ...(s3 ? [] : [`${path.resolve(o.storeLocation)}:${CONTAINER_STORE}`]),
+        // An ONNX model folder appears at the same path inside, so the recorded config needs no rewriting.
+        ...(onnxDir ? [`${onnxDir}:${onnxDir}:ro`] : []),
+      ],
       NetworkMode: s3 ? 'host' : 'none',
       ...(o.gpus ? { DeviceRequests: [{ Driver: 'nvidia', Count: -1, Capabilities: [['gpu']] }] } : {}),
     },

@@ -32,16 +32,22 @@ export async function stageImageContext(root: string): Promise<string> {
   return dir;
 }
 
-export async function buildStageImage(docker: Docker, opts: { root: string; tag: string; base?: string; reporter: Reporter }): Promise<void> {
+/** `cuda` builds the Dockerfile's cuda target, whose installer downloads onnxruntime's CUDA provider (network needed). */
+export async function buildStageImage(docker: Docker, opts: { root: string; tag: string; base?: string; cuda?: boolean; reporter: Reporter }): Promise<void> {
   const context = await stageImageContext(opts.root);
   try {
-    const stream = await docker.buildImage({ context, src: ['Dockerfile', 'app'] }, { t: opts.tag, buildargs: opts.base ? { BASE: opts.base } : {}, networkmode: 'none' });
+    const stream = await docker.buildImage({ context, src: ['Dockerfile', 'app'] }, {
+      t: opts.tag,
+      target: opts.cuda ? 'cuda' : 'cpu',
+      buildargs: opts.base ? { BASE: opts.base } : {},
+      ...(opts.cuda ? {} : { networkmode: 'none' }),
+    });
     const events: Array<{ stream?: string; error?: string }> = await new Promise((resolve, reject) =>
       docker.modem.followProgress(stream, (err: Error | null, res: Array<{ stream?: string; error?: string }>) => (err ? reject(err) : resolve(res))),
     );
     const failed = events.find((e) => e.error);
     if (failed) throw new CproxError('STAGE_FAILED', `building ${opts.tag} failed: ${failed.error}`, { hint: 'is the base image (--base) present locally?' });
-    opts.reporter.info(`built ${opts.tag}${opts.base ? ` on ${opts.base}` : ''}`);
+    opts.reporter.info(`built ${opts.tag}${opts.cuda ? ' (CUDA)' : ''}${opts.base ? ` on ${opts.base}` : ''}`);
   } finally {
     await rm(context, { recursive: true, force: true });
   }

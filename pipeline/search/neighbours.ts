@@ -5,7 +5,7 @@
  * annotate and the index's distance calibration both call this, so their distances are in the same units.
  */
 import type { Embedder } from '../embedders/embedder.js';
-import { exactSearch, type Matrix } from './exact.js';
+import type { VectorIndex } from './vector-index.js';
 
 export interface Neighbour {
   idx: number;
@@ -16,16 +16,16 @@ export interface Neighbour {
 
 export interface NeighbourSource {
   embedder: Embedder;
-  vectors: Matrix;
+  vectors: VectorIndex;
   /** Texts of the given chunk ids (one pass over the corpus text is fine: it is called once per batch). */
   fetchTexts(ids: Set<number>): Promise<Map<number, string>>;
   /** Chunks that may contain the span verbatim (pipeline/verbatim), added to the vector-search candidates. */
   verbatimCandidates?(span: string): number[];
 }
 
-function dot(m: Matrix, row: number, q: Float32Array, qo: number): number {
+function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, dims: number): number {
   let s = 0;
-  for (let j = 0; j < m.dims; j++) s += m.data[row * m.dims + j] * q[qo + j];
+  for (let j = 0; j < dims; j++) s += a[ao + j] * b[bo + j];
   return s;
 }
 
@@ -47,22 +47,31 @@ export async function findNeighbours(
   onBatch?: (done: number) => void,
 ): Promise<{ neighbours: Neighbour[][]; texts: Map<number, string> }> {
   const { embedder, vectors } = source;
+  const { dims } = vectors;
   const rescore = embedder.rescore?.bind(embedder);
   const wide = Math.min(vectors.rows, rescore ? Math.max(k, RESCORE_CANDIDATES) : k);
   const candidates: Array<Array<{ idx: number; similarity: number }>> = [];
   for (let b = 0; b < spans.length; b += EMBED_BATCH) {
     const batch = spans.slice(b, b + EMBED_BATCH);
     const queries = await embedder.embed(batch, { kind: 'query' });
-    const r = exactSearch(vectors, { data: queries, rows: batch.length, dims: embedder.dims }, wide);
-    for (let q = 0; q < batch.length; q++) {
+    const r = await vectors.search(queries, batch.length, wide);
+    const rows = batch.map((_, q) => {
       const row: Array<{ idx: number; similarity: number }> = [];
       for (let j = 0; j < wide; j++) if (r.indices[q * wide + j] >= 0) row.push({ idx: r.indices[q * wide + j], similarity: r.scores[q * wide + j] });
-      const seen = new Set(row.map((c) => c.idx));
-      for (const idx of source.verbatimCandidates?.(batch[q]) ?? []) {
-        if (!seen.has(idx)) row.push({ idx, similarity: dot(vectors, idx, queries, q * embedder.dims) });
-      }
-      candidates.push(row);
-    }
+      return row;
+    });
+    // Chunks that may hold the span verbatim join the candidates, scored on their stored vectors.
+    const extra = batch.map((span, q) => {
+      const seen = new Set(rows[q].map((c) => c.idx));
+      return (source.verbatimCandidates?.(span) ?? []).filter((idx) => !seen.has(idx));
+    });
+    const ids = extra.flat();
+    const stored = ids.length ? vectors.vectors(ids) : new Float32Array(0);
+    let at = 0;
+    extra.forEach((list, q) => {
+      for (const idx of list) rows[q].push({ idx, similarity: dot(stored, at++ * dims, queries, q * dims, dims) });
+    });
+    candidates.push(...rows);
     onBatch?.(batch.length);
   }
   const texts = await source.fetchTexts(new Set(candidates.flat().map((c) => c.idx)));

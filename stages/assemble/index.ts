@@ -4,7 +4,11 @@ import { FORMAT_NAME, FORMAT_VERSION, INDEX_FILES, type ChunkMetadata, type Mani
 import { loadEmbedder } from '../../pipeline/embedders/load.js';
 import { CODE_VERSION } from '../../pipeline/version.js';
 import { stageRelativeName } from '../../pipeline/store/keys.js';
-import { decodeNpy } from '../../pipeline/npy.js';
+import { decodeNpy, type VectorDtype } from '../../pipeline/npy.js';
+import { portableConfig } from '../../pipeline/config.js';
+import type { AnnSettings } from '../../pipeline/search/hnsw.js';
+import { exactIndex } from '../../pipeline/search/vector-index.js';
+import { ANN_ARTIFACTS } from '../ann/index.js';
 import type { StageDefinition } from '../../pipeline/runners/stage.js';
 import { readJson, writeJson, type WrittenObject } from '../../pipeline/store/store.js';
 import { CLUSTER_ARTIFACTS } from '../cluster/index.js';
@@ -18,8 +22,8 @@ const LINES_PER_WRITE = 512;
 export const assembleStage: StageDefinition = {
   name: 'assemble',
   description: 'assemble the CorpusIndex and its manifest',
-  inputs: ['prepare', 'embed', 'cluster', 'name'],
-  configOf: ({ corpus, config }) => ({ corpus, config, formatVersion: FORMAT_VERSION }),
+  inputs: ['prepare', 'embed', 'ann', 'cluster', 'name'],
+  configOf: ({ corpus, config }) => ({ corpus, config: portableConfig(config), formatVersion: FORMAT_VERSION }),
   async run(ctx) {
     const { store, keys, upstream } = ctx;
     const written: WrittenObject[] = [];
@@ -66,14 +70,19 @@ export const assembleStage: StageDefinition = {
       keep(await store.copy(key, keys.indexFile(INDEX_FILES.embedderDir, stageRelativeName(key).slice(EMBED_ARTIFACTS.embedderDir.length + 1))));
     }
 
-    const facts = upstream.embed.facts as { embedder: string; fingerprint: string; dims: number };
-    const embedder = await loadEmbedder(facts.embedder, (name) => store.read(keys.indexFile(INDEX_FILES.embedderDir, name)));
+    const ann = (upstream.ann.facts.ann ?? null) as (AnnSettings & { recall_at_10: number; recall_queries: number }) | null;
+    if (ann) keep(await store.copy(ctx.input('ann', ANN_ARTIFACTS.graph), keys.indexFile(INDEX_FILES.ann)));
+
+    const facts = upstream.embed.facts as { embedder: string; fingerprint: string; dims: number; dtype: VectorDtype };
+    const { embed } = ctx.config;
+    const embedder = await loadEmbedder(facts.embedder, (name) => store.read(keys.indexFile(INDEX_FILES.embedderDir, name)), { onnxDir: embed.onnx?.dir, device: embed.device });
     const vectorsBuf = await store.read(keys.indexFile(INDEX_FILES.embeddings));
     const vectors = decodeNpy(vectorsBuf!, INDEX_FILES.embeddings);
+    // Calibration searches exactly: the same distances annotate sees, up to the graph's measured recall.
     const calibration = await calibrate(
       {
         embedder,
-        vectors: { data: vectors.data, rows: vectors.rows, dims: vectors.cols },
+        vectors: exactIndex({ data: vectors.data, rows: vectors.rows, dims: vectors.cols }),
         verbatimCandidates: (span) => verbatimCandidates(shingleTable, span),
         async fetchTexts(ids) {
           const texts = new Map<number, string>();
@@ -82,12 +91,12 @@ export const assembleStage: StageDefinition = {
         },
       },
       calibrationSentences(sampled),
-    );
+    ).finally(() => embedder.close?.());
 
     const clusterStats = (await readJson<Record<string, unknown>>(store, ctx.input('cluster', CLUSTER_ARTIFACTS.stats))) ?? {};
     const prepareFacts = upstream.prepare.facts as { documents: number; perStage: Record<string, number> };
-    keep(await writeJson(store, keys.indexFile(INDEX_FILES.stats), { ...clusterStats, prepare: upstream.prepare.facts, embed: upstream.embed.facts, calibration }, true));
-    keep(await writeJson(store, keys.indexFile(INDEX_FILES.config), { corpus: ctx.corpus, ...ctx.config }, true));
+    keep(await writeJson(store, keys.indexFile(INDEX_FILES.stats), { ...clusterStats, prepare: upstream.prepare.facts, embed: upstream.embed.facts, search: { ann }, calibration }, true));
+    keep(await writeJson(store, keys.indexFile(INDEX_FILES.config), { corpus: ctx.corpus, ...portableConfig(ctx.config) }, true));
 
     const indexDir = keys.indexDir();
     const manifest: Manifest = {
@@ -96,7 +105,8 @@ export const assembleStage: StageDefinition = {
       run_id: keys.runId,
       code_version: CODE_VERSION,
       embedder: { id: facts.embedder, fingerprint: facts.fingerprint, dims: facts.dims },
-      vectors: { file: INDEX_FILES.embeddings, dtype: 'float32', rows: vectors.rows, dims: vectors.cols, metric: 'cosine' },
+      vectors: { file: INDEX_FILES.embeddings, dtype: facts.dtype ?? 'float32', rows: vectors.rows, dims: vectors.cols, metric: 'cosine' },
+      ann: ann ? { file: INDEX_FILES.ann, ...ann } : null,
       counts: {
         chunks: total,
         documents: prepareFacts.documents,

@@ -7,7 +7,7 @@
 import type { ClusterConfig } from '../../pipeline/config.js';
 import type { Rng } from '../../pipeline/linalg/random.js';
 import { hdbscan } from './hdbscan/index.js';
-import { loadUsearch } from './hdbscan/knn.js';
+import { loadUsearch, matchCount } from '../../pipeline/search/usearch.js';
 import { sampleMembers, silhouette, type Vectors } from './kmeans.js';
 import type { Split } from './recursive.js';
 
@@ -35,7 +35,7 @@ function propagate(v: Vectors, n: number, sample: Int32Array, sampleLabels: Int3
   index.add(BigUint64Array.from(sample, (_, i) => BigInt(i)), rowsOf(v, sample), 1); // one thread: deterministic graph
   const found = index.search(rowsOf(v, rest), 1, 1);
   rest.forEach((r, i) => {
-    if (Number(found.counts[i]) > 0) labels[r] = sampleLabels[Number(found.keys[i])];
+    if (matchCount(found, i) > 0) labels[r] = sampleLabels[Number(found.keys[i])];
   });
   return labels;
 }

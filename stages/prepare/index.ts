@@ -7,6 +7,12 @@ import { CproxError } from '../../pipeline/errors.js';
 import { partName } from '../../pipeline/store/keys.js';
 import type { StageDefinition } from '../../pipeline/runners/stage.js';
 import { wordSpans } from '../../pipeline/text/tokenize.js';
+import type { EmbedConfig } from '../../pipeline/config.js';
+import { readOnnxModelDir } from '../../pipeline/embedders/onnx-config.js';
+import { loadModelTokenizer } from '../../pipeline/embedders/onnx-tokenizer.js';
+
+/** What a chunk's tokens are: words, or the tokens of one tokenizer.json (by its sha256). */
+const tokenUnit = (embed: EmbedConfig) => (embed.embedder === 'onnx' ? { tokenizer: embed.onnx?.tokenizer } : 'words');
 
 export const CHUNKS_PER_PART = 100_000;
 const LINES_PER_WRITE = 512;
@@ -15,8 +21,11 @@ export const prepareStage: StageDefinition = {
   name: 'prepare',
   description: 'read the corpus, split paragraphs, cut token windows',
   inputs: [],
-  configOf: ({ corpus, corpusFingerprint, config }) => ({ corpus, corpusFingerprint, chunk: config.chunk }),
+  configOf: ({ corpus, corpusFingerprint, config }) => ({ corpus, corpusFingerprint, chunk: config.chunk, tokens: tokenUnit(config.embed) }),
   async run(ctx) {
+    // Windows count the ONNX model's own tokens (as the seed does); the lexical embedder counts words.
+    const onnx = ctx.config.embed.embedder === 'onnx' ? ctx.config.embed.onnx! : null;
+    const tokenize = onnx ? (await loadModelTokenizer((await readOnnxModelDir(onnx.dir)).tokenizerPath)).spans : wordSpans;
     const corpus = { ...ctx.corpus, path: ctx.corpusRoot };
     const files = await listCorpusFiles(corpus);
     const stats: ReadStats = { documents: 0, emptyDocuments: 0, replacedLines: 0 };
@@ -28,7 +37,7 @@ export const prepareStage: StageDefinition = {
       let idx = 0;
       for await (const doc of readDocuments(files, corpus, stats)) {
         progress.tick();
-        for (const span of chunkDocument(doc.text, ctx.config.chunk, wordSpans)) {
+        for (const span of chunkDocument(doc.text, ctx.config.chunk, tokenize)) {
           const stageName = doc.stage ?? 'unstaged';
           perStage[stageName] = (perStage[stageName] ?? 0) + 1;
           yield {

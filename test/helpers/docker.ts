@@ -7,6 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ROOT } from './cli.js';
 import Docker from 'dockerode';
 
 export interface Engine {
@@ -64,7 +65,10 @@ export async function buildNodeBaseImage(docker: Docker, tag: string): Promise<v
   const ctx = await mkdtemp(path.join(os.tmpdir(), 'cprox-base-'));
   try {
     const node = execFileSync('sh', ['-c', 'readlink -f "$(command -v node)"'], { encoding: 'utf8' }).trim();
-    const libs = execFileSync('ldd', [node], { encoding: 'utf8' }).match(/\/\S+/g) ?? [];
+    // node's libraries and those of the native addons it loads (onnxruntime, usearch).
+    const find = 'find node_modules/onnxruntime-node/bin node_modules/usearch/prebuilds \\( -name "*.node" -o -name "libonnxruntime.so*" \\) -path "*linux[-/]x64*"';
+    const addons = execFileSync('sh', ['-c', find], { encoding: 'utf8', cwd: ROOT }).split('\n').filter(Boolean).map((f) => path.join(ROOT, f));
+    const libs = [...new Set([node, ...addons].flatMap((f) => execFileSync('ldd', [f], { encoding: 'utf8' }).match(/\/\S+/g) ?? []))].filter((l) => !l.includes('node_modules'));
     const root = path.join(ctx, 'rootfs');
     await mkdir(path.join(root, 'usr', 'local', 'bin'), { recursive: true });
     await cp(node, path.join(root, 'usr', 'local', 'bin', 'node'));

@@ -50,7 +50,7 @@ async function chunkText(idx: number): Promise<string> {
 describe('index → annotate → show through the CLI', () => {
   it('writes the CorpusIndex with the seed file names and a manifest', async () => {
     const manifest = JSON.parse(await readFile(path.join(indexDir, 'manifest.json'), 'utf8'));
-    expect(manifest.format_version).toBe(1);
+    expect(manifest.format_version).toBe(2);
     for (const f of ['embeddings.npy', 'chunks.jsonl', 'metadata.jsonl', 'tree.json', 'stats.json', 'config.json', 'chunk_to_cluster.json']) {
       expect(manifest.files[f], f).toBeDefined();
     }

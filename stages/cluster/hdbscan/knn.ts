@@ -2,7 +2,7 @@
  * k-nearest-neighbour graph in Euclidean distance, self excluded: exact blocked brute force for small inputs,
  * usearch HNSW above EXACT_KNN_MAX points.
  */
-import { createRequire } from 'node:module';
+import { loadUsearch, matchCount } from '../../../pipeline/search/usearch.js';
 
 export const EXACT_KNN_MAX = 5000;
 
@@ -14,19 +14,6 @@ export interface KnnGraph {
   distances: Float64Array;
   /** Wider neighbourhoods of some points (approximate graphs only): used to join disconnected components. */
   wider?: (ids: number[], k: number) => number[][];
-}
-
-interface UsearchIndex {
-  add(keys: BigUint64Array, vectors: Float32Array, threads?: number): void;
-  search(vectors: Float32Array, k: number, threads: number): { keys: BigUint64Array; distances: Float32Array; counts: BigUint64Array };
-}
-interface UsearchModule {
-  Index: new (cfg: { metric: string; dimensions: number; connectivity: number; expansion_add: number; expansion_search: number }) => UsearchIndex;
-}
-
-/** usearch's ESM entry fails to locate its prebuilt binary under Node 20; its CommonJS entry works. */
-export function loadUsearch(): UsearchModule {
-  return createRequire(import.meta.url)('usearch') as UsearchModule;
 }
 
 /** Squared distances from row r to queries q0…q0+qn−1, four queries per pass over the row, in float64. */
@@ -108,13 +95,13 @@ function approximateKnn(data: Float32Array, n: number, dims: number, k: number):
   // One thread: concurrent insertion makes the HNSW graph, and so the clusters, differ from run to run.
   index.add(keys, data, 1);
   const r = index.search(data, k + 1, 1);
-  const graph = dropSelf(n, k, (i, j) => (j < Number(r.counts[i]) ? Number(r.keys[i * (k + 1) + j]) : -1), (i, j) => Math.sqrt(Math.max(0, r.distances[i * (k + 1) + j])));
+  const graph = dropSelf(n, k, (i, j) => (j < matchCount(r, i) ? Number(r.keys[i * (k + 1) + j]) : -1), (i, j) => Math.sqrt(Math.max(0, r.distances[i * (k + 1) + j])));
   graph.wider = (ids, kk) => {
     const q = new Float32Array(ids.length * dims);
     ids.forEach((id, i) => q.set(data.subarray(id * dims, (id + 1) * dims), i * dims));
     const w = index.search(q, Math.min(kk, n), 1);
     const kw = Math.min(kk, n);
-    return ids.map((_, i) => Array.from({ length: Number(w.counts[i]) }, (_, j) => Number(w.keys[i * kw + j])));
+    return ids.map((_, i) => Array.from({ length: matchCount(w, i) }, (_, j) => Number(w.keys[i * kw + j])));
   };
   return graph;
 }

@@ -1,0 +1,47 @@
+/** `--embedder lexical|onnx:DIR`, `--device`, `--dtype` and `--ann`: shared by index and annotate. */
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { z } from 'zod';
+import type { IndexConfig, OnnxRef } from '../pipeline/config.js';
+import { onnxFingerprint, readOnnxModelDir } from '../pipeline/embedders/onnx-config.js';
+import { CproxError } from '../pipeline/errors.js';
+import { DEVICES } from '../pipeline/onnx-runtime.js';
+
+export const EMBEDDER_HELP =
+  'lexical (weightless TF-IDF, default) or onnx:DIR, a sentence-embedding model folder with model.onnx (or onnx/model.onnx), ' +
+  'tokenizer.json and embedder.json ({"pooling": "cls"|"mean", "max_tokens": N, "dims": D, "query_prefix": "…"}; ' +
+  "a sentence-transformers folder's own config files also work)";
+
+export const EmbedderOptionFields = {
+  embedder: z.string().regex(/^(lexical|onnx:.+)$/, 'expected lexical or onnx:DIR').optional(),
+  device: z.enum(DEVICES),
+};
+
+export function addDeviceOption(cmd: Command): Command {
+  return cmd.addOption(
+    new Option('--device <device>', 'where onnxruntime runs the ONNX model: cpu, or cuda (needs onnxruntime-node\'s CUDA 12 binaries and an NVIDIA GPU; see README "GPU")')
+      .choices([...DEVICES])
+      .default('cpu'),
+  );
+}
+
+/** The onnx model folder named by --embedder onnx:DIR, or undefined for lexical / unset. */
+export function onnxDirOf(spec: string | undefined): string | undefined {
+  return spec?.startsWith('onnx:') ? path.resolve(spec.slice('onnx:'.length)) : undefined;
+}
+
+/** Resolves --embedder into the embed section's identity: an ONNX folder is read and fingerprinted up front. */
+export async function embedderConfig(spec: string | undefined): Promise<Pick<IndexConfig['embed'], 'embedder'> & { onnx?: OnnxRef }> {
+  const dir = onnxDirOf(spec);
+  if (!dir) return { embedder: 'lexical' };
+  const model = await readOnnxModelDir(dir);
+  const { fingerprint, tokenizer } = await onnxFingerprint(model);
+  return { embedder: 'onnx', onnx: { dir: model.dir, fingerprint, tokenizer } };
+}
+
+/** Lexical-only knobs given with an ONNX embedder would be silently ignored: refuse them. */
+export function refuseLexicalFlags(spec: string | undefined, flags: Record<string, unknown>): void {
+  if (!onnxDirOf(spec)) return;
+  const stray = Object.entries(flags).find(([, v]) => v !== undefined);
+  if (stray) throw new CproxError('BAD_INPUT', `${stray[0]} applies to the lexical embedder only`, { hint: 'drop it: an ONNX model has its own dimensions' });
+}
