@@ -10,8 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig } from '../pipeline/config.js';
 import { adjustedRandIndex } from '../pipeline/linalg/agreement.js';
-import { createRng } from '../pipeline/linalg/random.js';
-import { normalizeRows } from '../pipeline/embedders/embedder.js';
+import { syntheticEmbeddings } from './fixtures/synthetic.js';
 import { walkTree } from '../pipeline/corpus-index/tree.js';
 import { hdbscan } from '../stages/cluster/hdbscan/index.js';
 import { buildClusterTree } from '../stages/cluster/recursive.js';
@@ -21,23 +20,6 @@ const SIZES = [2_000, 10_000, 100_000, 1_000_000];
 const args = process.argv.slice(2);
 const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 
-/** 20 topics × 5 sub-topics, noise 5 %; rows L2-normalised like real embeddings. */
-export function syntheticEmbeddings(n: number, dims: number, seed = 7): Float32Array {
-  const rng = createRng(seed);
-  const topics = Array.from({ length: 20 }, () => Float32Array.from({ length: dims }, () => rng.normal()));
-  const subs = topics.map((t) => Array.from({ length: 5 }, () => Float32Array.from(t, (x) => x + rng.normal() * 0.6)));
-  const data = new Float32Array(n * dims);
-  for (let i = 0; i < n; i++) {
-    const o = i * dims;
-    if (rng.next() < 0.05) {
-      for (let j = 0; j < dims; j++) data[o + j] = rng.normal();
-      continue;
-    }
-    const sub = subs[rng.int(20)][rng.int(5)];
-    for (let j = 0; j < dims; j++) data[o + j] = sub[j] + rng.normal() * 0.35;
-  }
-  return normalizeRows(data, dims);
-}
 
 function runOne(n: number, engine: 'hdbscan' | 'kmeans' | 'hdbscan-ts') {
   const data = syntheticEmbeddings(n, DIMS);
