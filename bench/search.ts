@@ -9,7 +9,7 @@
  *   over all rows, then a full sort (native typed-array sort of packed distance|row keys). Timed on a subset of
  *   the queries (it is slow), reported as queries per second. speedup_vs_seed = qps_ann / qps_seed_method.
  *
- *   npm run bench:search [-- --n 100000] [-- --ef 64,128,256] [-- --isotropic]
+ *   npm run bench:search [-- --n 100000] [-- --ef 64,256,512] [-- --isotropic]
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1
 /** 4,000 sub-topics whose spread is mostly 24-dimensional (`--isotropic`: spread over all 384 dims, much harder). */
 const SHAPE = { topics: 500, subtopics: 8, noise: 0.05, intrinsic: args.includes('--isotropic') ? 0 : 24 };
 /** HNSW ef at query time, one output line each (the index default is the first). */
-const EFS = (arg('--ef') ?? '64,128,256').split(',').map(Number);
+const EFS = (arg('--ef') ?? '64,256,512').split(',').map(Number);
 
 /** Per query: all distances, then a full ascending sort; keys pack the float32 distance bits above the row index. */
 function seedMethod(corpus: Float32Array, n: number, queries: Float32Array, count: number): number[][] {

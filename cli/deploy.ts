@@ -50,6 +50,7 @@ const PASSED_THROUGH: Record<string, string> = {
   dims: '--dims', projection: '--projection', engine: '--engine', maxDepth: '--max-depth', basePct: '--base-pct', decay: '--decay',
   silhouetteThreshold: '--silhouette-threshold', minSamples: '--min-samples', selection: '--selection',
   selectionEpsilon: '--selection-epsilon', sampleMax: '--sample-max', seed: '--seed',
+  dtype: '--dtype', ann: '--ann', annMinRows: '--ann-min-rows', efSearch: '--ef-search',
 };
 
 export function indexArgsFrom(raw: Record<string, unknown>): string[] {
@@ -57,11 +58,12 @@ export function indexArgsFrom(raw: Record<string, unknown>): string[] {
 }
 
 const DeployOptions = z.object(DeployOptionFields);
-type DeployRequest = z.infer<typeof DeployOptions> & { corpus: string; output: string; namer: string; store?: string; runner: string };
+type DeployRequest = z.infer<typeof DeployOptions> & { corpus: string; output: string; namer: string; store?: string; runner: string; until?: string; shard?: string };
 
 /** Everything that can be refused before the corpus warning and before any cloud call. */
 export function checkDeployRequest(o: DeployRequest): void {
   if (o.store) throw new CproxError('BAD_INPUT', "--store cannot be combined with --deploy-gpu: the stack's bucket is the store", { hint: 'drop --store' });
+  if (o.until || o.shard) throw new CproxError('BAD_INPUT', '--until/--shard are steps of a Batch pipeline, not of --deploy-gpu', { hint: 'drop them' });
   if (o.runner !== 'in-process') throw new CproxError('BAD_INPUT', '--runner cannot be combined with --deploy-gpu', { hint: 'drop --runner' });
   if (o.namer !== 'keywords') throw new CproxError('BAD_INPUT', '--deploy-gpu builds with the keywords namer', { hint: 'rename with an LLM afterwards by re-indexing locally against the same store' });
   ensurePulumiCli();

@@ -17,6 +17,8 @@ export const StackConfigSchema = z.object({
   /** Batch mode: vCPU cap of the compute environment, subnets. */
   maxVcpus: z.number().int().min(4).default(32),
   subnetIds: z.array(z.string()).default([]),
+  /** Batch mode: the embed step is an array job of this many children (2…10,000), one shard of the chunks each. */
+  embedShards: z.number().int().min(2).max(10_000).default(4),
   /** EventBridge Scheduler expression for scheduled re-indexing (batch mode), e.g. "cron(0 3 ? * SUN *)". */
   schedule: z.string().optional(),
   runsExpireDays: z.number().int().min(1).default(90),

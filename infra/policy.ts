@@ -140,3 +140,47 @@ export function userData(i: UserDataInput): string {
     '',
   ].join('\n');
 }
+
+/**
+ * Batch scale-out: the three steps of one index build, each a `corpus-proximity index` with the same options (so
+ * every job computes the same run id and meets the others' markers in the store): prepare; embed as an array job,
+ * child i embedding shard i of `shards`; then the rest, whose embed stage concatenates the shards.
+ */
+export function batchStepCommands(index: string[], shards: number): { prepare: string[]; embed: string[]; finish: string[] } {
+  return { prepare: [...index, '--until', 'prepare'], embed: [...index, '--shard', `batch/${shards}`], finish: index };
+}
+
+/** The Step Functions state machine (Amazon States Language) that runs the steps in order, waiting on each. */
+export function batchPipelineDefinition(o: { queueArn: string; prepare: string; embed: string; finish: string; shards: number }) {
+  const submit = (name: string, definition: string, extra: Record<string, unknown> = {}) => ({
+    Type: 'Task',
+    Resource: 'arn:aws:states:::batch:submitJob.sync',
+    Parameters: { JobName: `corpus-proximity-${name}`, JobQueue: o.queueArn, JobDefinition: definition, ...extra },
+  });
+  return {
+    Comment: 'corpus-proximity index: prepare, embed as an array job over shards, then ann → cluster → name → assemble',
+    StartAt: 'Prepare',
+    States: {
+      Prepare: { ...submit('prepare', o.prepare), Next: 'Embed' },
+      Embed: { ...submit('embed', o.embed, { ArrayProperties: { Size: o.shards } }), Next: 'Finish' },
+      Finish: { ...submit('finish', o.finish), End: true },
+    },
+  };
+}
+
+/** What the state machine may do: submit these job definitions to this queue and follow the jobs (`.sync`). */
+export function batchOrchestratorPolicy(queueArn: string, jobDefinitionArns: string[]): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'SubmitPipelineJobs', Effect: 'Allow', Action: 'batch:SubmitJob', Resource: [queueArn, ...jobDefinitionArns.map((d) => d.replace(/:\d+$/, ':*'))] },
+      { Sid: 'FollowJobs', Effect: 'Allow', Action: ['batch:DescribeJobs', 'batch:TerminateJob'], Resource: '*' },
+      {
+        Sid: 'SyncIntegrationRule',
+        Effect: 'Allow',
+        Action: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        Resource: 'arn:aws:events:*:*:rule/StepFunctionsGetEventsForBatchJobsRule',
+      },
+    ],
+  };
+}

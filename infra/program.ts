@@ -26,6 +26,7 @@ export function readStackConfig(): StackConfig {
     imageTag: c.get('imageTag'),
     maxVcpus: c.getNumber('maxVcpus'),
     subnetIds: c.getObject<string[]>('subnetIds'),
+    embedShards: c.getNumber('embedShards'),
     schedule: c.get('schedule'),
     runsExpireDays: c.getNumber('runsExpireDays'),
     compute: c.getBoolean('compute'),
@@ -50,8 +51,8 @@ export function createStack(cfg: StackConfig, region: string) {
     const runner = new GpuRunner('gpu', { ...requirements, ...common, corpusUri: cfg.corpusUri, region, keepRunning: cfg.keepRunning, diskGb: cfg.containerDisk, indexArgs: cfg.indexArgs });
     return { ...base, instanceId: runner.instance.id, instanceType: runner.instanceType };
   }
-  const batch = new BatchRunner('batch', { ...requirements, ...common, subnetIds: cfg.subnetIds, maxVcpus: cfg.maxVcpus, corpusUri: cfg.corpusUri, indexArgs: cfg.indexArgs });
-  if (cfg.schedule) new ReindexSchedule('reindex', { expression: cfg.schedule, jobQueueArn: batch.queue.arn, jobDefinitionArn: batch.pipeline.arn });
-  return { ...base, jobQueue: batch.queue.arn };
+  const batch = new BatchRunner('batch', { ...requirements, ...common, subnetIds: cfg.subnetIds, maxVcpus: cfg.maxVcpus, corpusUri: cfg.corpusUri, indexArgs: cfg.indexArgs, embedShards: cfg.embedShards });
+  if (cfg.schedule) new ReindexSchedule('reindex', { expression: cfg.schedule, stateMachineArn: batch.pipeline.arn });
+  return { ...base, jobQueue: batch.queue.arn, pipeline: batch.pipeline.arn };
 }
 

@@ -8,13 +8,15 @@ import type { Reporter } from './reporter.js';
 import type Docker from 'dockerode';
 import { runPipelineInDocker } from './runners/docker.js';
 import { runPipeline } from './runners/in-process.js';
-import type { StageDefinition } from './runners/stage.js';
+import type { Shard, StageDefinition } from './runners/stage.js';
 import type { ArtifactStore } from './store/store.js';
 
 export interface BuildResult {
   runId: string;
-  manifest: Manifest;
+  /** null when the build stopped early (`until`, `shard`): no index was exported. */
+  manifest: Manifest | null;
   outputDir: string;
+  ran: string[];
 }
 
 /** Checks the corpus before anything is written: missing path, no matching files. */
@@ -39,12 +41,18 @@ export async function buildIndex(opts: {
   stages: readonly StageDefinition[];
   reporter: Reporter;
   docker?: DockerRunnerChoice;
+  /** Stop after this stage; nothing is exported (a step of a Batch pipeline). */
+  until?: string;
+  /** With `until`: compute only this shard of that stage (a Batch array child). */
+  shard?: Shard;
 }): Promise<BuildResult> {
   const { fingerprint } = await inspectCorpus(opts.corpus);
   const inputs = { corpus: opts.corpus, corpusFingerprint: fingerprint, config: opts.config };
   const run = opts.docker
     ? await runPipelineInDocker({ ...opts.docker, store: opts.store, inputs, stages: opts.stages, reporter: opts.reporter })
-    : await runPipeline({ store: opts.store, inputs, stages: opts.stages, reporter: opts.reporter });
+    : await runPipeline({ store: opts.store, inputs, stages: opts.stages, reporter: opts.reporter, until: opts.until, shard: opts.shard });
+  const outputDir = path.resolve(opts.outputDir);
+  if (opts.until && opts.until !== opts.stages.at(-1)?.name) return { runId: run.runId, manifest: null, outputDir, ran: run.ran };
   const { manifest } = await exportIndex(opts.store, run.keys, opts.outputDir);
-  return { runId: run.runId, manifest, outputDir: path.resolve(opts.outputDir) };
+  return { runId: run.runId, manifest, outputDir, ran: run.ran };
 }

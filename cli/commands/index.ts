@@ -48,9 +48,26 @@ const IndexOptions = z.object({
   fallback: z.enum(['none', 'keywords']).optional(),
   ...DeployOptionFields,
   runner: z.enum(['in-process', 'docker']),
+  until: z.enum(STAGES.map((x) => x.name) as [string, ...string[]]).optional(),
+  shard: z.string().regex(/^(\d+|batch)\/\d+$/, 'expected I/N (I counted from 0) or batch/N').optional(),
   image: z.string().min(1),
   gpus: z.boolean().default(false),
 });
+
+/** `--shard I/N` (I from 0) or `batch/N` (I from AWS Batch's array index). */
+function parseShard(spec: string | undefined): { index: number; count: number } | undefined {
+  if (!spec) return undefined;
+  const [i, n] = spec.split('/');
+  const raw = i === 'batch' ? process.env.AWS_BATCH_JOB_ARRAY_INDEX : i;
+  const index = Number(raw);
+  const count = Number(n);
+  if (raw === undefined || raw === '' || !Number.isInteger(index) || index < 0 || count < 1 || index >= count) {
+    throw new CproxError('BAD_INPUT', `--shard ${spec}: ${i === 'batch' && !raw ? 'AWS_BATCH_JOB_ARRAY_INDEX is not set' : `shard index must be 0…${count - 1}`}`, {
+      hint: 'use --shard I/N with 0 ≤ I < N, or batch/N inside an AWS Batch array job',
+    });
+  }
+  return { index, count };
+}
 
 /** The name section of the config from the CLI options, refusing LLM options that would be silently ignored. */
 function nameConfig(o: z.infer<typeof IndexOptions>) {
@@ -108,7 +125,7 @@ export function indexCommand(): Command {
     .addOption(new Option('--projection <kind>', 'how TF-IDF is reduced to --dims (default random)').choices(['svd', 'random']))
     .addOption(new Option('--ann <when>', 'build the HNSW search graph: auto (from --ann-min-rows chunks), always, never').choices(['auto', 'always', 'never']).default('auto'))
     .option('--ann-min-rows <n>', 'chunks from which --ann auto builds the graph; smaller indexes are searched exactly (default 100000)')
-    .option('--ef-search <n>', 'HNSW ef at query time; higher = better recall, slower (default 64)');
+    .option('--ef-search <n>', 'HNSW ef at query time; higher = better recall, slower (default 256)');
   return addDeployOptions(addClusterOptions(addDeviceOption(cmd)))
     .addOption(new Option('--namer <namer>', 'how clusters are named: offline keywords, or an LLM').choices(['keywords', 'llm']).default('keywords'))
     .option('--llm-base-url <url>', 'OpenAI-compatible endpoint, e.g. https://api.openai.com/v1, http://localhost:8000/v1 (vLLM), http://localhost:11434/v1 (ollama)')
@@ -121,6 +138,8 @@ export function indexCommand(): Command {
     .addOption(new Option('--runner <runner>', 'run the stages in this process, or each in a container of the stage image').choices(['in-process', 'docker']).default('in-process'))
     .option('--image <name>', 'stage image for --runner docker (build it with `corpus-proximity build-image`)', DEFAULT_STAGE_IMAGE)
     .option('--gpus', 'request all GPUs for the stage containers (--runner docker)')
+    .addOption(new Option('--until <stage>', 'stop after this stage and export nothing (a step of a Batch pipeline)').choices(STAGES.map((x) => x.name)))
+    .option('--shard <I/N>', 'embed only shard I of N (I from 0; `batch/N` reads $AWS_BATCH_JOB_ARRAY_INDEX) and stop: a Batch array child. A later full build uses the finished shards')
     .addOption(new Option('--fallback <kind>', 'when the LLM keeps failing: stop with an error (none) or use keyword names').choices(['none', 'keywords']))
     .addHelpText(
       'after',
@@ -131,7 +150,10 @@ export function indexCommand(): Command {
         '  $ OPENAI_API_KEY=sk-… corpus-proximity index --corpus data/ --output idx/ --namer llm \\\n' +
         '      --llm-base-url https://api.openai.com/v1 --llm-model gpt-4o-mini --fallback keywords\n' +
         '  $ corpus-proximity index --corpus s3://corpora/nanochat --output idx/ --store s3://my-bucket/cp --runner docker\n' +
-        '  $ corpus-proximity index --corpus ~/nanochat_data/ --output idx/ --deploy-gpu --min-vram 24 --max-price 1.0\n',
+        '  $ corpus-proximity index --corpus ~/nanochat_data/ --output idx/ --deploy-gpu --min-vram 24 --max-price 1.0\n' +
+        '  $ corpus-proximity index --corpus s3://corpora/x --store s3://b/cp --output /tmp/i --yes --until prepare   # Batch: step 1\n' +
+        '  $ corpus-proximity index --corpus s3://corpora/x --store s3://b/cp --output /tmp/i --yes --shard batch/8   # step 2, array of 8\n' +
+        '  $ corpus-proximity index --corpus s3://corpora/x --store s3://b/cp --output /tmp/i --yes                   # step 3: the rest\n',
     )
     .action(async (raw) => {
       const o = parseOptions(IndexOptions, raw, 'index');
@@ -161,8 +183,15 @@ export function indexCommand(): Command {
       const reporter = consoleReporter({ quiet: o.quiet });
       const store = await openStore(o.store ?? defaultStoreDir());
       const docker = o.runner === 'docker' ? { docker: new Docker(), image: o.image, storeLocation: o.store ?? defaultStoreDir(), gpus: o.gpus } : undefined;
-      const result = await buildIndex({ corpus, config, store, outputDir: o.output, stages: STAGES, reporter, docker });
+      const shard = parseShard(o.shard);
+      const until = o.until ?? (shard ? 'embed' : undefined);
+      if (docker && until) throw new CproxError('BAD_INPUT', '--until and --shard run in this process', { hint: 'drop --runner docker (or run the image with `index … --until …` as its command)' });
+      const result = await buildIndex({ corpus, config, store, outputDir: o.output, stages: STAGES, reporter, docker, until, shard });
       const m = result.manifest;
+      if (!m) {
+        reporter.info(`\nStopped after ${until}${shard ? ` (shard ${shard.index} of ${shard.count})` : ''}: run ${result.runId}; ran ${result.ran.join(', ') || 'nothing (already complete)'}`);
+        return;
+      }
       reporter.info(
         `\nIndex written to ${result.outputDir}\n  ${m.counts.chunks.toLocaleString('en-US')} chunks, ${m.counts.clusters} clusters, embedder ${m.embedder.id} (${m.embedder.dims} dims), run ${m.run_id}\n` +
           `  next: corpus-proximity annotate --corpus-index ${o.output} --input outputs.jsonl --output annotated.jsonl`,

@@ -22,7 +22,7 @@ export function stageCommand(): Command {
   return new Command('stage')
     .summary('run one stage of a recorded run (the container entrypoint)')
     .description(
-      'Run a single stage (prepare, embed, cluster, name, assemble) of a run whose inputs `index` recorded in the store ' +
+      'Run a single stage (prepare, embed, ann, cluster, name, assemble) of a run whose inputs `index` recorded in the store ' +
         '(runs/<run>/run.json). Earlier stages must be complete; the stage writes its outputs and marker to the store, ' +
         'or _FAILED.json and a non-zero exit. This is what a container or a batch job runs; --corpus points prepare at ' +
         'where the corpus is mounted.',

@@ -1,6 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { assumeRolePolicy, batchInstanceTypes, runnerPolicy, type InstanceRequirements } from '../policy.js';
+import { assumeRolePolicy, batchInstanceTypes, batchOrchestratorPolicy, batchPipelineDefinition, batchStepCommands, runnerPolicy, type InstanceRequirements } from '../policy.js';
 
 export interface BatchRunnerArgs extends InstanceRequirements {
   bucketArn: pulumi.Input<string>;
@@ -13,15 +13,19 @@ export interface BatchRunnerArgs extends InstanceRequirements {
   maxVcpus: number;
   corpusUri: string;
   indexArgs?: string[];
+  /** Embed runs as an array job of this many children, each embedding one shard of the chunks. */
+  embedShards: number;
 }
 
 /**
- * Batch mode: an AWS Batch GPU compute environment (spot, capped at maxVcpus), a job queue and a job definition that
- * runs the pipeline against the bucket (the schedule submits it).
+ * Batch mode: an AWS Batch GPU compute environment (spot, capped at maxVcpus), a job queue, one job definition per
+ * step (prepare; embed as an array job over shards; the rest), and a Step Functions state machine that runs the steps
+ * in order (the schedule starts it; so can `aws stepfunctions start-execution`).
  */
 export class BatchRunner extends pulumi.ComponentResource {
   readonly queue: aws.batch.JobQueue;
-  readonly pipeline: aws.batch.JobDefinition;
+  readonly jobs: { prepare: aws.batch.JobDefinition; embed: aws.batch.JobDefinition; finish: aws.batch.JobDefinition };
+  readonly pipeline: aws.sfn.StateMachine;
   readonly computeEnvironment: aws.batch.ComputeEnvironment;
 
   constructor(name: string, args: BatchRunnerArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -66,29 +70,49 @@ export class BatchRunner extends pulumi.ComponentResource {
       parent,
     );
     const store = pulumi.interpolate`s3://${args.bucketName}/${args.prefix}`;
-    // The whole pipeline as one GPU job (`index` against the bucket); stages already complete are skipped, so a
-    // retried or rescheduled job resumes. Per-stage jobs with embed as an array over shards are not built yet.
-    this.pipeline = new aws.batch.JobDefinition(
+    // Every step runs `index` with the same options, so all compute the same run and skip what is complete: a
+    // retried job resumes, and the last step concatenates the shards the array children embedded.
+    const jobDefinition = (step: 'prepare' | 'embed' | 'finish', gpus: number) =>
+      new aws.batch.JobDefinition(
+        `${name}-${step}`,
+        {
+          type: 'container',
+          platformCapabilities: ['EC2'],
+          retryStrategy: { attempts: 3, evaluateOnExits: [{ onStatusReason: 'Host EC2*', action: 'RETRY' }, { onReason: '*', action: 'EXIT' }] },
+          containerProperties: pulumi.all([args.image, jobRole.arn, store]).apply(([image, roleArn, s]) => {
+            const index = ['index', '--corpus', args.corpusUri, '--store', s, '--output', '/tmp/index', '--yes', ...(args.indexArgs ?? [])];
+            return JSON.stringify({
+              image,
+              jobRoleArn: roleArn,
+              command: batchStepCommands(index, args.embedShards)[step],
+              resourceRequirements: [
+                { type: 'VCPU', value: '4' },
+                { type: 'MEMORY', value: '15000' },
+                ...(gpus ? [{ type: 'GPU', value: String(gpus) }] : []),
+              ],
+            });
+          }),
+        },
+        parent,
+      );
+    this.jobs = { prepare: jobDefinition('prepare', 0), embed: jobDefinition('embed', 1), finish: jobDefinition('finish', 1) };
+    const orchestrator = new aws.iam.Role(`${name}-pipeline-role`, { assumeRolePolicy: JSON.stringify(assumeRolePolicy('states.amazonaws.com')) }, parent);
+    const { prepare, embed, finish } = this.jobs;
+    new aws.iam.RolePolicy(
+      `${name}-pipeline-submit`,
+      { role: orchestrator.id, policy: pulumi.all([this.queue.arn, prepare.arn, embed.arn, finish.arn]).apply(([q, ...defs]) => JSON.stringify(batchOrchestratorPolicy(q, defs))) },
+      parent,
+    );
+    this.pipeline = new aws.sfn.StateMachine(
       `${name}-pipeline`,
       {
-        type: 'container',
-        platformCapabilities: ['EC2'],
-        retryStrategy: { attempts: 3, evaluateOnExits: [{ onStatusReason: 'Host EC2*', action: 'RETRY' }, { onReason: '*', action: 'EXIT' }] },
-        containerProperties: pulumi.all([args.image, jobRole.arn, store]).apply(([image, roleArn, s]) =>
-          JSON.stringify({
-            image,
-            jobRoleArn: roleArn,
-            command: ['index', '--corpus', args.corpusUri, '--store', s, '--output', '/tmp/index', '--yes', ...(args.indexArgs ?? [])],
-            resourceRequirements: [
-              { type: 'VCPU', value: '4' },
-              { type: 'MEMORY', value: '15000' },
-              { type: 'GPU', value: '1' },
-            ],
-          }),
-        ),
+        roleArn: orchestrator.arn,
+        definition: pulumi
+          .all([this.queue.arn, prepare.arn, embed.arn, finish.arn])
+          .apply(([queueArn, p, e, f]) => JSON.stringify(batchPipelineDefinition({ queueArn, prepare: p, embed: e, finish: f, shards: args.embedShards }))),
       },
       parent,
     );
-    this.registerOutputs({ queueArn: this.queue.arn });
+    this.registerOutputs({ queueArn: this.queue.arn, pipelineArn: this.pipeline.arn });
   }
 }

@@ -5,11 +5,11 @@ import { assumeRolePolicy } from '../policy.js';
 export interface ReindexScheduleArgs {
   /** EventBridge Scheduler expression, e.g. "cron(0 3 ? * SUN *)" or "rate(7 days)". */
   expression: string;
-  jobQueueArn: pulumi.Input<string>;
-  jobDefinitionArn: pulumi.Input<string>;
+  /** The Batch pipeline's state machine (prepare → embed array → the rest). */
+  stateMachineArn: pulumi.Input<string>;
 }
 
-/** Re-indexing on a schedule: EventBridge Scheduler submits the pipeline's first job to the Batch queue. */
+/** Re-indexing on a schedule: EventBridge Scheduler starts the Batch pipeline's state machine. */
 export class ReindexSchedule extends pulumi.ComponentResource {
   readonly schedule: aws.scheduler.Schedule;
 
@@ -21,9 +21,7 @@ export class ReindexSchedule extends pulumi.ComponentResource {
       `${name}-submit`,
       {
         role: role.id,
-        policy: pulumi.all([args.jobQueueArn, args.jobDefinitionArn]).apply(([q, d]) =>
-          JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'batch:SubmitJob', Resource: [q, d.replace(/:\d+$/, ':*')] }] }),
-        ),
+        policy: pulumi.output(args.stateMachineArn).apply((sm) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'states:StartExecution', Resource: sm }] })),
       },
       parent,
     );
@@ -33,9 +31,8 @@ export class ReindexSchedule extends pulumi.ComponentResource {
         scheduleExpression: args.expression,
         flexibleTimeWindow: { mode: 'OFF' },
         target: {
-          arn: 'arn:aws:scheduler:::aws-sdk:batch:submitJob',
+          arn: args.stateMachineArn,
           roleArn: role.arn,
-          input: pulumi.all([args.jobQueueArn, args.jobDefinitionArn]).apply(([q, d]) => JSON.stringify({ JobName: 'corpus-proximity-reindex', JobQueue: q, JobDefinition: d })),
         },
       },
       parent,

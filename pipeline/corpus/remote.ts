@@ -1,8 +1,10 @@
 /**
  * A corpus in S3 (`--corpus s3://bucket/path`): copied to a local cache folder first (files already there with the
- * same size are kept), so prepare reads local files as always. Folder layout, hence stages, is preserved.
+ * same size are kept), so prepare reads local files as always. Folder layout, hence stages, is preserved. Each copy
+ * takes its object's last-modified time, so every machine that copies the same corpus computes the same corpus
+ * fingerprint, hence the same run (the jobs of a Batch pipeline meet in one run this way).
  */
-import { stat } from 'node:fs/promises';
+import { stat, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
@@ -41,6 +43,7 @@ export async function materializeCorpus(uri: string, reporter: Reporter, cacheRo
       if (!stream) throw new CproxError('NOT_FOUND', `${uri}: ${key} disappeared while copying`);
       await writeFileAtomic(dest, stream as AsyncIterable<Uint8Array>);
     }
+    if (remote?.modified && have?.mtime.getTime() !== remote.modified.getTime()) await utimes(dest, remote.modified, remote.modified);
     progress.tick();
   }
   progress.done();

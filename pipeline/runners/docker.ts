@@ -86,7 +86,7 @@ async function runStageContainer(o: DockerRunOptions, keys: RunKeys, stage: Stag
   }
 }
 
-export async function runPipelineInDocker(o: DockerRunOptions): Promise<{ runId: string; keys: RunKeys }> {
+export async function runPipelineInDocker(o: DockerRunOptions): Promise<{ runId: string; keys: RunKeys; ran: string[] }> {
   const keys = runKeys(runIdOf(o.inputs));
   await o.docker.getImage(o.image).inspect().catch(() => {
     throw new CproxError('NOT_FOUND', `docker image ${o.image} not found`, { hint: 'build it with `corpus-proximity build-image` (or pass --image)' });
@@ -94,5 +94,5 @@ export async function runPipelineInDocker(o: DockerRunOptions): Promise<{ runId:
   // The containers read the run's inputs from the store.
   if (!(await o.store.stat(keys.inputs()))) await writeJson(o.store, keys.inputs(), o.inputs, true);
   for (const stage of o.stages) await runStageContainer(o, keys, stage);
-  return { runId: keys.runId, keys };
+  return { runId: keys.runId, keys, ran: o.stages.map((s) => s.name) };
 }

@@ -19,7 +19,7 @@ import {
 import { silentReporter, type Reporter } from '../reporter.js';
 import { runKeys, stagePointerKey, stageRelativeName, type RunKeys } from '../store/keys.js';
 import { writeJson, type ArtifactStore, type WrittenObject } from '../store/store.js';
-import type { RunInputs, StageDefinition } from './stage.js';
+import type { RunInputs, Shard, StageContext, StageDefinition } from './stage.js';
 
 /** Content address of a run, like the seed's get_cache_key: corpus identity plus every stage's config. */
 export function runIdOf(inputs: RunInputs): string {
@@ -70,6 +70,10 @@ export async function runPipeline(opts: {
   only?: string;
   /** Read the corpus from here instead of `inputs.corpus.path` (a container's mount point). */
   corpusRoot?: string;
+  /** Stop after this stage (later ones are left alone). */
+  until?: string;
+  /** Compute only this shard of the `until` stage (which must support sharding), not the whole stage. */
+  shard?: Shard;
 }): Promise<PipelineResult> {
   const { store, inputs, stages } = opts;
   const reporter = opts.reporter ?? silentReporter;
@@ -77,12 +81,17 @@ export async function runPipeline(opts: {
   const markers: Record<string, CompleteMarker> = {};
   const ran: string[] = [];
   const skipped: string[] = [];
-  if (opts.only && !stages.some((s) => s.name === opts.only)) {
-    throw new CproxError('BAD_INPUT', `unknown stage "${opts.only}"`, { hint: `stages: ${stages.map((s) => s.name).join(', ')}` });
+  for (const name of [opts.only, opts.until]) {
+    if (name && !stages.some((s) => s.name === name)) throw new CproxError('BAD_INPUT', `unknown stage "${name}"`, { hint: `stages: ${stages.map((s) => s.name).join(', ')}` });
+  }
+  const last = opts.only ?? opts.until;
+  const sharded = opts.shard ? stages.find((s) => s.name === last) : undefined;
+  if (opts.shard && !sharded?.runShard) {
+    throw new CproxError('BAD_INPUT', `stage ${last ?? '(none)'} cannot be sharded`, { hint: `shards apply to: ${stages.filter((s) => s.runShard).map((s) => s.name).join(', ')}` });
   }
   if (!(await store.stat(keys.inputs()))) await writeJson(store, keys.inputs(), inputs, true);
 
-  const onlyIndex = opts.only ? stages.findIndex((s) => s.name === opts.only) : stages.length - 1;
+  const onlyIndex = last ? stages.findIndex((s) => s.name === last) : stages.length - 1;
   for (const [i, stage] of stages.entries()) {
     if (i > onlyIndex) break;
     const fingerprint = stageFingerprint(stage, inputs, markers);
@@ -109,22 +118,30 @@ export async function runPipeline(opts: {
       reporter.info(`✓ ${stage.name}: reused from run ${from}`);
       continue;
     }
+    const written = new Map<string, WrittenObject>();
+    const ctx: StageContext = {
+      ...inputs,
+      store: recordingStore(store, keys.stageDir(stage.name), written),
+      keys,
+      fingerprint,
+      upstream: Object.fromEntries(stage.inputs.map((n) => [n, markers[n]])),
+      reporter,
+      corpusRoot: opts.corpusRoot ?? inputs.corpus.path,
+      out: (...name) => keys.artifact(stage.name, ...name),
+      input: (from, ...name) => outputKey(markers[from], ...name),
+      inputsUnder: (from, folder) => outputKeysUnder(markers[from], folder),
+    };
+    if (opts.shard && stage === sharded) {
+      reporter.info(`▸ ${stage.name} shard ${opts.shard.index + 1} of ${opts.shard.count}: ${stage.description}`);
+      await stage.runShard!(ctx, opts.shard);
+      ran.push(`${stage.name}[${opts.shard.index}/${opts.shard.count}]`);
+      return { runId: keys.runId, keys, markers, ran, skipped };
+    }
     await store.remove(keys.marker(stage.name, 'complete'));
     reporter.info(`▸ ${stage.name}: ${stage.description}`);
     const started = new Date();
-    const written = new Map<string, WrittenObject>();
     try {
-      const result = await stage.run({
-        ...inputs,
-        store: recordingStore(store, keys.stageDir(stage.name), written),
-        keys,
-        upstream: Object.fromEntries(stage.inputs.map((n) => [n, markers[n]])),
-        reporter,
-        corpusRoot: opts.corpusRoot ?? inputs.corpus.path,
-        out: (...name) => keys.artifact(stage.name, ...name),
-        input: (from, ...name) => outputKey(markers[from], ...name),
-        inputsUnder: (from, folder) => outputKeysUnder(markers[from], folder),
-      });
+      const result = await stage.run(ctx);
       markers[stage.name] = await writeCompleteMarker(store, keys, {
         stage: stage.name,
         fingerprint,

@@ -20,6 +20,8 @@ export interface StageContext extends RunInputs {
   readonly reporter: Reporter;
   /** Where the corpus is read from: `corpus.path`, or where it is mounted when a stage runs in a container. */
   readonly corpusRoot: string;
+  /** This stage's fingerprint (its config and its inputs' contents): shard files are keyed by it. */
+  readonly fingerprint: string;
   /** Key of one of this stage's own artifacts. */
   out(...name: string[]): string;
   /**
@@ -29,6 +31,12 @@ export interface StageContext extends RunInputs {
   input(stage: string, ...name: string[]): string;
   /** Keys of an upstream stage's artifacts under a folder, e.g. input keys of embed's `embedder/`. */
   inputsUnder(stage: string, folder: string): string[];
+}
+
+/** Shard `index` of `count`: a slice of a stage's work that a Batch array child computes on its own. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
 }
 
 export interface StageResult {
@@ -42,4 +50,9 @@ export interface StageDefinition {
   /** The slice of the run inputs this stage depends on; its hash is part of the stage fingerprint. */
   configOf(inputs: RunInputs): unknown;
   run(ctx: StageContext): Promise<StageResult>;
+  /**
+   * Optional: compute one shard of the stage's work into `keys.shardSet(...)`, without completing the stage. A later
+   * full `run` uses every finished shard of its fingerprint and computes only the missing ones.
+   */
+  runShard?(ctx: StageContext, shard: Shard): Promise<void>;
 }

@@ -74,7 +74,7 @@ export function fsStore(rootDir: string): ArtifactStore {
     async stat(key) {
       try {
         const s = await stat(file(key));
-        return s.isFile() ? { size: s.size } : null;
+        return s.isFile() ? { size: s.size, modified: s.mtime } : null;
       } catch (e) {
         if (isNotFound(e)) return null;
         throw storeError('stat', key, e);

@@ -6,6 +6,7 @@
  *   runs/<runId>/<stage>/_FAILED.json        written when the stage threw
  *   runs/<runId>/_PIPELINE_COMPLETE.json / _PIPELINE_FAILED.json
  *   runs/<runId>/assemble/index/<file>       the CorpusIndex that `sync`/export copies out
+ *   runs/<runId>/shards/<stage>/<fp>-of-<n>/part-<i>.*   one shard of a sharded stage (a Batch array child)
  *   stages/<stage>/<fingerprint>.json        which run already computed this exact stage (reuse across runs)
  *   cache/names/<hash>.json                  LLM cluster names by (template, model, prompt)
  */
@@ -44,6 +45,16 @@ export interface RunKeys {
   indexDir(): string;
   /** The run's inputs (corpus spec, corpus fingerprint, config), so a single stage can run elsewhere. */
   inputs(): string;
+  /** Folder of one set of `count` shards of a stage (outside the stage's folder: shards are not its outputs). */
+  shardSet(stage: string, fingerprint: string, count: number): string;
+  /** Where the shard sets of a stage live, to list them. */
+  shardSets(stage: string): string;
+}
+
+/** `<fp16>-of-<count>`, the folder name of a shard set, back to its parts; null for anything else. */
+export function parseShardSet(name: string): { fingerprint: string; count: number } | null {
+  const m = /^([0-9a-f]{16})-of-(\d+)$/.exec(name);
+  return m ? { fingerprint: m[1], count: Number(m[2]) } : null;
 }
 
 export const RUNS_PREFIX = 'runs';
@@ -78,6 +89,8 @@ export function runKeys(runId: string): RunKeys {
     indexFile: (...name: string[]) => joinKey(root, 'assemble', 'index', ...name),
     indexDir: () => joinKey(root, 'assemble', 'index'),
     inputs: () => joinKey(root, 'run.json'),
+    shardSet: (stage: string, fingerprint: string, count: number) => joinKey(root, 'shards', stage, `${fingerprint.slice(0, 16)}-of-${count}`),
+    shardSets: (stage: string) => joinKey(root, 'shards', stage),
   });
 }
 

@@ -120,7 +120,7 @@ export async function s3Store(url: string): Promise<ArtifactStore> {
     async stat(key) {
       try {
         const r = await client.send(new s3.HeadObjectCommand({ Bucket: bucket, Key: full(key) }));
-        return { size: Number(r.ContentLength ?? 0) };
+        return { size: Number(r.ContentLength ?? 0), modified: r.LastModified };
       } catch (e) {
         if (isMissing(e)) return null;
         throw storeError('stat', key, e);

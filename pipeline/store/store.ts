@@ -24,7 +24,8 @@ export interface ArtifactStore {
   write(key: string, body: Body): Promise<WrittenObject>;
   /** Writes a stream of parts atomically, hashing as it goes. */
   writeStream(key: string, parts: AsyncIterable<Body>): Promise<WrittenObject>;
-  stat(key: string): Promise<{ size: number } | null>;
+  /** Size, and last-modified time where the driver knows it. */
+  stat(key: string): Promise<{ size: number; modified?: Date } | null>;
   /** Keys under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
   remove(key: string): Promise<void>;

@@ -40,7 +40,7 @@ describe.skipIf(!engine && !required)('--runner docker', () => {
     const out = path.join(dir, 'index-docker');
     const r = await runCli(['index', '--corpus', corpus, '--output', out, '--store', store, '--yes', '--runner', 'docker', '--image', image], { env });
     expect(r.code, r.stderr).toBe(0);
-    for (const stage of ['prepare', 'embed', 'cluster', 'name', 'assemble']) expect(r.stderr).toMatch(new RegExp(`^\\[${stage}\\] ▸ ${stage}:`, 'm'));
+    for (const stage of ['prepare', 'embed', 'ann', 'cluster', 'name', 'assemble']) expect(r.stderr).toMatch(new RegExp(`^\\[${stage}\\] ▸ ${stage}:`, 'm'));
     const left = await engine!.docker.listContainers({ all: true, filters: { label: ['corpus-proximity.stage'] } });
     expect(left).toEqual([]);
     const local = path.join(dir, 'index-local');

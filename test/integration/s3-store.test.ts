@@ -2,7 +2,7 @@
  * The S3 driver against a real local S3 server: the shared store suite, then a whole index build with
  * --store s3://… through the CLI and annotate on the result.
  */
-import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Store } from '../../pipeline/store/s3.js';
@@ -54,7 +54,7 @@ describe('index with --store s3://', () => {
     const status = await runCli(['status', '--store', 's3://artifacts/team/corpus-a'], { env: server.env });
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/^run [0-9a-f]{16} {2}complete/m);
-    for (const stage of ['prepare', 'embed', 'cluster', 'name', 'assemble']) expect(status.stdout).toMatch(new RegExp(`  ${stage} +complete`));
+    for (const stage of ['prepare', 'embed', 'ann', 'cluster', 'name', 'assemble']) expect(status.stdout).toMatch(new RegExp(`  ${stage} +complete`));
     const synced = path.join(dir, 'synced');
     const r = await runCli(['sync', '--store', 's3://artifacts/team/corpus-a', '--output', synced], { env: server.env });
     expect(r.code, r.stderr).toBe(0);
@@ -126,6 +126,12 @@ describe('index with --store s3://', () => {
     expect(r.stderr).toMatch(/corpus s3:\/\/artifacts\/corpora\/staged → .*cache\/corpus-proximity\/corpora\/artifacts\/corpora\/staged/);
     const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8'));
     expect(Object.keys(manifest.counts.per_stage).sort()).toEqual(['midtrain', 'pretrain', 'sft']);
+    // Another machine (here: an emptied cache) copies the corpus afresh, gets the objects' times, so the same run:
+    // what lets the jobs of a Batch pipeline meet in one run.
+    await rm(path.join(dir, 'cache'), { recursive: true });
+    const again = await runCli(['index', '--corpus', 's3://artifacts/corpora/staged', '--output', out, '--store', path.join(dir, 'store-s3corpus'), '--yes'], { env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`prepare: already complete (run ${manifest.run_id})`);
     const missing = await runCli(['index', '--corpus', 's3://artifacts/corpora/nothing-here', '--output', path.join(dir, 'y'), '--store', path.join(dir, 'store-s3corpus'), '--yes'], { env });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nothing at s3:\/\/artifacts\/corpora\/nothing-here/);

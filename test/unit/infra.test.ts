@@ -105,7 +105,7 @@ describe('pulumi program, single-instance mode', () => {
 describe('pulumi program, batch mode with a schedule', () => {
   let rs: Recorded[];
   beforeAll(async () => {
-    rs = await build({ mode: 'batch', maxVcpus: 64, subnetIds: ['subnet-1'], schedule: 'cron(0 3 ? * SUN *)' });
+    rs = await build({ mode: 'batch', maxVcpus: 64, subnetIds: ['subnet-1'], schedule: 'cron(0 3 ? * SUN *)', embedShards: 6 });
   });
 
   it('caps vCPUs, uses GPU instances that fit, and no security group is open to the world', () => {
@@ -115,15 +115,36 @@ describe('pulumi program, batch mode with a schedule', () => {
     for (const sg of ofType(rs, 'ec2/securityGroup:SecurityGroup')) expect(JSON.stringify(sg.inputs.ingress ?? [])).not.toContain('0.0.0.0/0');
   });
 
-  it('defines the pipeline job on a GPU against the bucket and a schedule that submits it to the queue', () => {
+  it('defines one job per step: prepare, embed as an array over shards on GPUs, then the rest; all the same run', () => {
     const defs = ofType(rs, 'batch/jobDefinition:JobDefinition');
-    expect(defs.map((d) => d.name)).toEqual(['batch-pipeline']);
-    const job = JSON.parse(defs[0].inputs.containerProperties);
-    expect(job.resourceRequirements).toContainEqual({ type: 'GPU', value: '1' });
-    expect(job.command).toEqual(['index', '--corpus', 's3://corpora/nanochat', '--store', 's3://artifacts-bucket-bucket-name/corpus-proximity', '--output', '/tmp/index', '--yes']);
+    expect(defs.map((d) => d.name)).toEqual(['batch-prepare', 'batch-embed', 'batch-finish']);
+    const [prepare, embed, finish] = defs.map((d) => JSON.parse(d.inputs.containerProperties));
+    const index = ['index', '--corpus', 's3://corpora/nanochat', '--store', 's3://artifacts-bucket-bucket-name/corpus-proximity', '--output', '/tmp/index', '--yes'];
+    expect(prepare.command).toEqual([...index, '--until', 'prepare']);
+    expect(embed.command).toEqual([...index, '--shard', 'batch/6']);
+    expect(finish.command).toEqual(index);
+    expect(prepare.resourceRequirements.some((r: { type: string }) => r.type === 'GPU')).toBe(false);
+    for (const j of [embed, finish]) expect(j.resourceRequirements).toContainEqual({ type: 'GPU', value: '1' });
+  });
+
+  it('a state machine runs the steps in order, the embed step as an array job, and the schedule starts it', () => {
+    const sm = ofType(rs, 'sfn/stateMachine:StateMachine')[0].inputs;
+    const def = JSON.parse(sm.definition);
+    expect(def.StartAt).toBe('Prepare');
+    expect(def.States.Prepare.Next).toBe('Embed');
+    expect(def.States.Embed.Next).toBe('Finish');
+    expect(def.States.Finish.End).toBe(true);
+    expect(def.States.Embed.Parameters.ArrayProperties).toEqual({ Size: 6 });
+    for (const st of Object.values(def.States) as Array<{ Resource: string }>) expect(st.Resource).toBe('arn:aws:states:::batch:submitJob.sync');
     const sched = ofType(rs, 'scheduler/schedule:Schedule')[0].inputs;
     expect(sched.scheduleExpression).toBe('cron(0 3 ? * SUN *)');
-    expect(sched.target.arn).toBe('arn:aws:scheduler:::aws-sdk:batch:submitJob');
+    expect(sched.target.arn).toBe('arn:aws:mock:::batch-pipeline'); // the state machine
+    // The orchestrator may submit only the pipeline's job definitions to its queue.
+    const policies = ofType(rs, 'iam/rolePolicy:RolePolicy').map((p) => JSON.parse(p.inputs.policy));
+    const submit = policies.flatMap((p) => p.Statement).find((st: { Sid?: string }) => st.Sid === 'SubmitPipelineJobs');
+    expect(submit.Resource).toHaveLength(4);
+    const start = policies.flatMap((p) => p.Statement).find((st: { Action: string }) => st.Action === 'states:StartExecution');
+    expect(start.Resource).toBe(sched.target.arn);
   });
 });
 
