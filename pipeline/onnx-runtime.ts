@@ -14,7 +14,12 @@ type Ort = typeof import('onnxruntime-node');
 let loaded: Promise<Ort> | null = null;
 
 export function ort(): Promise<Ort> {
-  loaded ??= import('onnxruntime-node').then((m) => ((m as { default?: Ort }).default ?? m) as Ort);
+  loaded ??= import('onnxruntime-node').then((m) => {
+    const o = ((m as { default?: Ort }).default ?? m) as Ort;
+    // Failures reach the user as typed errors with a hint; the native logger would print them a second time.
+    o.env.logLevel = 'fatal';
+    return o;
+  });
   return loaded;
 }
 
@@ -34,8 +39,8 @@ export async function createSession(model: string | Uint8Array, device: Device, 
       throw new CproxError('BAD_INPUT', `${what}: the CUDA execution provider could not start (${message.split('\n')[0]})`, {
         cause: e,
         hint:
-          'install onnxruntime-node with its CUDA 12 binaries (ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install, ' +
-          'as the stage image does with --build-arg ONNXRUNTIME_NODE_INSTALL=cuda12) on a machine with an NVIDIA driver, or use --device cpu',
+          "install onnxruntime-node's CUDA 12 provider (cd node_modules/onnxruntime-node && ONNXRUNTIME_NODE_INSTALL=cuda12 node script/install.js, " +
+          'which `corpus-proximity build-image --cuda` does in the stage image) on a machine with an NVIDIA driver, or use --device cpu',
       });
     }
     throw new CproxError('BAD_INPUT', `${what}: onnxruntime could not load the model (${message.split('\n')[0]})`, {

@@ -27,7 +27,9 @@ export async function stageImageContext(root: string): Promise<string> {
   for (const rel of ['dist', 'bin', 'package.json', path.join('stages', 'name', 'prompts')]) {
     await cp(path.join(root, rel), path.join(app, rel), { recursive: true });
   }
-  for (const rel of productionPackages(root)) await cp(path.join(root, rel), path.join(app, rel), { recursive: true });
+  // The image is Linux: native binaries for other systems (220 MB of onnxruntime's alone) stay out of it.
+  const linuxOnly = (src: string) => !/[\\/](darwin|win32)([-\\/]|$)/.test(path.relative(root, src));
+  for (const rel of productionPackages(root)) await cp(path.join(root, rel), path.join(app, rel), { recursive: true, filter: linuxOnly });
   await cp(path.join(root, 'images', 'stage.Dockerfile'), path.join(dir, 'Dockerfile'));
   return dir;
 }

@@ -1,5 +1,7 @@
 /** The ONNX embedder against a plain-TypeScript computation of the same graph, and its edge cases. */
+import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onnxEmbedder } from '../../pipeline/embedders/onnx.js';
@@ -7,6 +9,8 @@ import { loadModelTokenizer } from '../../pipeline/embedders/onnx-tokenizer.js';
 import { referenceForward, type EncoderWeights } from '../../bench/fixtures/tiny-encoder.js';
 import { tempDir } from '../helpers/corpus.js';
 import { writeTestEncoder } from '../helpers/onnx.js';
+
+const CUDA_PROVIDER = path.join(path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json')), 'bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so');
 
 const SENTENCES = [
   'The state of the Union is strong.',
@@ -96,6 +100,12 @@ describe('onnx embedder (tiny generated encoder)', () => {
     const { starts, ends } = tok.spans(text);
     expect(starts.length).toBe(text.split(/\s+/).reduce((n, w) => n + tok.count(w), 0));
     for (let i = 0; i < starts.length; i++) expect(text.slice(starts[i], ends[i])).not.toMatch(/\s/);
+  });
+
+  it.skipIf(existsSync(CUDA_PROVIDER))('--device cuda without the CUDA provider is a clear error, not a silent CPU run', async () => {
+    const err = await onnxEmbedder(meanDir, { device: 'cuda' }).catch((e) => e);
+    expect(err.message).toMatch(/the CUDA execution provider could not start/);
+    expect(err.hint).toMatch(/ONNXRUNTIME_NODE_INSTALL=cuda12/);
   });
 
   it('refuses a folder without a model, tokenizer or settings with a message naming the file', async () => {
