@@ -79,12 +79,23 @@ export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
   };
 }
 
-/** What the pipeline's compute may do: read and write its prefix of the bucket, list only that prefix, pull images. */
-export function runnerPolicy(bucketArn: string, prefix: string, repositoryArn: string): PolicyDocument {
+/**
+ * What the pipeline's compute may do: read and write its prefix of the bucket, list only that prefix, pull images,
+ * and read (only read) the corpus at `corpusUri` when it lies outside that prefix.
+ */
+export function runnerPolicy(bucketArn: string, prefix: string, repositoryArn: string, corpusUri?: string): PolicyDocument {
   const p = prefix.replace(/^\/+|\/+$/g, '');
+  const corpus = corpusUri ? /^s3:\/\/([^/]+)\/?(.*?)\/?$/.exec(corpusUri) : null;
+  const corpusStatements: Statement[] = corpus
+    ? [
+        { Sid: 'ReadCorpus', Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${corpus[1]}/${corpus[2] ? `${corpus[2]}/` : ''}*` },
+        { Sid: 'ListCorpus', Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${corpus[1]}`, Condition: { StringLike: { 's3:prefix': corpus[2] ? [`${corpus[2]}/*`, corpus[2]] : ['*'] } } },
+      ]
+    : [];
   return {
     Version: '2012-10-17',
     Statement: [
+      ...corpusStatements,
       { Sid: 'ArtifactsUnderPrefix', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], Resource: `${bucketArn}/${p}/*` },
       { Sid: 'ListPrefixOnly', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn, Condition: { StringLike: { 's3:prefix': [`${p}/*`, p] } } },
       { Sid: 'PullStageImage', Effect: 'Allow', Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], Resource: repositoryArn },

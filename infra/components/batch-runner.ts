@@ -37,7 +37,7 @@ export class BatchRunner extends pulumi.ComponentResource {
     const jobRole = new aws.iam.Role(`${name}-job-role`, { assumeRolePolicy: JSON.stringify(assumeRolePolicy('ecs-tasks.amazonaws.com')) }, parent);
     new aws.iam.RolePolicy(
       `${name}-job-artifacts`,
-      { role: jobRole.id, policy: pulumi.all([args.bucketArn, args.repositoryArn]).apply(([b, r]) => JSON.stringify(runnerPolicy(b, args.prefix, r))) },
+      { role: jobRole.id, policy: pulumi.all([args.bucketArn, args.repositoryArn]).apply(([b, r]) => JSON.stringify(runnerPolicy(b, args.prefix, r, args.corpusUri))) },
       parent,
     );
     const sg = new aws.ec2.SecurityGroup(

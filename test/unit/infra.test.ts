@@ -72,8 +72,13 @@ describe('pulumi program, single-instance mode', () => {
 
   it('IAM may touch only the prefix; no inbound ports; spot with max price; powers off to terminate', () => {
     const doc = JSON.parse(ofType(rs, 'iam/rolePolicy:RolePolicy')[0].inputs.policy);
-    const s3 = doc.Statement.filter((s: { Action: string | string[] }) => JSON.stringify(s.Action).includes('s3:'));
+    const isCorpus = (s: { Sid?: string }) => /Corpus$/.test(s.Sid ?? '');
+    const s3 = doc.Statement.filter((s: { Action: string | string[]; Sid?: string }) => JSON.stringify(s.Action).includes('s3:') && !isCorpus(s));
     expect(s3).toHaveLength(2);
+    // The corpus bucket (s3://corpora/nanochat) is read-only.
+    const corpus = doc.Statement.filter(isCorpus);
+    expect(corpus.map((s: { Action: string }) => s.Action)).toEqual(['s3:GetObject', 's3:ListBucket']);
+    expect(corpus[0].Resource).toBe('arn:aws:s3:::corpora/nanochat/*');
     for (const s of s3) {
       if (JSON.stringify(s.Action).includes('ListBucket')) expect(s.Condition.StringLike['s3:prefix']).toEqual(['corpus-proximity/*', 'corpus-proximity']);
       else expect(s.Resource).toMatch(/\/corpus-proximity\/\*$/);
@@ -161,6 +166,11 @@ describe('infra decisions', () => {
     expect(tlsOnlyBucketPolicy('arn:aws:s3:::b').Statement[0].Resource).toEqual(['arn:aws:s3:::b', 'arn:aws:s3:::b/*']);
     const p = runnerPolicy('arn:aws:s3:::b', '/team/cp/', 'arn:aws:ecr:us-east-1:1:repository/r');
     expect(p.Statement[0].Resource).toBe('arn:aws:s3:::b/team/cp/*');
+    // A corpus in another bucket is readable, never writable.
+    const withCorpus = runnerPolicy('arn:aws:s3:::b', 'cp', 'arn:aws:ecr:us-east-1:1:repository/r', 's3://corpora/nanochat/');
+    const read = withCorpus.Statement.filter((st) => JSON.stringify(st.Resource).includes('corpora'));
+    expect(read.map((st) => st.Action)).toEqual(['s3:GetObject', 's3:ListBucket']);
+    expect(read[0].Resource).toBe('arn:aws:s3:::corpora/nanochat/*');
     expect(lifecycleRules('cp', 30)[0]).toMatchObject({ filter: { prefix: 'cp/runs/' }, expiration: { days: 30 } });
     const script = userData({ region: 'us-east-1', image: 'r.example/img:1', store: "s3://b/it's", corpusUri: 's3://c/d', keepRunning: false, gpus: true });
     expect(script).toContain(`--store 's3://b/it'\\''s'`); // quoted for the shell
