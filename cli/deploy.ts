@@ -11,6 +11,7 @@ import { ecrPublisher, pulumiStack } from '../pipeline/runners/cloud-aws.js';
 import { openStore } from '../pipeline/store/open.js';
 import { CODE_VERSION } from '../pipeline/version.js';
 import { STAGES } from '../stages/table.js';
+import { isOnnx } from './embedder-option.js';
 import { int, num } from './options.js';
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -50,7 +51,7 @@ const PASSED_THROUGH: Record<string, string> = {
   dims: '--dims', projection: '--projection', engine: '--engine', maxDepth: '--max-depth', basePct: '--base-pct', decay: '--decay',
   silhouetteThreshold: '--silhouette-threshold', minSamples: '--min-samples', selection: '--selection',
   selectionEpsilon: '--selection-epsilon', sampleMax: '--sample-max', seed: '--seed',
-  dtype: '--dtype', ann: '--ann', annMinRows: '--ann-min-rows', efSearch: '--ef-search',
+  dtype: '--dtype', ann: '--ann', annMinRows: '--ann-min-rows', efSearch: '--ef-search', device: '--device', batchSize: '--batch-size',
 };
 
 export function indexArgsFrom(raw: Record<string, unknown>): string[] {
@@ -58,7 +59,17 @@ export function indexArgsFrom(raw: Record<string, unknown>): string[] {
 }
 
 const DeployOptions = z.object(DeployOptionFields);
-type DeployRequest = z.infer<typeof DeployOptions> & { corpus: string; output: string; namer: string; store?: string; runner: string; until?: string; shard?: string };
+type DeployRequest = z.infer<typeof DeployOptions> & {
+  corpus: string;
+  output: string;
+  namer: string;
+  store?: string;
+  runner: string;
+  until?: string;
+  shard?: string;
+  embedder?: string;
+  device: string;
+};
 
 /** Everything that can be refused before the corpus warning and before any cloud call. */
 export function checkDeployRequest(o: DeployRequest): void {
@@ -69,13 +80,22 @@ export function checkDeployRequest(o: DeployRequest): void {
   ensurePulumiCli();
 }
 
+/** Where --embedder onnx:… points: an s3:// URI as it is, a local folder made absolute (it gets uploaded). */
+function modelLocation(spec: string): string {
+  const where = spec.slice('onnx:'.length);
+  return where.startsWith('s3://') ? where.replace(/\/+$/, '') : path.resolve(where);
+}
+
 export async function runDeploy(o: DeployRequest, raw: Record<string, unknown>, reporter: Reporter) {
   const region = o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const result = await deployAndBuild({
     stack: await pulumiStack({ workDir: PACKAGE_ROOT, stackName: o.stack, region, reporter }),
-    images: ecrPublisher({ docker: new Docker(), root: PACKAGE_ROOT, region, base: o.base, reporter }),
+    // --device cuda: the image's cuda target installs onnxruntime's CUDA provider (on a CUDA --base).
+    images: ecrPublisher({ docker: new Docker(), root: PACKAGE_ROOT, region, base: o.base, cuda: o.device === 'cuda', reporter }),
     openStore,
     corpus: o.corpus.startsWith('s3://') ? o.corpus : path.resolve(o.corpus),
+    model: isOnnx(o.embedder) ? modelLocation(o.embedder) : undefined,
+    indexArgs: indexArgsFrom(raw),
     settings: {
       mode: 'single',
       keepRunning: o.keepRunning,
@@ -84,7 +104,6 @@ export async function runDeploy(o: DeployRequest, raw: Record<string, unknown>, 
       maxPrice: o.maxPrice,
       containerDisk: o.containerDisk,
       ...(o.gpuFilter ? { gpuFilter: o.gpuFilter } : {}),
-      indexArgs: JSON.stringify(indexArgsFrom(raw)),
     },
     // ECR tags are immutable: one per deploy.
     imageTag: `${CODE_VERSION}-${Date.now().toString(36)}`,

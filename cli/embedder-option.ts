@@ -5,10 +5,12 @@ import { z } from 'zod';
 import type { IndexConfig, OnnxRef } from '../pipeline/config.js';
 import { onnxFingerprint, readOnnxModelDir } from '../pipeline/embedders/onnx-config.js';
 import { CproxError } from '../pipeline/errors.js';
+import { materializeS3 } from '../pipeline/corpus/remote.js';
 import { DEVICES } from '../pipeline/onnx-runtime.js';
+import type { Reporter } from '../pipeline/reporter.js';
 
 export const EMBEDDER_HELP =
-  'lexical (weightless TF-IDF, default) or onnx:DIR, a sentence-embedding model folder with model.onnx (or onnx/model.onnx), ' +
+  'lexical (weightless TF-IDF, default) or onnx:DIR, a sentence-embedding model folder (local or s3://…) with model.onnx (or onnx/model.onnx), ' +
   'tokenizer.json and embedder.json ({"pooling": "cls"|"mean", "max_tokens": N, "dims": D, "query_prefix": "…"}; ' +
   "a sentence-transformers folder's own config files also work)";
 
@@ -25,14 +27,21 @@ export function addDeviceOption(cmd: Command): Command {
   );
 }
 
-/** The onnx model folder named by --embedder onnx:DIR, or undefined for lexical / unset. */
-export function onnxDirOf(spec: string | undefined): string | undefined {
-  return spec?.startsWith('onnx:') ? path.resolve(spec.slice('onnx:'.length)) : undefined;
+export const isOnnx = (spec: string | undefined): spec is string => Boolean(spec?.startsWith('onnx:'));
+
+/**
+ * The local ONNX model folder named by --embedder onnx:DIR (an s3://… folder is copied to
+ * ~/.cache/corpus-proximity/models first), or undefined for lexical / unset.
+ */
+export async function onnxDirOf(spec: string | undefined, reporter: Reporter): Promise<string | undefined> {
+  if (!isOnnx(spec)) return undefined;
+  const where = spec.slice('onnx:'.length);
+  return where.startsWith('s3://') ? materializeS3(where.replace(/\/+$/, ''), reporter, 'models') : path.resolve(where);
 }
 
 /** Resolves --embedder into the embed section's identity: an ONNX folder is read and fingerprinted up front. */
-export async function embedderConfig(spec: string | undefined): Promise<Pick<IndexConfig['embed'], 'embedder'> & { onnx?: OnnxRef }> {
-  const dir = onnxDirOf(spec);
+export async function embedderConfig(spec: string | undefined, reporter: Reporter): Promise<Pick<IndexConfig['embed'], 'embedder'> & { onnx?: OnnxRef }> {
+  const dir = await onnxDirOf(spec, reporter);
   if (!dir) return { embedder: 'lexical' };
   const model = await readOnnxModelDir(dir);
   const { fingerprint, tokenizer } = await onnxFingerprint(model);
@@ -41,7 +50,7 @@ export async function embedderConfig(spec: string | undefined): Promise<Pick<Ind
 
 /** Lexical-only knobs given with an ONNX embedder would be silently ignored: refuse them. */
 export function refuseLexicalFlags(spec: string | undefined, flags: Record<string, unknown>): void {
-  if (!onnxDirOf(spec)) return;
+  if (!isOnnx(spec)) return;
   const stray = Object.entries(flags).find(([, v]) => v !== undefined);
   if (stray) throw new CproxError('BAD_INPUT', `${stray[0]} applies to the lexical embedder only`, { hint: 'drop it: an ONNX model has its own dimensions' });
 }

@@ -39,7 +39,7 @@ export function annotateCommand(): Command {
     .option('--no-phrase-level', 'annotate each output as one span')
     .option('--text-field <name>', 'field holding the text to annotate')
     .option('-q, --quiet', 'no progress output')
-    .option('--embedder <onnx:DIR>', 'for an index built with an ONNX model: where the model folder is on this machine (default: the folder recorded at index time); it must match the fingerprint the index records');
+    .option('--embedder <onnx:DIR>', 'for an index built with an ONNX model: where the model folder is (a local folder or s3://…; default: the folder recorded at index time); it must match the fingerprint the index records');
   return addDeviceOption(cmd)
     .addHelpText(
       'after',
@@ -52,7 +52,7 @@ export function annotateCommand(): Command {
       const o = parseOptions(AnnotateOptions, raw, 'annotate');
       const reporter = consoleReporter({ quiet: o.quiet });
       const input = await openInput(o.input); // a missing input fails before the index is loaded
-      const index = await loadIndex(o.corpusIndex, { onnxDir: onnxDirOf(o.embedder), device: o.device });
+      const index = await loadIndex(o.corpusIndex, { onnxDir: await onnxDirOf(o.embedder, reporter), device: o.device });
       const rows = await readInputRows(input.name, input.stream, o.textField);
       const replaced = rows.filter((r) => r.replaced).length;
       if (replaced) reporter.warn(`${replaced} input line(s) of ${input.name} had bytes that are not UTF-8; they were replaced by U+FFFD`);

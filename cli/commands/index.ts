@@ -15,7 +15,8 @@ import { confirmExactCorpus } from '../confirm.js';
 import { addDeployOptions, checkDeployRequest, DeployOptionFields, runDeploy } from '../deploy.js';
 import { DEFAULT_STAGE_IMAGE } from './build-image.js';
 import { int, num, parseOptions } from '../options.js';
-import { addDeviceOption, EMBEDDER_HELP, EmbedderOptionFields, embedderConfig, onnxDirOf, refuseLexicalFlags } from '../embedder-option.js';
+import { addDeviceOption, EMBEDDER_HELP, EmbedderOptionFields, embedderConfig, isOnnx, refuseLexicalFlags } from '../embedder-option.js';
+import { readOnnxModelDir } from '../../pipeline/embedders/onnx-config.js';
 
 const IndexOptions = z.object({
   corpus: z.string().min(1),
@@ -160,14 +161,12 @@ export function indexCommand(): Command {
       const corpusPath = o.deployGpu ? o.corpus : await materializeCorpus(o.corpus, consoleReporter({ quiet: o.quiet }));
       const corpus = resolveCorpusSpec({ path: path.resolve(corpusPath), format: o.format, textField: o.textField, stage: o.stage });
       refuseLexicalFlags(o.embedder, { '--dims': o.dims, '--projection': o.projection });
-      if (o.deployGpu && onnxDirOf(o.embedder)) {
-        throw new CproxError('BAD_INPUT', '--deploy-gpu cannot ship a local ONNX model folder yet', {
-          hint: 'bake the model into the stage image and run `index --embedder onnx:/models/NAME --store s3://…` on the GPU machine, or index locally with --device cuda',
-        });
-      }
+      // A local model folder for --deploy-gpu is checked here, before anything is uploaded.
+      if (o.deployGpu && isOnnx(o.embedder) && !o.embedder.startsWith('onnx:s3://')) await readOnnxModelDir(o.embedder.slice('onnx:'.length));
       const config = resolveConfig({
         chunk: { maxTokens: o.chunkTokens, overlap: o.chunkOverlap },
-        embed: { ...(await embedderConfig(o.embedder)), device: o.device, batchSize: o.batchSize, dtype: o.dtype, dims: o.dims, projection: o.projection, seed: o.seed },
+        // --deploy-gpu: the model folder is uploaded and read on the instance; here only its settings are checked.
+        embed: { ...(o.deployGpu ? { embedder: 'lexical' as const } : await embedderConfig(o.embedder, consoleReporter({ quiet: o.quiet }))), device: o.device, batchSize: o.batchSize, dtype: o.dtype, dims: o.dims, projection: o.projection, seed: o.seed },
         search: { ann: o.ann, annMinRows: o.annMinRows, expansionSearch: o.efSearch },
         cluster: clusterConfigFrom(o),
         name: nameConfig(o),

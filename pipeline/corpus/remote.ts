@@ -1,8 +1,9 @@
 /**
- * A corpus in S3 (`--corpus s3://bucket/path`): copied to a local cache folder first (files already there with the
- * same size are kept), so prepare reads local files as always. Folder layout, hence stages, is preserved. Each copy
- * takes its object's last-modified time, so every machine that copies the same corpus computes the same corpus
- * fingerprint, hence the same run (the jobs of a Batch pipeline meet in one run this way).
+ * Folders in S3, used where a local path is expected: a corpus (`--corpus s3://bucket/path`) or an ONNX model
+ * (`--embedder onnx:s3://bucket/path`) is copied to a local cache folder first (files already there with the same
+ * size are kept). Folder layout, hence stages, is preserved. Each copy takes its object's last-modified time, so
+ * every machine that copies the same corpus computes the same corpus fingerprint, hence the same run (the jobs of a
+ * Batch pipeline meet in one run this way).
  */
 import { stat, utimes } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,13 +13,21 @@ import { CproxError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import { parseS3Url, s3Store } from '../store/s3.js';
 
-export function corpusCacheDir(): string {
+export type RemoteKind = 'corpora' | 'models';
+
+export function remoteCacheDir(kind: RemoteKind): string {
   const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(cache, 'corpus-proximity', 'corpora');
+  return path.join(cache, 'corpus-proximity', kind);
 }
 
-export async function materializeCorpus(uri: string, reporter: Reporter, cacheRoot = corpusCacheDir()): Promise<string> {
+export function materializeCorpus(uri: string, reporter: Reporter): Promise<string> {
+  return materializeS3(uri, reporter, 'corpora');
+}
+
+/** The local copy of an s3:// folder (or single object); a local path is returned as it is. */
+export async function materializeS3(uri: string, reporter: Reporter, kind: RemoteKind, cacheRoot = remoteCacheDir(kind)): Promise<string> {
   if (!uri.startsWith('s3://')) return uri;
+  const what = kind === 'corpora' ? 'corpus' : 'model';
   const { bucket, prefix } = parseS3Url(uri);
   const folder = await s3Store(`s3://${bucket}/${prefix}`);
   let keys = await folder.list('');
@@ -29,11 +38,11 @@ export async function materializeCorpus(uri: string, reporter: Reporter, cacheRo
     const dir = prefix.split('/').slice(0, -1).join('/');
     const name = prefix.split('/').pop()!;
     parent = await s3Store(`s3://${bucket}${dir ? `/${dir}` : ''}`);
-    if (!(await parent.stat(name))) throw new CproxError('NOT_FOUND', `nothing at ${uri}`, { hint: 'pass an s3:// folder or file that holds the corpus' });
+    if (!(await parent.stat(name))) throw new CproxError('NOT_FOUND', `nothing at ${uri}`, { hint: `pass an s3:// folder or file that holds the ${what}` });
     keys = [name];
     local = path.join(cacheRoot, bucket, ...dir.split('/').filter(Boolean));
   }
-  const progress = reporter.progress('download corpus', keys.length, 'files');
+  const progress = reporter.progress(`download ${what}`, keys.length, 'files');
   for (const key of keys) {
     const dest = path.join(local, ...key.split('/'));
     const remote = await parent.stat(key);
@@ -47,6 +56,6 @@ export async function materializeCorpus(uri: string, reporter: Reporter, cacheRo
     progress.tick();
   }
   progress.done();
-  reporter.info(`corpus ${uri} → ${keys.length === 1 && parent !== folder ? path.join(local, keys[0]) : local}`);
+  reporter.info(`${what} ${uri} → ${keys.length === 1 && parent !== folder ? path.join(local, keys[0]) : local}`);
   return keys.length === 1 && parent !== folder ? path.join(local, keys[0]) : local;
 }

@@ -27,11 +27,11 @@ export async function pulumiStack(o: { workDir: string; stackName: string; regio
 }
 
 /** Builds the stage image locally and pushes it to ECR with a token from the AWS credentials chain. */
-export function ecrPublisher(o: { docker: Docker; root: string; region: string; base?: string; reporter: Reporter }): ImagePublisher {
+export function ecrPublisher(o: { docker: Docker; root: string; region: string; base?: string; cuda?: boolean; reporter: Reporter }): ImagePublisher {
   return {
     async publish(repositoryUrl, tag) {
       const ref = `${repositoryUrl}:${tag}`;
-      await buildStageImage(o.docker, { root: o.root, tag: ref, base: o.base, reporter: o.reporter });
+      await buildStageImage(o.docker, { root: o.root, tag: ref, base: o.base, cuda: o.cuda, reporter: o.reporter });
       const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr');
       const auth = (await new ECRClient({ region: o.region }).send(new GetAuthorizationTokenCommand({}))).authorizationData?.[0];
       if (!auth?.authorizationToken) throw new CproxError('STORE', 'ECR returned no authorization token', { hint: 'check the AWS credentials' });

@@ -1,6 +1,6 @@
 /**
  * `index --deploy-gpu`: the seed's deploy flow with Pulumi. (1) create the bucket and the image repository,
- * (2) upload a local corpus to the bucket, (3) build and push the stage image, (4) bring up the GPU instance, which
+ * (2) upload a local corpus (and ONNX model folder) to the bucket, (3) build and push the stage image, (4) bring up the GPU instance, which
  * builds the index against the bucket and powers off, (5) follow the run's markers in S3 with progress, (6) sync the
  * index to --output, (7) remove the compute (keeping bucket and repository) unless --keep-running, also on failure.
  * The stack and the image push are interfaces, so the orchestration is tested against a local S3 server with fakes;
@@ -33,6 +33,10 @@ export interface DeployOptions {
   openStore(url: string): Promise<ArtifactStore>;
   /** A local file/folder (uploaded) or s3://… */
   corpus: string;
+  /** An ONNX model folder for `--embedder onnx:…`: local (uploaded under `<prefix>/models/`) or s3://… */
+  model?: string;
+  /** The `index` options the instance repeats (the model's `--embedder` is added here). */
+  indexArgs?: string[];
   settings: Record<string, string | number | boolean>;
   imageTag: string;
   outputDir: string;
@@ -62,21 +66,24 @@ async function* walk(dir: string, rel = ''): AsyncGenerator<string> {
   }
 }
 
-/** Uploads a local corpus under `<prefix>/corpus/<name>/` and returns its s3:// URI (folder layout, hence stages, kept). */
-async function uploadCorpus(store: ArtifactStore, storeUrl: string, corpus: string, reporter: Reporter): Promise<string> {
+/**
+ * Uploads a local corpus (or model folder) under `<prefix>/<area>/<name>/` and returns its s3:// URI (folder layout,
+ * hence stages, kept).
+ */
+async function uploadFolder(store: ArtifactStore, storeUrl: string, corpus: string, area: 'corpus' | 'models', reporter: Reporter): Promise<string> {
   const st = await stat(corpus).catch(() => null);
-  if (!st) throw new CproxError('NOT_FOUND', `corpus path does not exist: ${corpus}`, { hint: 'pass --corpus with a local folder/file or an s3:// URI' });
+  if (!st) throw new CproxError('NOT_FOUND', `${area === 'corpus' ? 'corpus' : 'model'} path does not exist: ${corpus}`, { hint: 'pass a local folder/file or an s3:// URI' });
   const name = path.basename(path.resolve(corpus)).replace(/[^A-Za-z0-9._-]/g, '_');
   const files = st.isDirectory() ? [] : [path.basename(corpus)];
   if (st.isDirectory()) for await (const f of walk(corpus)) files.push(f);
-  const progress = reporter.progress('upload corpus', files.length, 'files');
+  const progress = reporter.progress(`upload ${area === 'corpus' ? 'corpus' : 'model'}`, files.length, 'files');
   for (const f of files) {
     const local = st.isDirectory() ? path.join(corpus, f) : corpus;
-    await store.writeStream(joinKey('corpus', name, ...f.split('/').map((s) => s.replace(/[^A-Za-z0-9._-]/g, '_'))), createReadStream(local) as AsyncIterable<Uint8Array>);
+    await store.writeStream(joinKey(area, name, ...f.split('/').map((s) => s.replace(/[^A-Za-z0-9._-]/g, '_'))), createReadStream(local) as AsyncIterable<Uint8Array>);
     progress.tick();
   }
   progress.done();
-  return `${storeUrl}/corpus/${name}${st.isDirectory() ? '' : `/${files[0]}`}`;
+  return `${storeUrl}/${area}/${name}${st.isDirectory() ? '' : `/${files[0]}`}`;
 }
 
 /** Waits until a run that finished after `since` is complete (returns its id) or one has failed (throws). */
@@ -109,13 +116,15 @@ export async function deployAndBuild(o: DeployOptions): Promise<ExportResult & {
   const base = await o.stack.up({ ...o.settings, compute: false, corpusUri: o.corpus.startsWith('s3://') ? o.corpus : 's3://pending/corpus' });
   const storeUrl = String(base.store);
   const store = await o.openStore(storeUrl);
-  const corpusUri = o.corpus.startsWith('s3://') ? o.corpus : await uploadCorpus(store, storeUrl, o.corpus, reporter);
+  const corpusUri = o.corpus.startsWith('s3://') ? o.corpus : await uploadFolder(store, storeUrl, o.corpus, 'corpus', reporter);
+  const modelUri = !o.model || o.model.startsWith('s3://') ? o.model : await uploadFolder(store, storeUrl, o.model, 'models', reporter);
+  const settings = { ...o.settings, indexArgs: JSON.stringify([...(o.indexArgs ?? []), ...(modelUri ? ['--embedder', `onnx:${modelUri}`] : [])]) };
   reporter.info(`▸ deploy: stage image → ${String(base.repositoryUrl)}:${o.imageTag}`);
   await o.images.publish(String(base.repositoryUrl), o.imageTag);
   const since = Date.now();
   try {
     reporter.info('▸ deploy: GPU compute');
-    await o.stack.up({ ...o.settings, compute: true, corpusUri, imageTag: o.imageTag });
+    await o.stack.up({ ...settings, compute: true, corpusUri, imageTag: o.imageTag });
     reporter.info(`▸ deploy: waiting for the run in ${storeUrl}`);
     const runId = await waitForRun(store, o, since);
     reporter.info(`▸ deploy: syncing run ${runId}`);
@@ -125,7 +134,7 @@ export async function deployAndBuild(o: DeployOptions): Promise<ExportResult & {
     if (o.keepRunning) reporter.info('  --keep-running: the compute stays up (run again without it to remove it)');
     else {
       reporter.info('▸ deploy: removing the compute (bucket and repository stay)');
-      await o.stack.up({ ...o.settings, compute: false, corpusUri });
+      await o.stack.up({ ...settings, compute: false, corpusUri });
     }
   }
 }

@@ -16,6 +16,7 @@ import { STAGES } from '../../stages/table.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir, writeStagedCorpus } from '../helpers/corpus.js';
 import { startS3rver, type S3Server } from '../helpers/s3rver.js';
+import { writeTestEncoder } from '../helpers/onnx.js';
 
 let server: S3Server;
 let dir: string;
@@ -107,6 +108,48 @@ describe('index --deploy-gpu orchestration', () => {
       expect(err.message).toMatch(/the cloud run [0-9a-f]{16} failed in stage prepare: .*not valid JSON/);
       expect(calls.map((c) => c.compute)).toEqual(keepRunning ? [false, true] : [false, true, false]);
     }
+  });
+
+  it('ships a local ONNX model folder: uploaded to the bucket, read by the instance through --embedder onnx:s3://…', async () => {
+    const model = path.join(dir, 'tiny-encoder');
+    await writeTestEncoder(model, { maxTokens: 128 });
+    const storeUrl = 's3://artifacts/deploy-m';
+    const calls: Array<Record<string, unknown>> = [];
+    // This instance runs the real CLI with the options the boot script would pass.
+    const stack: StackDriver = {
+      async up(settings) {
+        calls.push(settings);
+        if (settings.compute === true) {
+          const args = JSON.parse(String(settings.indexArgs)) as string[];
+          const env = { ...server.env, XDG_CACHE_HOME: path.join(dir, 'instance-cache') };
+          void runCli(['index', '--corpus', String(settings.corpusUri), '--store', storeUrl, '--output', path.join(dir, 'on-instance'), '--yes', ...args], { env });
+        }
+        return { store: storeUrl, repositoryUrl: '123456789012.dkr.ecr.us-east-1.amazonaws.com/stage' };
+      },
+    };
+    const out = path.join(dir, 'deployed-onnx');
+    await deployAndBuild({
+      stack,
+      images: { publish: async (repo, tag) => `${repo}:${tag}` },
+      openStore: s3Store,
+      corpus,
+      model,
+      indexArgs: ['--chunk-tokens', '120'],
+      settings: { mode: 'single' },
+      imageTag: 't3',
+      outputDir: out,
+      keepRunning: false,
+      timeoutMs: 180_000,
+      pollMs: 200,
+      reporter: silentReporter,
+      stages: STAGES.map((s) => s.name),
+    });
+    expect(JSON.parse(String(calls[1].indexArgs))).toEqual(['--chunk-tokens', '120', '--embedder', 'onnx:s3://artifacts/deploy-m/models/tiny-encoder']);
+    const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.embedder.id).toBe('onnx:tiny-encoder');
+    // The synced index annotates here with the local copy of the model (same fingerprint).
+    const r = await runCli(['annotate', '--corpus-index', out, '--embedder', `onnx:${model}`], { input: '{"output":"The state of the Union is strong."}\n' });
+    expect(r.code, r.stderr).toBe(0);
   });
 
   it('the CLI stops at once without the Pulumi CLI, saying how to install it', async () => {
