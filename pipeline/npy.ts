@@ -79,11 +79,17 @@ export function npyLayout(buf: Buffer, name = 'array'): NpyLayout {
   };
 }
 
-/** Parses a whole 2-d float32 or float16 .npy; float16 is widened to float32. */
+/**
+ * Parses a whole 2-d float32 or float16 .npy; float16 is widened to float32. Aligned float32 data (the usual case:
+ * headers are padded to 64 bytes) is returned as a view of `buf`, not copied, so a 4 GB matrix needs 4 GB, not 8.
+ */
 export function decodeNpy(buf: Buffer, name = 'array'): NpyMatrix {
   const l = npyLayout(buf, name);
   const end = l.offset + l.rows * l.cols * l.bytesPerValue;
   if (buf.length < end) throw new CproxError('BAD_INDEX', `${name} is truncated`);
+  if (l.dtype === 'float32' && (buf.byteOffset + l.offset) % 4 === 0) {
+    return { rows: l.rows, cols: l.cols, data: new Float32Array(buf.buffer, buf.byteOffset + l.offset, l.rows * l.cols) };
+  }
   return { rows: l.rows, cols: l.cols, data: l.decode(buf.subarray(l.offset, end)) };
 }
 
