@@ -11,7 +11,7 @@ import { ecrPublisher, pulumiStack } from '../pipeline/runners/cloud-aws.js';
 import { openStore } from '../pipeline/store/open.js';
 import { CODE_VERSION } from '../pipeline/version.js';
 import { STAGES } from '../stages/table.js';
-import { isOnnx } from './embedder-option.js';
+import { isOnnx, onnxLocation } from './embedder-option.js';
 import { int, num } from './options.js';
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -80,12 +80,6 @@ export function checkDeployRequest(o: DeployRequest): void {
   ensurePulumiCli();
 }
 
-/** Where --embedder onnx:… points: an s3:// URI as it is, a local folder made absolute (it gets uploaded). */
-function modelLocation(spec: string): string {
-  const where = spec.slice('onnx:'.length);
-  return where.startsWith('s3://') ? where.replace(/\/+$/, '') : path.resolve(where);
-}
-
 export async function runDeploy(o: DeployRequest, raw: Record<string, unknown>, reporter: Reporter) {
   const region = o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const result = await deployAndBuild({
@@ -94,7 +88,7 @@ export async function runDeploy(o: DeployRequest, raw: Record<string, unknown>, 
     images: ecrPublisher({ docker: new Docker(), root: PACKAGE_ROOT, region, base: o.base, cuda: o.device === 'cuda', reporter }),
     openStore,
     corpus: o.corpus.startsWith('s3://') ? o.corpus : path.resolve(o.corpus),
-    model: isOnnx(o.embedder) ? modelLocation(o.embedder) : undefined,
+    model: isOnnx(o.embedder) ? onnxLocation(o.embedder) : undefined,
     indexArgs: indexArgsFrom(raw),
     settings: {
       mode: 'single',

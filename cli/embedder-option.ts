@@ -29,14 +29,18 @@ export function addDeviceOption(cmd: Command): Command {
 
 export const isOnnx = (spec: string | undefined): spec is string => Boolean(spec?.startsWith('onnx:'));
 
+/** Where --embedder onnx:… points: an s3:// URI as it is (no trailing slash), a local folder made absolute. */
+export function onnxLocation(spec: string): string {
+  const where = spec.slice('onnx:'.length);
+  return where.startsWith('s3://') ? where.replace(/\/+$/, '') : path.resolve(where);
+}
+
 /**
  * The local ONNX model folder named by --embedder onnx:DIR (an s3://… folder is copied to
  * ~/.cache/corpus-proximity/models first), or undefined for lexical / unset.
  */
 export async function onnxDirOf(spec: string | undefined, reporter: Reporter): Promise<string | undefined> {
-  if (!isOnnx(spec)) return undefined;
-  const where = spec.slice('onnx:'.length);
-  return where.startsWith('s3://') ? materializeS3(where.replace(/\/+$/, ''), reporter, 'models') : path.resolve(where);
+  return isOnnx(spec) ? materializeS3(onnxLocation(spec), reporter, 'models') : undefined;
 }
 
 /** Resolves --embedder into the embed section's identity: an ONNX folder is read and fingerprinted up front. */

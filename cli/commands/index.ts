@@ -15,7 +15,7 @@ import { confirmExactCorpus } from '../confirm.js';
 import { addDeployOptions, checkDeployRequest, DeployOptionFields, runDeploy } from '../deploy.js';
 import { DEFAULT_STAGE_IMAGE } from './build-image.js';
 import { int, num, parseOptions } from '../options.js';
-import { addDeviceOption, EMBEDDER_HELP, EmbedderOptionFields, embedderConfig, isOnnx, refuseLexicalFlags } from '../embedder-option.js';
+import { addDeviceOption, EMBEDDER_HELP, EmbedderOptionFields, embedderConfig, isOnnx, onnxLocation, refuseLexicalFlags } from '../embedder-option.js';
 import { readOnnxModelDir } from '../../pipeline/embedders/onnx-config.js';
 
 const IndexOptions = z.object({
@@ -162,7 +162,7 @@ export function indexCommand(): Command {
       const corpus = resolveCorpusSpec({ path: path.resolve(corpusPath), format: o.format, textField: o.textField, stage: o.stage });
       refuseLexicalFlags(o.embedder, { '--dims': o.dims, '--projection': o.projection });
       // A local model folder for --deploy-gpu is checked here, before anything is uploaded.
-      if (o.deployGpu && isOnnx(o.embedder) && !o.embedder.startsWith('onnx:s3://')) await readOnnxModelDir(o.embedder.slice('onnx:'.length));
+      if (o.deployGpu && isOnnx(o.embedder) && !onnxLocation(o.embedder).startsWith('s3://')) await readOnnxModelDir(onnxLocation(o.embedder));
       const config = resolveConfig({
         chunk: { maxTokens: o.chunkTokens, overlap: o.chunkOverlap },
         // --deploy-gpu: the model folder is uploaded and read on the instance; here only its settings are checked.

@@ -18,10 +18,10 @@ function topkSession(): Promise<InferenceSession> {
   return session;
 }
 
-/** Inserts (score, idx) into a query's sorted top-k; ties keep the lower row index first. */
-function insert(scores: Float32Array, indices: Int32Array, base: number, k: number, s: number, idx: number): void {
+/** Inserts (score, idx) into a query's sorted top-k; ties keep the lower row index first. False: it did not enter. */
+function insert(scores: Float32Array, indices: Int32Array, base: number, k: number, s: number, idx: number): boolean {
   const last = base + k - 1;
-  if (indices[last] !== -1 && (s < scores[last] || (s === scores[last] && idx > indices[last]))) return;
+  if (indices[last] !== -1 && (s < scores[last] || (s === scores[last] && idx > indices[last]))) return false;
   let pos = last;
   while (pos > base && (indices[pos - 1] === -1 || s > scores[pos - 1] || (s === scores[pos - 1] && idx < indices[pos - 1]))) {
     scores[pos] = scores[pos - 1];
@@ -30,6 +30,7 @@ function insert(scores: Float32Array, indices: Int32Array, base: number, k: numb
   }
   scores[pos] = s;
   indices[pos] = idx;
+  return true;
 }
 
 export async function ortExactSearch(corpus: Matrix, queries: Matrix, k: number, opts: { tileRows?: number } = {}): Promise<SearchResult> {
@@ -55,7 +56,8 @@ export async function ortExactSearch(corpus: Matrix, queries: Matrix, k: number,
       const values = out.values.data as Float32Array;
       const ids = out.indices.data as BigInt64Array;
       for (let b = 0; b < qn; b++) {
-        for (let j = 0; j < kk; j++) insert(scores, indices, (q0 + b) * k, k, values[b * kk + j], r0 + Number(ids[b * kk + j]));
+        // A tile's list is sorted best first: once one entry misses the top-k, the rest of it does too.
+        for (let j = 0; j < kk; j++) if (!insert(scores, indices, (q0 + b) * k, k, values[b * kk + j], r0 + Number(ids[b * kk + j]))) break;
       }
     }
   }

@@ -25,17 +25,16 @@ export const annStage: StageDefinition = {
   async run(ctx) {
     const cfg = ctx.config.search;
     const key = ctx.input('embed', EMBED_ARTIFACTS.vectors);
-    const stat = await ctx.store.stat(key);
-    if (!stat) throw new Error(`missing ${key}`);
     const buf = await ctx.store.read(key);
-    const m = decodeNpy(buf!, key);
+    if (!buf) throw new Error(`missing ${key}`);
+    const m = decodeNpy(buf, key);
     const build = cfg.ann === 'always' || (cfg.ann === 'auto' && m.rows >= cfg.annMinRows);
     if (!build || m.rows === 0) {
       ctx.reporter.info(`  exact search (${m.rows.toLocaleString('en-US')} chunks${cfg.ann === 'never' ? ', --ann never' : ` < ${cfg.annMinRows.toLocaleString('en-US')}`})`);
       return { facts: { ann: null } };
     }
     const vectors = { data: m.data, rows: m.rows, dims: m.cols };
-    const tmp = path.join(os.tmpdir(), path.basename(tempPathFor(`cprox-${ANN_ARTIFACTS.graph}`)));
+    const tmp = tempPathFor(path.join(os.tmpdir(), `cprox-${ANN_ARTIFACTS.graph}`));
     return withTempPath(tmp, async () => {
       try {
         const started = Date.now();

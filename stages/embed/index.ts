@@ -57,7 +57,7 @@ async function* chunkTexts(ctx: StageContext, from = 0, to = Infinity): AsyncGen
   }
 }
 
-/** Encoded vectors of rows [from, to), batch by batch. */
+/** Encoded vectors of rows [from, to), batch by batch; `progress` ticks once per row. */
 async function* vectorBytes(ctx: StageContext, made: Made, from: number, to: number, progress: Progress): AsyncGenerator<Uint8Array> {
   const encode = ctx.config.embed.dtype === 'float16' ? float16Bytes : float32Bytes;
   let batch: string[] = [];
@@ -146,12 +146,10 @@ export const embedStage: StageDefinition = {
       const set = await findShardSet(ctx, embedder);
       if (!set) {
         let rows = 0;
+        const counted: Progress = { ...progress, tick: (n = 1) => ((rows += n), progress.tick(n)) };
         async function* bytes() {
           yield npyHeader(total, embedder.dims, NPY_DESCR[dtype]);
-          for await (const b of vectorBytes(ctx, made, 0, total, progress)) {
-            rows += b.byteLength / (embedder.dims * (dtype === 'float16' ? 2 : 4));
-            yield b;
-          }
+          yield* vectorBytes(ctx, made, 0, total, counted);
         }
         await ctx.store.writeStream(ctx.out(EMBED_ARTIFACTS.vectors), bytes());
         progress.done();
