@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { CorpusSpec, IndexConfig } from './config.js';
 import { corpusFingerprint, listCorpusFiles } from './corpus/files.js';
-import { exportIndex } from './corpus-index/export.js';
+import { exportIndex, readIndexMarker } from './corpus-index/export.js';
 import type { Manifest } from './corpus-index/format.js';
 import type { Reporter } from './reporter.js';
 import type Docker from 'dockerode';
@@ -19,10 +19,10 @@ export interface BuildResult {
   ran: string[];
 }
 
-/** Checks the corpus before anything is written: missing path, no matching files. */
+/** Checks the corpus before anything is written: missing path, no matching files, unreadable files. */
 export async function inspectCorpus(corpus: CorpusSpec) {
-  const files = await listCorpusFiles(corpus);
-  return { files, fingerprint: corpusFingerprint(files) };
+  const { files, skipped } = await listCorpusFiles(corpus);
+  return { files, skipped, fingerprint: corpusFingerprint(files) };
 }
 
 /** Runs each stage in a container instead of in this process (see runners/docker.ts). */
@@ -53,6 +53,7 @@ export async function buildIndex(opts: {
     : await runPipeline({ store: opts.store, inputs, stages: opts.stages, reporter: opts.reporter, until: opts.until, shard: opts.shard });
   const outputDir = path.resolve(opts.outputDir);
   if (opts.until && opts.until !== opts.stages.at(-1)?.name) return { runId: run.runId, manifest: null, outputDir, ran: run.ran };
-  const { manifest } = await exportIndex(opts.store, run.keys, opts.outputDir);
+  // The assemble marker says where the index is: a reused assemble stage points into the run that computed it.
+  const { manifest } = await exportIndex(opts.store, await readIndexMarker(opts.store, run.runId), opts.outputDir);
   return { runId: run.runId, manifest, outputDir, ran: run.ran };
 }

@@ -1,10 +1,9 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { exportIndex } from '../../pipeline/corpus-index/export.js';
+import { exportIndex, readIndexMarker } from '../../pipeline/corpus-index/export.js';
 import { CproxError } from '../../pipeline/errors.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
 import { runStatuses } from '../../pipeline/runners/status.js';
-import { runKeys } from '../../pipeline/store/keys.js';
 import { openStore } from '../../pipeline/store/open.js';
 import { STAGES } from '../../stages/table.js';
 import { parseOptions } from '../options.js';
@@ -38,7 +37,7 @@ export function syncCommand(): Command {
       }
       if (run.state !== 'complete') throw new CproxError('BAD_INPUT', `run ${run.runId} is ${run.state}`, { hint: 'sync a complete run (see `corpus-proximity status`)' });
       const progress = reporter.progress(`sync ${run.runId}`, undefined, 'files');
-      const r = await exportIndex(store, runKeys(run.runId), o.output, () => progress.tick());
+      const r = await exportIndex(store, await readIndexMarker(store, run.runId), o.output, () => progress.tick());
       progress.done();
       reporter.info(`synced run ${run.runId}: ${r.downloaded} file(s) downloaded, ${r.resumed} kept from an earlier attempt → ${o.output}`);
     });

@@ -1,5 +1,7 @@
 /**
- * Copies a finished CorpusIndex out of a store into a local directory (used by `index` and `sync`). Every key of
+ * Copies a finished CorpusIndex out of a store into a local directory (used by `index` and `sync`). The index is
+ * found through the run's assemble marker (a reused assemble stage points at the run that computed it), and the
+ * manifest must be the one that marker recorded. Every key of
  * the manifest is checked before anything is written (no `..`, no absolute paths); files are downloaded into a
  * partial folder next to DIR (`DIR.partial-<run>`), each verified against the manifest's sha256; files already there
  * and verified are kept, so an interrupted sync resumes; the folder is renamed into place only when complete. DIR
@@ -14,12 +16,14 @@ import { Transform } from 'node:stream';
 import { pipeline as streamPipeline } from 'node:stream/promises';
 import { tempPathFor, withTempPath } from '../atomic-file.js';
 import { CproxError } from '../errors.js';
-import { sha256OfFile } from '../hash.js';
-import { assertSafeRelativeKey, type RunKeys } from '../store/keys.js';
+import { sha256, sha256OfFile } from '../hash.js';
+import { readCompleteMarker, type CompleteMarker } from '../markers.js';
+import { assertSafeRelativeKey, runKeys } from '../store/keys.js';
 import type { ArtifactStore } from '../store/store.js';
 import { INDEX_FILES, ManifestSchema, type Manifest } from './format.js';
 
-async function assertReplaceable(dir: string): Promise<void> {
+/** Refuses an output folder that holds something other than a corpus index (checked before a build starts, too). */
+export async function assertReplaceable(dir: string): Promise<void> {
   let entries: string[];
   try {
     entries = await readdir(dir);
@@ -87,11 +91,36 @@ export interface ExportResult {
   resumed: number;
 }
 
-export async function exportIndex(store: ArtifactStore, keys: RunKeys, outDir: string, onFile?: (rel: string) => void): Promise<ExportResult> {
+/** The stage that writes the index; its marker lists the index files and the manifest's sha256. */
+export const INDEX_STAGE = 'assemble';
+
+/** The complete assemble marker of a run, or a NOT_FOUND naming the run. */
+export async function readIndexMarker(store: ArtifactStore, runId: string): Promise<CompleteMarker> {
+  const marker = await readCompleteMarker(store, runKeys(runId), INDEX_STAGE);
+  if (!marker) throw new CproxError('NOT_FOUND', `run ${runId} has no assembled index in ${store.url}`, { hint: 'see `corpus-proximity status --store …`' });
+  return marker;
+}
+
+/** Where the index files of an assemble marker live, and the manifest as the marker recorded it. */
+export function indexLocation(marker: CompleteMarker): { dir: string; manifest: CompleteMarker['outputs'][number] } {
+  const manifest = marker.outputs.find((o) => o.key.endsWith(`/index/${INDEX_FILES.manifest}`));
+  if (!manifest) throw new CproxError('BAD_INDEX', `the assemble marker of run ${marker.runId} lists no manifest`, { hint: 'rebuild the index' });
+  return { dir: manifest.key.slice(0, -INDEX_FILES.manifest.length - 1), manifest };
+}
+
+export async function exportIndex(store: ArtifactStore, marker: CompleteMarker, outDir: string, onFile?: (rel: string) => void): Promise<ExportResult> {
   const target = path.resolve(outDir);
   await assertReplaceable(target);
-  const raw = await store.read(keys.indexFile(INDEX_FILES.manifest));
-  if (!raw) throw new CproxError('NOT_FOUND', `run ${keys.runId} has no assembled index in ${store.url}`, { hint: 'see `corpus-proximity status --store …`' });
+  const { dir: indexDir, manifest: recorded } = indexLocation(marker);
+  const runId = marker.reusedFrom ?? marker.runId;
+  const raw = await store.read(recorded.key);
+  if (!raw) throw new CproxError('NOT_FOUND', `run ${runId} has no assembled index in ${store.url}`, { hint: 'see `corpus-proximity status --store …`' });
+  if (raw.length !== recorded.size || sha256(raw) !== recorded.sha256) {
+    throw new CproxError('BAD_INDEX', `the manifest of run ${runId} in ${store.url} differs from the one its assemble stage wrote (modified after the build)`, {
+      hint: 'rebuild the index (`corpus-proximity index` re-runs assemble), or sync another run with --run',
+    });
+  }
+  const keys = { runId, indexFile: (rel: string) => `${indexDir}/${rel}` };
   let manifest: Manifest;
   try {
     manifest = ManifestSchema.parse(JSON.parse(raw.toString('utf8')));

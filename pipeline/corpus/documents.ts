@@ -3,6 +3,9 @@
  * Every problem names the file and line (or row) and says how to fix it.
  */
 import { createReadStream } from 'node:fs';
+import { Transform, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Decompress } from 'fzstd';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { CorpusSpec, CorpusStage } from '../config.js';
@@ -22,6 +25,8 @@ export interface ReadStats {
   emptyDocuments: number;
   /** Lines or rows whose bytes were not valid UTF-8 (bad bytes replaced by U+FFFD). */
   replacedLines: number;
+  /** Files and non-empty documents read per training stage (`unstaged` for none). */
+  perStage: Record<string, { files: number; documents: number }>;
 }
 
 function textOf(value: unknown, field: string, file: string, line: number, kind: 'line' | 'row'): string {
@@ -32,8 +37,46 @@ function textOf(value: unknown, field: string, file: string, line: number, kind:
   throw inputError(file, line, `field "${field}" is ${value === null ? 'null' : typeof value}, expected a string`, 'fix or drop that record');
 }
 
+/** zstd frames through fzstd's streaming decoder (Node 20's zlib has no zstd). */
+function zstdStream(): Transform {
+  const t: Transform = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      try {
+        decoder.push(chunk);
+        cb();
+      } catch (e) {
+        cb(e as Error);
+      }
+    },
+    flush(cb) {
+      try {
+        decoder.push(new Uint8Array(0), true);
+        cb();
+      } catch (e) {
+        cb(e as Error);
+      }
+    },
+  });
+  const decoder = new Decompress((data) => t.push(Buffer.from(data)));
+  return t;
+}
+
+/** The file's bytes, decompressed; a read or decode failure names the file. */
+async function* fileBytes(file: CorpusFile): AsyncGenerator<Buffer> {
+  const raw = createReadStream(file.absPath);
+  const stream: Readable = file.compression === 'gzip' ? raw.pipe(createGunzip()) : file.compression === 'zstd' ? raw.pipe(zstdStream()) : raw;
+  if (stream !== raw) raw.on('error', (e) => stream.destroy(e));
+  try {
+    for await (const chunk of stream) yield chunk as Buffer;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const what = err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : file.compression ? `not a valid ${file.compression} stream (${err.message})` : err.message;
+    throw inputError(file.absPath, undefined, `cannot read corpus file: ${what}`, file.compression ? 'check the file (e.g. `gzip -t` / `zstd -t`)' : 'fix its permissions');
+  }
+}
+
 async function* jsonlDocuments(file: CorpusFile, field: string, stats: ReadStats): AsyncGenerator<CorpusDocument> {
-  for await (const line of readLines(createReadStream(file.absPath))) {
+  for await (const line of readLines(fileBytes(file))) {
     if (line.text.trim() === '') continue;
     if (line.replaced) stats.replacedLines += 1;
     let row: unknown;
@@ -85,12 +128,15 @@ async function* parquetDocuments(file: CorpusFile, field: string): AsyncGenerato
 export async function* readDocuments(files: CorpusFile[], spec: CorpusSpec, stats: ReadStats): AsyncGenerator<CorpusDocument> {
   for (const file of files) {
     const docs = spec.format === 'parquet' ? parquetDocuments(file, spec.textField) : jsonlDocuments(file, spec.textField, stats);
+    const counts = (stats.perStage[file.stage ?? 'unstaged'] ??= { files: 0, documents: 0 });
+    counts.files += 1;
     for await (const doc of docs) {
       if (doc.text.trim() === '') {
         stats.emptyDocuments += 1;
         continue;
       }
       stats.documents += 1;
+      counts.documents += 1;
       yield doc;
     }
   }

@@ -3,7 +3,6 @@
  * 10 MB line costs only its own bytes. Handles \n and \r\n.
  */
 import { isUtf8 } from 'node:buffer';
-import type { Readable } from 'node:stream';
 
 export interface Line {
   /** 1-based line number. */
@@ -21,7 +20,7 @@ function decode(buf: Buffer, first: boolean): { text: string; replaced: boolean 
   return { text: body.toString('utf8'), replaced: !isUtf8(body) };
 }
 
-export async function* readLines(stream: Readable): AsyncGenerator<Line> {
+export async function* readLines(stream: AsyncIterable<Buffer | string>): AsyncGenerator<Line> {
   let pending: Buffer[] = [];
   let number = 0;
   for await (const chunk of stream) {

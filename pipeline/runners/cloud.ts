@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { exportIndex, type ExportResult } from '../corpus-index/export.js';
+import { exportIndex, readIndexMarker, type ExportResult } from '../corpus-index/export.js';
 import { CproxError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import { joinKey, runKeys } from '../store/keys.js';
@@ -128,7 +128,7 @@ export async function deployAndBuild(o: DeployOptions): Promise<ExportResult & {
     reporter.info(`▸ deploy: waiting for the run in ${storeUrl}`);
     const runId = await waitForRun(store, o, since);
     reporter.info(`▸ deploy: syncing run ${runId}`);
-    const result = await exportIndex(store, runKeys(runId), o.outputDir);
+    const result = await exportIndex(store, await readIndexMarker(store, runId), o.outputDir);
     return { ...result, runId };
   } finally {
     if (o.keepRunning) reporter.info('  --keep-running: the compute stays up (run again without it to remove it)');

@@ -95,7 +95,10 @@ export async function runPipeline(opts: {
   for (const [i, stage] of stages.entries()) {
     if (i > onlyIndex) break;
     const fingerprint = stageFingerprint(stage, inputs, markers);
-    const existing = await findValidMarker(store, keys, stage.name, fingerprint);
+    const own = await findValidMarker(store, keys, stage.name, fingerprint);
+    const existing = own.ok ? own.marker : null;
+    const ownProblem = own.ok ? undefined : own.problem;
+    if (ownProblem) reporter.warn(`${stage.name}: ${ownProblem}; re-running the stage`);
     if (opts.only && i < onlyIndex && !existing) {
       throw new CproxError('STAGE_FAILED', `stage ${opts.only} of run ${keys.runId} needs ${stage.name}, which is not complete`, {
         hint: `run \`corpus-proximity stage ${stage.name} --run ${keys.runId} --store …\` first`,
@@ -109,9 +112,11 @@ export async function runPipeline(opts: {
       reporter.info(`✓ ${stage.name}: already complete (run ${keys.runId})`);
       continue;
     }
-    const reusable = await findReusableMarker(store, stage.name, fingerprint);
-    if (reusable) {
+    const other = await findReusableMarker(store, stage.name, fingerprint);
+    if (!other.ok && other.problem && other.problem !== ownProblem) reporter.warn(`${stage.name}: the earlier run that computed it cannot be reused: ${other.problem}; re-running the stage`);
+    if (other.ok) {
       // Same stage, same inputs and config in another run: point at its outputs instead of recomputing.
+      const reusable = other.marker;
       const { runId: from, codeVersion: _code, ...rest } = reusable;
       markers[stage.name] = await writeCompleteMarker(store, keys, { ...rest, reusedFrom: reusable.reusedFrom ?? from });
       skipped.push(stage.name);

@@ -77,6 +77,7 @@ export async function s3Store(url: string): Promise<ArtifactStore> {
     const body = new PassThrough();
     const upload = new storage.Upload({ client, params: { Bucket: bucket, Key: full(key), Body: body } });
     const done = upload.done();
+    let etag: string | undefined;
     try {
       for await (const part of parts) {
         const buf = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
@@ -85,14 +86,14 @@ export async function s3Store(url: string): Promise<ArtifactStore> {
         if (!body.write(buf)) await once(body, 'drain');
       }
       body.end();
-      await done;
+      etag = (await done).ETag;
     } catch (e) {
       body.destroy();
       await upload.abort().catch(() => undefined);
       await done.catch(() => undefined);
       throw e instanceof CproxError ? e : storeError('write', key, e);
     }
-    return { key: joinKey(key), size, sha256: hash.digest('hex') };
+    return { key: joinKey(key), size, sha256: hash.digest('hex'), ...(etag ? { etag } : {}) };
   }
 
   return {
@@ -120,7 +121,7 @@ export async function s3Store(url: string): Promise<ArtifactStore> {
     async stat(key) {
       try {
         const r = await client.send(new s3.HeadObjectCommand({ Bucket: bucket, Key: full(key) }));
-        return { size: Number(r.ContentLength ?? 0), modified: r.LastModified };
+        return { size: Number(r.ContentLength ?? 0), modified: r.LastModified, ...(r.ETag ? { etag: r.ETag } : {}) };
       } catch (e) {
         if (isMissing(e)) return null;
         throw storeError('stat', key, e);
@@ -149,7 +150,7 @@ export async function s3Store(url: string): Promise<ArtifactStore> {
     async copy(from, to) {
       try {
         const source = `${bucket}/${full(from).split('/').map(encodeURIComponent).join('/')}`;
-        await client.send(new s3.CopyObjectCommand({ Bucket: bucket, Key: full(to), CopySource: source }));
+        const copied = await client.send(new s3.CopyObjectCommand({ Bucket: bucket, Key: full(to), CopySource: source }));
         // The sha256 of the copy, streamed (S3 keeps no sha256 of a multipart object).
         const r = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: full(to) }));
         const hash = createHash('sha256');
@@ -158,7 +159,8 @@ export async function s3Store(url: string): Promise<ArtifactStore> {
           hash.update(chunk as Buffer);
           size += (chunk as Buffer).length;
         }
-        return { key: joinKey(to), size, sha256: hash.digest('hex') };
+        const etag = r.ETag ?? copied.CopyObjectResult?.ETag;
+        return { key: joinKey(to), size, sha256: hash.digest('hex'), ...(etag ? { etag } : {}) };
       } catch (e) {
         throw storeError('copy', `${from} → ${to}`, e);
       }

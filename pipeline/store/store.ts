@@ -10,6 +10,11 @@ export interface WrittenObject {
   key: string;
   size: number;
   sha256: string;
+  /**
+   * The server's entity tag where the driver has one (S3). Any rewrite of the object changes it, so a reused output
+   * whose tag still matches is unchanged without downloading it.
+   */
+  etag?: string;
 }
 
 export type Body = string | Uint8Array;
@@ -24,8 +29,8 @@ export interface ArtifactStore {
   write(key: string, body: Body): Promise<WrittenObject>;
   /** Writes a stream of parts atomically, hashing as it goes. */
   writeStream(key: string, parts: AsyncIterable<Body>): Promise<WrittenObject>;
-  /** Size, and last-modified time where the driver knows it. */
-  stat(key: string): Promise<{ size: number; modified?: Date } | null>;
+  /** Size, and last-modified time and entity tag where the driver knows them. */
+  stat(key: string): Promise<{ size: number; modified?: Date; etag?: string } | null>;
   /** Keys under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
   remove(key: string): Promise<void>;

@@ -16,7 +16,8 @@ import { float16Bytes, float32Bytes, npyHeader, NPY_DESCR } from '../../pipeline
 import type { Progress } from '../../pipeline/reporter.js';
 import type { Shard, StageContext, StageDefinition } from '../../pipeline/runners/stage.js';
 import { joinKey, parseShardSet, partName } from '../../pipeline/store/keys.js';
-import { readJson, writeJson } from '../../pipeline/store/store.js';
+import { readJson, writeJson, type WrittenObject } from '../../pipeline/store/store.js';
+import { verifyOutputs } from '../../pipeline/markers.js';
 
 /** Chunks per embed call; an ONNX embedder sorts each call's texts by length, so it gets more at once. */
 const LEXICAL_BATCH = 512;
@@ -83,6 +84,8 @@ interface ShardDone {
   rows: number;
   embedder: string;
   dims: number;
+  /** The shard's vectors as written: verified before they are concatenated into the stage output. */
+  file: WrittenObject;
 }
 
 async function embedShard(ctx: StageContext, made: Made, s: Shard, progress: Progress): Promise<void> {
@@ -92,8 +95,8 @@ async function embedShard(ctx: StageContext, made: Made, s: Shard, progress: Pro
     yield npyHeader(to - from, embedder.dims, NPY_DESCR[ctx.config.embed.dtype]);
     yield* vectorBytes(ctx, made, from, to, progress);
   }
-  await ctx.store.writeStream(shardFile(ctx, s, 'npy'), bytes());
-  const done: ShardDone = { index: s.index, count: s.count, rows: to - from, embedder: embedder.fingerprint, dims: embedder.dims };
+  const file = await ctx.store.writeStream(shardFile(ctx, s, 'npy'), bytes());
+  const done: ShardDone = { index: s.index, count: s.count, rows: to - from, embedder: embedder.fingerprint, dims: embedder.dims, file };
   await writeJson(ctx.store, shardFile(ctx, s, 'json'), done, true); // written last: the shard is complete
 }
 
@@ -103,8 +106,14 @@ async function findShardSet(ctx: StageContext, embedder: Embedder): Promise<{ co
   for (const key of await ctx.store.list(ctx.keys.shardSets('embed'))) {
     const set = parseShardSet(key.split('/').at(-2) ?? '');
     if (!set || !ctx.fingerprint.startsWith(set.fingerprint) || !key.endsWith('.json')) continue;
-    const done = await readJson<ShardDone>(ctx.store, key);
-    if (done && done.embedder === embedder.fingerprint && done.count === set.count) sets.set(set.count, (sets.get(set.count) ?? new Set()).add(done.index));
+    const done = await readJson<ShardDone>(ctx.store, key).catch(() => null);
+    if (!done || done.embedder !== embedder.fingerprint || done.count !== set.count || !done.file) continue;
+    const problem = await verifyOutputs(ctx.store, [done.file]);
+    if (problem) {
+      ctx.reporter.warn(`embed shard ${done.index + 1} of ${done.count}: ${problem}; embedding it again`);
+      continue;
+    }
+    sets.set(set.count, (sets.get(set.count) ?? new Set()).add(done.index));
   }
   const best = [...sets].sort((a, b) => b[1].size - a[1].size || a[0] - b[0])[0];
   return best ? { count: best[0], done: best[1] } : null;

@@ -2,7 +2,7 @@
 import { chunkDocument } from '../../pipeline/corpus/chunking.js';
 import type { ChunkRecord } from '../../pipeline/corpus/chunk-records.js';
 import { readDocuments, type ReadStats } from '../../pipeline/corpus/documents.js';
-import { listCorpusFiles } from '../../pipeline/corpus/files.js';
+import { describeSkipped, listCorpusFiles } from '../../pipeline/corpus/files.js';
 import { CproxError } from '../../pipeline/errors.js';
 import { partName } from '../../pipeline/store/keys.js';
 import type { StageDefinition } from '../../pipeline/runners/stage.js';
@@ -27,8 +27,8 @@ export const prepareStage: StageDefinition = {
     const onnx = ctx.config.embed.embedder === 'onnx' ? ctx.config.embed.onnx! : null;
     const tokenize = onnx ? (await loadModelTokenizer((await readOnnxModelDir(onnx.dir)).tokenizerPath)).spans : wordSpans;
     const corpus = { ...ctx.corpus, path: ctx.corpusRoot };
-    const files = await listCorpusFiles(corpus);
-    const stats: ReadStats = { documents: 0, emptyDocuments: 0, replacedLines: 0 };
+    const { files, skipped } = await listCorpusFiles(corpus);
+    const stats: ReadStats = { documents: 0, emptyDocuments: 0, replacedLines: 0, perStage: {} };
     const perStage: Record<string, number> = {};
     const bytes = files.reduce((s, f) => s + f.size, 0);
     const progress = ctx.reporter.progress('prepare', undefined, 'documents');
@@ -89,7 +89,14 @@ export const prepareStage: StageDefinition = {
     if (unstaged > 0) {
       ctx.reporter.warn(`${unstaged} chunk(s) have no training stage: put files under pretrain/, midtrain/ or sft/ folders, or pass --stage`);
     }
+    if (skipped.length > 0) ctx.reporter.warn(`corpus ${ctx.corpus.path}: ${describeSkipped(skipped)}`);
     ctx.reporter.info(`  ${chunks.toLocaleString('en-US')} chunks from ${stats.documents.toLocaleString('en-US')} documents in ${files.length} file(s) (${(bytes / 1e6).toFixed(1)} MB)`);
-    return { facts: { chunks, documents: stats.documents, emptyDocuments: stats.emptyDocuments, replacedLines: stats.replacedLines, files: files.length, perStage } };
+    const read = Object.entries(stats.perStage).sort(([a], [b]) => (a < b ? -1 : 1));
+    for (const [stage, s] of read) {
+      ctx.reporter.info(`    ${stage}: ${s.files} file(s), ${s.documents.toLocaleString('en-US')} documents, ${(perStage[stage] ?? 0).toLocaleString('en-US')} chunks`);
+    }
+    return {
+      facts: { chunks, documents: stats.documents, emptyDocuments: stats.emptyDocuments, replacedLines: stats.replacedLines, files: files.length, skippedFiles: skipped.length, perStage, read: stats.perStage },
+    };
   },
 };

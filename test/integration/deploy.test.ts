@@ -51,7 +51,7 @@ function fakeStack(storeUrl: string, opts: { breakCorpus?: boolean } = {}) {
             await writeFile(dest, opts.breakCorpus ? '{broken\n' : (await store.read(key))!);
           }
           const spec = resolveCorpusSpec({ path: local });
-          const inputs = { corpus: spec, corpusFingerprint: corpusFingerprint(await listCorpusFiles(spec)), config: resolveConfig({}) };
+          const inputs = { corpus: spec, corpusFingerprint: corpusFingerprint((await listCorpusFiles(spec)).files), config: resolveConfig({}) };
           await runPipeline({ store, inputs, stages: STAGES }).catch(() => undefined);
         })();
       }
