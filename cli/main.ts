@@ -11,6 +11,7 @@ import { showCommand } from './commands/show.js';
 import { stageCommand } from './commands/stage.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
+import { verifyCommand } from './commands/verify.js';
 import { handleError } from './handle-error.js';
 
 // Interrupted: drop half-written temp files; finished stages keep their markers, so a rerun resumes.
@@ -37,6 +38,7 @@ const program = new Command('corpus-proximity')
   .addCommand(clusterCommand())
   .addCommand(statusCommand())
   .addCommand(syncCommand())
+  .addCommand(verifyCommand())
   .addCommand(stageCommand())
   .addCommand(buildImageCommand())
   .addCommand(demoCommand())

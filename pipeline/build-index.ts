@@ -2,7 +2,8 @@
 import path from 'node:path';
 import type { CorpusSpec, IndexConfig } from './config.js';
 import { corpusFingerprint, listCorpusFiles } from './corpus/files.js';
-import { exportIndex, readIndexMarker } from './corpus-index/export.js';
+import { exportIndex } from './corpus-index/export.js';
+import { readIndexMarker } from './corpus-index/location.js';
 import type { Manifest } from './corpus-index/format.js';
 import type { Reporter } from './reporter.js';
 import type Docker from 'dockerode';

@@ -52,7 +52,10 @@ export function annotateCommand(): Command {
       const o = parseOptions(AnnotateOptions, raw, 'annotate');
       const reporter = consoleReporter({ quiet: o.quiet });
       const input = await openInput(o.input); // a missing input fails before the index is loaded
-      const index = await loadIndex(o.corpusIndex, { onnxDir: await onnxDirOf(o.embedder, reporter), device: o.device });
+      const onHash = (name: string, bytes: number) => {
+        if (bytes > 64 << 20) reporter.info(`verifying ${name} (${(bytes / 1e6).toFixed(0)} MB): changed or not checked on this machine yet`);
+      };
+      const index = await loadIndex(o.corpusIndex, { onnxDir: await onnxDirOf(o.embedder, reporter), device: o.device, onHash });
       const rows = await readInputRows(input.name, input.stream, o.textField);
       const replaced = rows.filter((r) => r.replaced).length;
       if (replaced) reporter.warn(`${replaced} input line(s) of ${input.name} had bytes that are not UTF-8; they were replaced by U+FFFD`);

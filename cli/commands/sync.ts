@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { exportIndex, readIndexMarker } from '../../pipeline/corpus-index/export.js';
+import { exportIndex } from '../../pipeline/corpus-index/export.js';
+import { readIndexMarker } from '../../pipeline/corpus-index/location.js';
+import { verifyIndex } from '../../pipeline/corpus-index/verify.js';
 import { CproxError } from '../../pipeline/errors.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
 import { runStatuses } from '../../pipeline/runners/status.js';
@@ -39,6 +41,10 @@ export function syncCommand(): Command {
       const progress = reporter.progress(`sync ${run.runId}`, undefined, 'files');
       const r = await exportIndex(store, await readIndexMarker(store, run.runId), o.output, () => progress.tick());
       progress.done();
-      reporter.info(`synced run ${run.runId}: ${r.downloaded} file(s) downloaded, ${r.resumed} kept from an earlier attempt → ${o.output}`);
+      // The same full check as `verify`, on the files where they now are, and the manifest against the store.
+      const check = await verifyIndex(o.output, r.manifest, { store });
+      const problems = [...check.problems, ...(check.store?.problem ? [check.store.problem] : [])];
+      if (problems.length) throw new CproxError('BAD_INDEX', `${o.output} failed verification after sync: ${problems.join('; ')}`, { hint: 'run sync again' });
+      reporter.info(`synced run ${run.runId}: ${r.downloaded} file(s) downloaded, ${r.resumed} kept from an earlier attempt → ${o.output}; verified ${check.files} file(s) (sha256)`);
     });
 }

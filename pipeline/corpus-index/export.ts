@@ -17,10 +17,12 @@ import { pipeline as streamPipeline } from 'node:stream/promises';
 import { tempPathFor, withTempPath } from '../atomic-file.js';
 import { CproxError } from '../errors.js';
 import { sha256, sha256OfFile } from '../hash.js';
-import { readCompleteMarker, type CompleteMarker } from '../markers.js';
-import { assertSafeRelativeKey, runKeys } from '../store/keys.js';
+import type { CompleteMarker } from '../markers.js';
+import { assertSafeRelativeKey } from '../store/keys.js';
 import type { ArtifactStore } from '../store/store.js';
 import { INDEX_FILES, ManifestSchema, type Manifest } from './format.js';
+import { indexLocation } from './location.js';
+import { recordVerified } from './verify.js';
 
 /** Refuses an output folder that holds something other than a corpus index (checked before a build starts, too). */
 export async function assertReplaceable(dir: string): Promise<void> {
@@ -91,23 +93,6 @@ export interface ExportResult {
   resumed: number;
 }
 
-/** The stage that writes the index; its marker lists the index files and the manifest's sha256. */
-export const INDEX_STAGE = 'assemble';
-
-/** The complete assemble marker of a run, or a NOT_FOUND naming the run. */
-export async function readIndexMarker(store: ArtifactStore, runId: string): Promise<CompleteMarker> {
-  const marker = await readCompleteMarker(store, runKeys(runId), INDEX_STAGE);
-  if (!marker) throw new CproxError('NOT_FOUND', `run ${runId} has no assembled index in ${store.url}`, { hint: 'see `corpus-proximity status --store …`' });
-  return marker;
-}
-
-/** Where the index files of an assemble marker live, and the manifest as the marker recorded it. */
-export function indexLocation(marker: CompleteMarker): { dir: string; manifest: CompleteMarker['outputs'][number] } {
-  const manifest = marker.outputs.find((o) => o.key.endsWith(`/index/${INDEX_FILES.manifest}`));
-  if (!manifest) throw new CproxError('BAD_INDEX', `the assemble marker of run ${marker.runId} lists no manifest`, { hint: 'rebuild the index' });
-  return { dir: manifest.key.slice(0, -INDEX_FILES.manifest.length - 1), manifest };
-}
-
 export async function exportIndex(store: ArtifactStore, marker: CompleteMarker, outDir: string, onFile?: (rel: string) => void): Promise<ExportResult> {
   const target = path.resolve(outDir);
   await assertReplaceable(target);
@@ -156,5 +141,6 @@ export async function exportIndex(store: ArtifactStore, marker: CompleteMarker, 
   }
   await writeFile(path.join(partial, INDEX_FILES.manifest), raw);
   await swapInto(partial, target);
+  await recordVerified(target, raw, manifest); // every file was just hashed: annotate need not hash it again
   return { manifest, downloaded, resumed };
 }

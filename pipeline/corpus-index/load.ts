@@ -10,10 +10,10 @@ import { decodeNpy } from '../npy.js';
 import { openHnsw } from '../search/hnsw.js';
 import { exactIndex, hnswIndex, type VectorIndex } from '../search/vector-index.js';
 import type { LoadEmbedderOptions } from '../embedders/load.js';
-import { assertSafeRelativeKey } from '../store/keys.js';
 import { decodeShingleTable } from '../verbatim/shingles.js';
 import { FORMAT_NAME, FORMAT_VERSION, INDEX_FILES, ManifestSchema, type ChunkMetadata, type Manifest } from './format.js';
 import { nodesById, type ClusterNode } from './tree.js';
+import { checkIndexOnOpen } from './verify.js';
 
 export interface LoadedIndex {
   dir: string;
@@ -63,15 +63,15 @@ export async function readManifest(dir: string): Promise<Manifest> {
   return parsed.data;
 }
 
-export async function loadIndex(dir: string, opts: LoadEmbedderOptions = {}): Promise<LoadedIndex> {
+export interface LoadIndexOptions extends LoadEmbedderOptions {
+  /** Called before a file is hashed because it changed (or was never checked) since its last full check. */
+  onHash?: (name: string, bytes: number) => void;
+}
+
+export async function loadIndex(dir: string, opts: LoadIndexOptions = {}): Promise<LoadedIndex> {
   const root = path.resolve(dir);
   const manifest = await readManifest(root);
-  for (const [name, info] of Object.entries(manifest.files)) {
-    const file = path.join(root, ...assertSafeRelativeKey(name).split('/'));
-    const st = await stat(file).catch(() => null);
-    if (!st) throw notAnIndex(dir, `${name} is missing`);
-    if (st.size !== info.size) throw notAnIndex(dir, `${name} has ${st.size} bytes, the manifest says ${info.size} (truncated or modified)`);
-  }
+  await checkIndexOnOpen(root, manifest, opts.onHash); // a tampered file is refused before the index answers
   const read = (name: string) => readFile(path.join(root, name));
   const embedder = await loadEmbedder(manifest.embedder.id, (name) => read(path.join(INDEX_FILES.embedderDir, name)).catch(() => null), opts);
   if (embedder.fingerprint !== manifest.embedder.fingerprint) {

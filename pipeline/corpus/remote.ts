@@ -6,8 +6,8 @@
  * Batch pipeline meet in one run this way).
  */
 import { stat, utimes } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
+import { cacheRoot } from '../env.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import { CproxError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
@@ -16,8 +16,7 @@ import { parseS3Url, s3Store } from '../store/s3.js';
 export type RemoteKind = 'corpora' | 'models';
 
 export function remoteCacheDir(kind: RemoteKind): string {
-  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(cache, 'corpus-proximity', kind);
+  return path.join(cacheRoot(), kind);
 }
 
 export function materializeCorpus(uri: string, reporter: Reporter): Promise<string> {

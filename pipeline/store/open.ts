@@ -1,5 +1,5 @@
-import os from 'node:os';
 import path from 'node:path';
+import { cacheRoot } from '../env.js';
 import { CproxError } from '../errors.js';
 import { fsStore } from './fs.js';
 import type { ArtifactStore } from './store.js';
@@ -7,8 +7,7 @@ import type { ArtifactStore } from './store.js';
 /** Where local runs keep their stage artifacts unless --store says otherwise. */
 export function defaultStoreDir(): string {
   if (process.env.CPROX_STORE) return process.env.CPROX_STORE;
-  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(cache, 'corpus-proximity', 'store');
+  return path.join(cacheRoot(), 'store');
 }
 
 /** Opens a store from a `--store` value: a directory path, a `file://` URL, or `s3://bucket/prefix`. */

@@ -13,12 +13,13 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as a child process (stdin is a pipe, so it is never a TTY). */
-export function runCli(args: string[], opts: { input?: string | Buffer; env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(args: string[], opts: { input?: string | Buffer; env?: Record<string, string>; cwd?: string; uid?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: opts.cwd ?? ROOT,
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.uid }),
     });
     let stdout = '';
     let stderr = '';

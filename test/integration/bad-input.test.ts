@@ -137,7 +137,7 @@ describe('annotate and show: bad input', () => {
       await writeFile(path.join(copy, f), f === 'embeddings.npy' ? buf.subarray(0, 100) : buf);
     }
     const r = await runCli(['annotate', '--corpus-index', copy], { input: '{"output":"x"}\n' });
-    expectCleanFailure(r, /is not a corpus index: .*(missing|truncated)/);
+    expectCleanFailure(r, /(is not a corpus index|failed its integrity check): .*(missing|truncated)/);
   });
 
   it('show --index out of range', async () => {

@@ -87,7 +87,12 @@ describe('index with --store s3://', () => {
     const manifest = JSON.parse((await store.read(`runs/${runId}/assemble/index/manifest.json`))!.toString());
     const evil = 'abcdefabcdefabcd';
     manifest.files['../evil.txt'] = { size: 4, sha256: '0'.repeat(64) };
-    await store.write(`runs/${evil}/assemble/index/manifest.json`, JSON.stringify(manifest));
+    const forged = await store.write(`runs/${evil}/assemble/index/manifest.json`, JSON.stringify(manifest));
+    // Whoever can write the store can forge the assemble marker too: the key check must still hold.
+    const marker = JSON.parse((await store.read(`runs/${runId}/assemble/_COMPLETE.json`))!.toString());
+    marker.runId = evil;
+    marker.outputs = [forged];
+    await store.write(`runs/${evil}/assemble/_COMPLETE.json`, JSON.stringify(marker));
     await store.write(`runs/${evil}/_PIPELINE_COMPLETE.json`, JSON.stringify({ runId: evil, finishedAt: '2000-01-01T00:00:00.000Z' }));
     const out = path.join(dir, 'victim', 'index');
     const r = await runCli(['sync', '--store', 's3://artifacts/team/corpus-a', '--output', out, '--run', evil], { env: server.env });
