@@ -13,6 +13,9 @@ import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 import { verifyCommand } from './commands/verify.js';
 import { handleError } from './handle-error.js';
+import { registerSecretsFromEnv } from '../pipeline/secrets.js';
+
+registerSecretsFromEnv(); // API keys and AWS secrets never reach stderr or a marker
 
 // Interrupted: drop half-written temp files; finished stages keep their markers, so a rerun resumes.
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
@@ -43,6 +46,13 @@ const program = new Command('corpus-proximity')
   .addCommand(buildImageCommand())
   .addCommand(demoCommand())
   .addHelpText('after', '\nQuick start:\n  $ corpus-proximity demo\n\nAlias: cprox');
+
+// Usage errors (unknown option or command, a missing required option) exit 2 like every other bad input.
+const exitByThrowing = (cmd: Command): void => {
+  cmd.exitOverride();
+  cmd.commands.forEach(exitByThrowing);
+};
+exitByThrowing(program);
 
 try {
   await program.parseAsync(process.argv);

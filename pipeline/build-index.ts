@@ -1,8 +1,13 @@
 /** Local index build: corpus → run in a store (resumable) → CorpusIndex exported to an output folder. */
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { CproxError } from './errors.js';
+import { probeKey } from './store/keys.js';
 import type { CorpusSpec, IndexConfig } from './config.js';
 import { corpusFingerprint, listCorpusFiles } from './corpus/files.js';
-import { exportIndex } from './corpus-index/export.js';
+import { assertReplaceable, exportIndex } from './corpus-index/export.js';
 import { readIndexMarker } from './corpus-index/location.js';
 import type { Manifest } from './corpus-index/format.js';
 import type { Reporter } from './reporter.js';
@@ -24,6 +29,28 @@ export interface BuildResult {
 export async function inspectCorpus(corpus: CorpusSpec) {
   const { files, skipped } = await listCorpusFiles(corpus);
   return { files, skipped, fingerprint: corpusFingerprint(files) };
+}
+
+/**
+ * What would otherwise fail only after hours of work, checked before the first stage: the output folder (a file, or
+ * a non-empty folder that is not an index, is refused; its parent must be writable) and the store (a write and a
+ * removal, so bad credentials or a read-only folder show up now).
+ */
+export async function preflight(store: ArtifactStore, outputDir: string | null): Promise<void> {
+  if (outputDir !== null) {
+    const target = path.resolve(outputDir);
+    await assertReplaceable(target);
+    const parent = path.dirname(target);
+    try {
+      await mkdir(parent, { recursive: true });
+      await access(parent, constants.W_OK);
+    } catch (e) {
+      throw new CproxError('BAD_INPUT', `--output ${outputDir}: cannot write in ${parent} (${(e as NodeJS.ErrnoException).code ?? e})`, { hint: 'choose an --output in a folder you can write to' });
+    }
+  }
+  const probe = probeKey(randomBytes(6).toString('hex'));
+  await store.write(probe, '{}\n');
+  await store.remove(probe);
 }
 
 /** Runs each stage in a container instead of in this process (see runners/docker.ts). */
@@ -48,6 +75,8 @@ export async function buildIndex(opts: {
   shard?: Shard;
 }): Promise<BuildResult> {
   const { fingerprint } = await inspectCorpus(opts.corpus);
+  const exports = !opts.until || opts.until === opts.stages.at(-1)?.name;
+  if (exports) await assertReplaceable(path.resolve(opts.outputDir)); // before any stage, not after all of them
   const inputs = { corpus: opts.corpus, corpusFingerprint: fingerprint, config: opts.config };
   const run = opts.docker
     ? await runPipelineInDocker({ ...opts.docker, store: opts.store, inputs, stages: opts.stages, reporter: opts.reporter })

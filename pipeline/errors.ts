@@ -10,7 +10,11 @@ export type ErrorCode =
   | 'INDEX_VERSION'
   | 'EMBEDDER_MISMATCH'
   | 'NEEDS_CONFIRMATION'
+  /** Credentials refused (S3 403, LLM 401/403): the user's to fix. */
+  | 'AUTH'
   | 'ABORTED'
+  /** Ctrl-C (SIGINT) or SIGTERM. */
+  | 'INTERRUPTED'
   | 'STAGE_FAILED'
   | 'STORE'
   | 'INTERNAL';
@@ -38,3 +42,24 @@ export function inputError(file: string, line: number | undefined, message: stri
 export function isCproxError(e: unknown): e is CproxError {
   return e instanceof CproxError;
 }
+
+/**
+ * The exit code of each error code (README, "Exit codes"): 2 for what the user can fix (input, usage, a tampered
+ * or mismatched index, credentials), 130 for an interrupt or a refused confirmation, 3 for internal failures.
+ * 1 is reserved for a failed `check` bound.
+ */
+export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = Object.freeze({
+  BAD_INPUT: 2,
+  NOT_FOUND: 2,
+  EMPTY_CORPUS: 2,
+  BAD_INDEX: 2,
+  INDEX_VERSION: 2,
+  EMBEDDER_MISMATCH: 2,
+  NEEDS_CONFIRMATION: 2,
+  AUTH: 2,
+  ABORTED: 130,
+  INTERRUPTED: 130,
+  STAGE_FAILED: 3,
+  STORE: 3,
+  INTERNAL: 3,
+});

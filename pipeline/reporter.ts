@@ -2,6 +2,8 @@
  * How long-running library code talks to the user without logging from deep inside: it receives a Reporter.
  * The console reporter writes to stderr (stdout stays clean for data) and draws a progress line only on a TTY.
  */
+import { redact } from './secrets.js';
+
 export interface Progress {
   tick(n?: number): void;
   done(): void;
@@ -23,10 +25,10 @@ export function consoleReporter(opts: { stream?: NodeJS.WriteStream; tty?: boole
   const quiet = opts.quiet ?? false;
   return {
     info(message) {
-      if (!quiet) stream.write(`${message}\n`);
+      if (!quiet) stream.write(`${redact(message)}\n`);
     },
     warn(message) {
-      stream.write(`warning: ${message}\n`);
+      stream.write(`warning: ${redact(message)}\n`);
     },
     progress(label, total, unit = '') {
       if (!tty || quiet) return NOOP_PROGRESS;

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { loadIndex } from '../../pipeline/corpus-index/load.js';
-import { writeFileAtomic } from '../../pipeline/atomic-file.js';
+import { assertWritableFile, writeFileAtomic } from '../../pipeline/atomic-file.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
 import { annotateRows } from '../annotate/annotate.js';
 import { openInput, readInputRows } from '../annotate/input.js';
@@ -52,6 +52,7 @@ export function annotateCommand(): Command {
       const o = parseOptions(AnnotateOptions, raw, 'annotate');
       const reporter = consoleReporter({ quiet: o.quiet });
       const input = await openInput(o.input); // a missing input fails before the index is loaded
+      if (o.output !== '-') await assertWritableFile(o.output);
       const onHash = (name: string, bytes: number) => {
         if (bytes > 64 << 20) reporter.info(`verifying ${name} (${(bytes / 1e6).toFixed(0)} MB): changed or not checked on this machine yet`);
       };

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { resolveConfig, resolveCorpusSpec, STAGE_NAMES } from '../../pipeline/config.js';
 import { materializeCorpus } from '../../pipeline/corpus/remote.js';
 import { CproxError } from '../../pipeline/errors.js';
-import { buildIndex, inspectCorpus } from '../../pipeline/build-index.js';
+import { buildIndex, inspectCorpus, preflight } from '../../pipeline/build-index.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
 import { defaultStoreDir, openStore } from '../../pipeline/store/open.js';
 import { loadTemplates } from '../../stages/name/llm/prompts.js';
@@ -178,13 +178,14 @@ export function indexCommand(): Command {
       }
       await inspectCorpus(corpus); // a missing or empty corpus fails before the warning
       if (config.name.llm) loadTemplates(config.name.llm.templateDir); // bad templates fail before hours of indexing
-      await confirmExactCorpus({ yes: o.yes, interactive: Boolean(process.stdin.isTTY), quiet: o.quiet });
-      const reporter = consoleReporter({ quiet: o.quiet });
-      const store = await openStore(o.store ?? defaultStoreDir());
-      const docker = o.runner === 'docker' ? { docker: new Docker(), image: o.image, storeLocation: o.store ?? defaultStoreDir(), gpus: o.gpus } : undefined;
       const shard = parseShard(o.shard);
       const until = o.until ?? (shard ? 'embed' : undefined);
+      const docker = o.runner === 'docker' ? { docker: new Docker(), image: o.image, storeLocation: o.store ?? defaultStoreDir(), gpus: o.gpus } : undefined;
       if (docker && until) throw new CproxError('BAD_INPUT', '--until and --shard run in this process', { hint: 'drop --runner docker (or run the image with `index … --until …` as its command)' });
+      const store = await openStore(o.store ?? defaultStoreDir());
+      await preflight(store, until && until !== STAGES.at(-1)!.name ? null : o.output); // output and store, before the prompt
+      await confirmExactCorpus({ yes: o.yes, interactive: Boolean(process.stdin.isTTY), quiet: o.quiet });
+      const reporter = consoleReporter({ quiet: o.quiet });
       const result = await buildIndex({ corpus, config, store, outputDir: o.output, stages: STAGES, reporter, docker, until, shard });
       const m = result.manifest;
       if (!m) {

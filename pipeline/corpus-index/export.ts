@@ -14,7 +14,7 @@ import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline as streamPipeline } from 'node:stream/promises';
-import { tempPathFor, withTempPath } from '../atomic-file.js';
+import { removeStaleTemps, tempPathFor, withTempPath } from '../atomic-file.js';
 import { CproxError } from '../errors.js';
 import { sha256, sha256OfFile } from '../hash.js';
 import type { CompleteMarker } from '../markers.js';
@@ -126,6 +126,7 @@ export async function exportIndex(store: ArtifactStore, marker: CompleteMarker, 
   await mkdir(path.dirname(target), { recursive: true });
   const partial = `${target}.partial-${keys.runId}`;
   await mkdir(partial, { recursive: true });
+  await removeStaleTemps(partial, { recursive: true }); // downloads of a killed earlier attempt
   let downloaded = 0;
   let resumed = 0;
   for (const { rel, info } of files) {

@@ -3,7 +3,10 @@
  * so a crashed or interrupted run resumes where it stopped; a changed config or input re-runs from the first
  * affected stage because each fingerprint folds in its upstream markers.
  */
+import os from 'node:os';
+import { removeStaleTemps } from '../atomic-file.js';
 import { CproxError, isCproxError } from '../errors.js';
+import { redact } from '../secrets.js';
 import { hashValue } from '../hash.js';
 import {
   findReusableMarker,
@@ -53,6 +56,20 @@ function recordingStore(store: ArtifactStore, stageDir: string, written: Map<str
   };
 }
 
+/** Temp files and uploads of killed runs (kill -9, a lost machine): removed, counted, reported. */
+async function sweepLeftovers(store: ArtifactStore, reporter: Reporter): Promise<void> {
+  let inStore = { files: 0, bytes: 0 };
+  try {
+    inStore = (await store.sweep?.()) ?? inStore;
+  } catch (e) {
+    // e.g. an S3-compatible server without ListMultipartUploads: the bucket's lifecycle rule aborts them instead.
+    reporter.info(`  not sweeping ${store.url} for abandoned uploads: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const scratch = await removeStaleTemps(os.tmpdir(), { namePrefix: 'cprox-' });
+  const files = inStore.files + scratch.files;
+  if (files > 0) reporter.info(`  removed ${files} temp file(s)/upload(s) left by interrupted runs (${((inStore.bytes + scratch.bytes) / 1e6).toFixed(1)} MB)`);
+}
+
 export interface PipelineResult {
   runId: string;
   keys: RunKeys;
@@ -90,6 +107,7 @@ export async function runPipeline(opts: {
     throw new CproxError('BAD_INPUT', `stage ${last ?? '(none)'} cannot be sharded`, { hint: `shards apply to: ${stages.filter((s) => s.runShard).map((s) => s.name).join(', ')}` });
   }
   if (!(await store.stat(keys.inputs()))) await writeJson(store, keys.inputs(), inputs, true);
+  await sweepLeftovers(store, reporter);
 
   const onlyIndex = last ? stages.findIndex((s) => s.name === last) : stages.length - 1;
   for (const [i, stage] of stages.entries()) {
@@ -160,9 +178,10 @@ export async function runPipeline(opts: {
       ran.push(stage.name);
       reporter.info(`  ${stage.name} done in ${((Date.now() - started.getTime()) / 1000).toFixed(1)} s`);
     } catch (e) {
+      // Markers sit in the bucket: no secret an endpoint echoed may reach them.
       const err = isCproxError(e)
-        ? { code: e.code, message: e.message, hint: e.hint }
-        : { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+        ? { code: e.code, message: redact(e.message), ...(e.hint ? { hint: redact(e.hint) } : {}) }
+        : { code: 'INTERNAL', message: redact(e instanceof Error ? e.message : String(e)) };
       await writeFailedMarker(store, keys, stage.name, fingerprint, err);
       await writeJson(store, keys.pipelineMarker('failed'), { runId: keys.runId, stage: stage.name, error: err }, true);
       throw isCproxError(e)

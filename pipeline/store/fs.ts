@@ -4,7 +4,7 @@ import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/pr
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Readable } from 'node:stream';
-import { tempPathFor, writeFileAtomic } from '../atomic-file.js';
+import { removeStaleTemps, tempPathFor, writeFileAtomic } from '../atomic-file.js';
 import { CproxError } from '../errors.js';
 import { sha256OfFile } from '../hash.js';
 import { joinKey } from './keys.js';
@@ -89,6 +89,7 @@ export function fsStore(rootDir: string): ArtifactStore {
     async remove(key) {
       await rm(file(key), { force: true });
     },
+    sweep: () => removeStaleTemps(root, { recursive: true }),
     async copy(from, to) {
       const target = file(to);
       await mkdir(path.dirname(target), { recursive: true });

@@ -9,6 +9,7 @@
  *   runs/<runId>/shards/<stage>/<fp>-of-<n>/part-<i>.*   one shard of a sharded stage (a Batch array child)
  *   stages/<stage>/<fingerprint>.json        which run already computed this exact stage (reuse across runs)
  *   cache/names/<hash>.json                  LLM cluster names by (template, model, prompt)
+ *   tmp/probe-<id>.json                      written and removed before a build, to prove the store is writable
  */
 import { CproxError } from '../errors.js';
 
@@ -63,6 +64,11 @@ export const STAGE_POINTERS_PREFIX = 'stages';
 /** Pointer to the run that completed `stage` with this fingerprint, so another run can reuse its outputs. */
 export function stagePointerKey(stage: string, fingerprint: string): string {
   return joinKey(STAGE_POINTERS_PREFIX, stage, `${fingerprint}.json`);
+}
+
+/** A short-lived object that proves the store takes writes (see preflight in pipeline/build-index.ts). */
+export function probeKey(id: string): string {
+  return joinKey('tmp', `probe-${id}.json`);
 }
 
 /** A cached LLM cluster name; `hash` covers the template, the model and the rendered prompt. */

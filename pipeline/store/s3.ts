@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
+import { FOREIGN_TEMP_MAX_AGE_MS } from '../atomic-file.js';
 import { CproxError } from '../errors.js';
 import { joinKey } from './keys.js';
 import type { ArtifactStore, Body, WrittenObject } from './store.js';
@@ -49,10 +50,14 @@ function isMissing(e: unknown): boolean {
   return err?.name === 'NoSuchKey' || err?.name === 'NotFound' || err?.$metadata?.httpStatusCode === 404;
 }
 
+/** S3's answers for credentials or permissions the user must fix. */
+const AUTH_ERRORS = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'CredentialsProviderError', 'AllAccessDisabled']);
+
 function storeError(op: string, key: string, e: unknown): CproxError {
   const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = err?.$metadata?.httpStatusCode ? ` (HTTP ${err.$metadata.httpStatusCode})` : '';
-  return new CproxError('STORE', `store ${op} ${key} failed: ${err?.name ?? 'Error'}: ${err?.message ?? String(e)}${status}`, {
+  const auth = AUTH_ERRORS.has(err?.name ?? '') || err?.$metadata?.httpStatusCode === 403;
+  return new CproxError(auth ? 'AUTH' : 'STORE', `store ${op} ${key} failed: ${err?.name ?? 'Error'}: ${err?.message ?? String(e)}${status}`, {
     cause: e,
     hint: 'check AWS credentials, region and the bucket name (and AWS_ENDPOINT_URL_S3 for non-AWS servers)',
   });
@@ -146,6 +151,26 @@ export async function s3Store(url: string): Promise<ArtifactStore> {
       } catch (e) {
         if (!isMissing(e)) throw storeError('remove', key, e);
       }
+    },
+    async sweep() {
+      // Uploads of killed writers never become objects, but their parts are billed until aborted.
+      const swept = { files: 0, bytes: 0 };
+      try {
+        let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
+        for (;;) {
+          const page = await client.send(new s3.ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix ? `${prefix}/` : undefined, ...markers }));
+          for (const u of page.Uploads ?? []) {
+            if (!u.Key || !u.UploadId || !u.Initiated || Date.now() - u.Initiated.getTime() < FOREIGN_TEMP_MAX_AGE_MS) continue;
+            await client.send(new s3.AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }));
+            swept.files++;
+          }
+          if (!page.IsTruncated) break;
+          markers = { KeyMarker: page.NextKeyMarker, UploadIdMarker: page.NextUploadIdMarker };
+        }
+      } catch (e) {
+        throw storeError('sweep', prefix || '/', e);
+      }
+      return swept;
     },
     async copy(from, to) {
       try {

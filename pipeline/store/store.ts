@@ -35,6 +35,11 @@ export interface ArtifactStore {
   list(prefix: string): Promise<string[]>;
   remove(key: string): Promise<void>;
   copy(from: string, to: string): Promise<WrittenObject>;
+  /**
+   * Optional: removes what killed writers left behind (fs: temp files of dead processes; S3: multipart uploads
+   * abandoned for an hour). Never touches a live writer's work.
+   */
+  sweep?(): Promise<{ files: number; bytes: number }>;
 }
 
 export async function readJson<T>(store: ArtifactStore, key: string): Promise<T | null> {
