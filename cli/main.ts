@@ -49,7 +49,7 @@ const program = new Command('corpus-proximity')
 
 // Usage errors (unknown option or command, a missing required option) exit 2 like every other bad input.
 const exitByThrowing = (cmd: Command): void => {
-  cmd.exitOverride();
+  cmd.exitOverride().showHelpAfterError('(add --help for usage)');
   cmd.commands.forEach(exitByThrowing);
 };
 exitByThrowing(program);

@@ -114,7 +114,10 @@ describe('exit 130: Ctrl-C at the confirmation prompt', () => {
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
-      if (out.includes('(y/n)')) child.stdin.write('\x03');
+      if (out.includes('(y/n)') && child.stdin.writable) {
+        child.stdin.write('\x03');
+        setTimeout(() => child.stdin.end(), 1000).unref(); // script waits for its own stdin to close
+      }
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(out).toMatch(/interrupted at the confirmation prompt/);
