@@ -28,6 +28,7 @@ export const DeployOptionFields = {
   gpuFilter: z.string().min(1).optional(),
   containerDisk: int(z.number().min(20)).default(50),
   base: z.string().min(1).optional(),
+  maxRunHours: num(z.number().positive().max(168)).optional(),
 };
 
 export function addDeployOptions(cmd: Command): Command {
@@ -42,7 +43,8 @@ export function addDeployOptions(cmd: Command): Command {
     .option('--max-price <USD/h>', 'spot price cap (default 1.0)')
     .option('--gpu-filter <text>', 'only GPUs whose name contains this, e.g. L4')
     .option('--container-disk <GB>', 'root volume size (default 50)')
-    .option('--base <image>', 'base image for the stage image (default node:20-bookworm-slim)');
+    .option('--base <image>', 'base image for the stage image (default node:20-bookworm-slim)')
+    .option('--max-run-hours <h>', 'hard limit of the cloud run: the container is stopped and the instance powered off after it (default 2 h + 2 h per GB of corpus, at most 48 h)');
 }
 
 /** The options of this build that the instance's `index` must repeat. */
@@ -98,6 +100,7 @@ export async function runDeploy(o: DeployRequest, raw: Record<string, unknown>, 
       maxPrice: o.maxPrice,
       containerDisk: o.containerDisk,
       ...(o.gpuFilter ? { gpuFilter: o.gpuFilter } : {}),
+      ...(o.maxRunHours ? { maxRunHours: o.maxRunHours } : {}),
     },
     // ECR tags are immutable: one per deploy.
     imageTag: `${CODE_VERSION}-${Date.now().toString(36)}`,

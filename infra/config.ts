@@ -24,6 +24,10 @@ export const StackConfigSchema = z.object({
   runsExpireDays: z.number().int().min(1).default(90),
   /** Further `corpus-proximity index` options for the run, as a JSON array of strings. */
   indexArgs: z.array(z.string()).default([]),
+  /** Hard limit of one run in hours; default derived from corpusBytes (infra/policy.ts, runTimeLimitSeconds). */
+  maxRunHours: z.number().positive().max(168).optional(),
+  /** Size of the corpus of this run, set by `index --deploy-gpu` so the limit follows it. */
+  corpusBytes: z.number().int().nonnegative().optional(),
   /** false: only the bucket and the image repository (`index --deploy-gpu` removes the compute this way when done). */
   compute: z.boolean().default(true),
 });

@@ -117,6 +117,20 @@ export function lifecycleRules(prefix: string, runsExpireDays: number) {
   ];
 }
 
+/**
+ * Hard wall-clock limit of one index build on cloud compute, so a hung run cannot keep a GPU billing. The corpus
+ * size is known only per run (the stack is applied before the corpus is), so the limit is computed per run: 2 h plus
+ * 2 h per GB of corpus, clamped to [2 h, 48 h]. The slope is about twice the whole-build time measured on a 2-core
+ * CPU machine (a 210 MB corpus, 1.16M chunks: 56 min), which GPU instances beat; `maxRunHours` overrides it.
+ */
+export const RUN_LIMIT = Object.freeze({ baseHours: 2, hoursPerGb: 2, minHours: 2, maxHours: 48 });
+
+export function runTimeLimitSeconds(corpusBytes?: number, overrideHours?: number): number {
+  if (overrideHours !== undefined) return Math.round(overrideHours * 3600);
+  const hours = RUN_LIMIT.baseHours + (RUN_LIMIT.hoursPerGb * (corpusBytes ?? 0)) / 1e9;
+  return Math.round(Math.min(RUN_LIMIT.maxHours, Math.max(RUN_LIMIT.minHours, hours)) * 3600);
+}
+
 export interface UserDataInput {
   region: string;
   image: string;
@@ -126,6 +140,8 @@ export interface UserDataInput {
   gpus: boolean;
   /** Further `index` options (e.g. ["--chunk-tokens", "512"]), quoted here. */
   indexArgs?: string[];
+  /** The run's hard limit (runTimeLimitSeconds): `docker run` is stopped after it, the instance powered off. */
+  timeoutSeconds: number;
 }
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -133,20 +149,26 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 /**
  * Boot script: copy the corpus from S3, pull the stage image, build the index against the S3 store (stage outputs
  * and markers land in the bucket, so `corpus-proximity status/sync` follow it from anywhere), then power off, which
- * terminates the instance, unless keep_running.
+ * terminates the instance, unless keep_running. `timeout` stops the container after the run's limit; a scheduled
+ * power-off 15 minutes later also covers a hung download or pull.
  */
 export function userData(i: UserDataInput): string {
   const registry = i.image.split('/')[0];
+  const backstopMinutes = Math.ceil(i.timeoutSeconds / 60) + 15;
   return [
     '#!/bin/bash',
     'set -uo pipefail',
     'exec > >(tee /var/log/corpus-proximity.log) 2>&1',
+    i.keepRunning ? '# keep_running: no scheduled power-off; the run itself is still limited below' : `shutdown -h +${backstopMinutes} 'corpus-proximity: run time limit'`,
     `aws s3 sync ${shellQuote(i.corpusUri)} /corpus --only-show-errors`,
     `aws ecr get-login-password --region ${shellQuote(i.region)} | docker login --username AWS --password-stdin ${shellQuote(registry)}`,
     `docker pull ${shellQuote(i.image)}`,
-    `docker run --rm ${i.gpus ? '--gpus all ' : ''}-e AWS_REGION=${shellQuote(i.region)} -v /corpus:/corpus:ro ${shellQuote(i.image)} \\`,
+    `timeout --kill-after=120 ${i.timeoutSeconds} docker run --rm --name cprox-index ${i.gpus ? '--gpus all ' : ''}-e AWS_REGION=${shellQuote(i.region)} -v /corpus:/corpus:ro ${shellQuote(i.image)} \\`,
     `  index --corpus /corpus --store ${shellQuote(i.store)} --output /tmp/index --yes${(i.indexArgs ?? []).map((a) => ` ${shellQuote(a)}`).join('')}`,
-    'echo "pipeline exited with $?"',
+    'status=$?',
+    `[ "$status" -eq 124 ] && echo "pipeline stopped at its time limit (${i.timeoutSeconds} s)"`,
+    'docker rm -f cprox-index >/dev/null 2>&1 # timeout stops the client; make sure the container is gone too',
+    'echo "pipeline exited with $status"',
     i.keepRunning ? '# keep_running: the instance stays up for inspection (connect with SSM Session Manager)' : 'shutdown -h now',
     '',
   ].join('\n');
@@ -161,17 +183,28 @@ export function batchStepCommands(index: string[], shards: number): { prepare: s
   return { prepare: [...index, '--until', 'prepare'], embed: [...index, '--shard', `batch/${shards}`], finish: index };
 }
 
-/** The Step Functions state machine (Amazon States Language) that runs the steps in order, waiting on each. */
-export function batchPipelineDefinition(o: { queueArn: string; prepare: string; embed: string; finish: string; shards: number }) {
+/**
+ * The Step Functions state machine (Amazon States Language) that runs the steps in order, waiting on each. Every
+ * execution is limited: `timeoutSeconds` in its input (the schedule passes the stack's limit; a manual start may
+ * pass its own) becomes each Batch job's attempt timeout and each step's timeout; the machine as a whole stops at
+ * RUN_LIMIT.maxHours whatever the input says.
+ */
+export function batchPipelineDefinition(o: { queueArn: string; prepare: string; embed: string; finish: string; shards: number; timeoutSeconds: number }) {
   const submit = (name: string, definition: string, extra: Record<string, unknown> = {}) => ({
     Type: 'Task',
     Resource: 'arn:aws:states:::batch:submitJob.sync',
-    Parameters: { JobName: `corpus-proximity-${name}`, JobQueue: o.queueArn, JobDefinition: definition, ...extra },
+    Parameters: { JobName: `corpus-proximity-${name}`, JobQueue: o.queueArn, JobDefinition: definition, 'Timeout': { 'AttemptDurationSeconds.$': '$.timeoutSeconds' }, ...extra },
+    TimeoutSecondsPath: '$.timeoutSeconds',
+    ResultPath: null, // keep the input (and its timeoutSeconds) for the next step
   });
   return {
     Comment: 'corpus-proximity index: prepare, embed as an array job over shards, then ann → cluster → name → assemble',
-    StartAt: 'Prepare',
+    TimeoutSeconds: RUN_LIMIT.maxHours * 3600,
+    StartAt: 'Limit',
     States: {
+      // A start without timeoutSeconds (e.g. from the console) gets the stack's limit.
+      Limit: { Type: 'Choice', Choices: [{ Variable: '$.timeoutSeconds', IsPresent: true, Next: 'Prepare' }], Default: 'DefaultLimit' },
+      DefaultLimit: { Type: 'Pass', Result: o.timeoutSeconds, ResultPath: '$.timeoutSeconds', Next: 'Prepare' },
       Prepare: { ...submit('prepare', o.prepare), Next: 'Embed' },
       Embed: { ...submit('embed', o.embed, { ArrayProperties: { Size: o.shards } }), Next: 'Finish' },
       Finish: { ...submit('finish', o.finish), End: true },

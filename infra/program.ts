@@ -10,6 +10,7 @@ import { GpuRunner } from './components/gpu-runner.js';
 import { ImageRepository } from './components/image-repository.js';
 import { ReindexSchedule } from './components/schedule.js';
 import { StackConfigSchema, type StackConfig } from './config.js';
+import { runTimeLimitSeconds } from './policy.js';
 
 export function readStackConfig(): StackConfig {
   const c = new pulumi.Config('corpus-proximity');
@@ -30,6 +31,8 @@ export function readStackConfig(): StackConfig {
     schedule: c.get('schedule'),
     runsExpireDays: c.getNumber('runsExpireDays'),
     compute: c.getBoolean('compute'),
+    maxRunHours: c.getNumber('maxRunHours'),
+    corpusBytes: c.getNumber('corpusBytes'),
     indexArgs: c.getObject<string[]>('indexArgs'),
   });
   if (!parsed.success) {
@@ -47,12 +50,13 @@ export function createStack(cfg: StackConfig, region: string) {
   const common = { bucketArn: bucket.arn, bucketName: bucket.name, prefix: cfg.prefix, repositoryArn: repo.arn, image };
   const base = { bucket: bucket.name, store: pulumi.interpolate`s3://${bucket.name}/${cfg.prefix}`, repositoryUrl: repo.url, image };
   if (!cfg.compute) return base;
+  const timeoutSeconds = runTimeLimitSeconds(cfg.corpusBytes, cfg.maxRunHours);
   if (cfg.mode === 'single') {
-    const runner = new GpuRunner('gpu', { ...requirements, ...common, corpusUri: cfg.corpusUri, region, keepRunning: cfg.keepRunning, diskGb: cfg.containerDisk, indexArgs: cfg.indexArgs });
-    return { ...base, instanceId: runner.instance.id, instanceType: runner.instanceType };
+    const runner = new GpuRunner('gpu', { ...requirements, ...common, corpusUri: cfg.corpusUri, region, keepRunning: cfg.keepRunning, diskGb: cfg.containerDisk, indexArgs: cfg.indexArgs, timeoutSeconds });
+    return { ...base, instanceId: runner.instance.id, instanceType: runner.instanceType, timeoutSeconds };
   }
-  const batch = new BatchRunner('batch', { ...requirements, ...common, subnetIds: cfg.subnetIds, maxVcpus: cfg.maxVcpus, corpusUri: cfg.corpusUri, indexArgs: cfg.indexArgs, embedShards: cfg.embedShards });
-  if (cfg.schedule) new ReindexSchedule('reindex', { expression: cfg.schedule, stateMachineArn: batch.pipeline.arn });
-  return { ...base, jobQueue: batch.queue.arn, pipeline: batch.pipeline.arn };
+  const batch = new BatchRunner('batch', { ...requirements, ...common, subnetIds: cfg.subnetIds, maxVcpus: cfg.maxVcpus, corpusUri: cfg.corpusUri, indexArgs: cfg.indexArgs, embedShards: cfg.embedShards, timeoutSeconds });
+  if (cfg.schedule) new ReindexSchedule('reindex', { expression: cfg.schedule, stateMachineArn: batch.pipeline.arn, timeoutSeconds });
+  return { ...base, jobQueue: batch.queue.arn, pipeline: batch.pipeline.arn, timeoutSeconds };
 }
 

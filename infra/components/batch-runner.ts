@@ -15,6 +15,8 @@ export interface BatchRunnerArgs extends InstanceRequirements {
   indexArgs?: string[];
   /** Embed runs as an array job of this many children, each embedding one shard of the chunks. */
   embedShards: number;
+  /** Hard limit of a run (infra/policy.ts): each job's default attempt timeout; executions pass their own. */
+  timeoutSeconds: number;
 }
 
 /**
@@ -78,6 +80,7 @@ export class BatchRunner extends pulumi.ComponentResource {
         {
           type: 'container',
           platformCapabilities: ['EC2'],
+          timeout: { attemptDurationSeconds: args.timeoutSeconds },
           retryStrategy: { attempts: 3, evaluateOnExits: [{ onStatusReason: 'Host EC2*', action: 'RETRY' }, { onReason: '*', action: 'EXIT' }] },
           containerProperties: pulumi.all([args.image, jobRole.arn, store]).apply(([image, roleArn, s]) => {
             const index = ['index', '--corpus', args.corpusUri, '--store', s, '--output', '/tmp/index', '--yes', ...(args.indexArgs ?? [])];
@@ -109,7 +112,7 @@ export class BatchRunner extends pulumi.ComponentResource {
         roleArn: orchestrator.arn,
         definition: pulumi
           .all([this.queue.arn, prepare.arn, embed.arn, finish.arn])
-          .apply(([queueArn, p, e, f]) => JSON.stringify(batchPipelineDefinition({ queueArn, prepare: p, embed: e, finish: f, shards: args.embedShards }))),
+          .apply(([queueArn, p, e, f]) => JSON.stringify(batchPipelineDefinition({ queueArn, prepare: p, embed: e, finish: f, shards: args.embedShards, timeoutSeconds: args.timeoutSeconds }))),
       },
       parent,
     );

@@ -3,6 +3,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { assumeRolePolicy, chooseInstanceType, runnerPolicy, userData, type InstanceRequirements } from '../policy.js';
 
 export interface GpuRunnerArgs extends InstanceRequirements {
+  /** Hard limit of the run (infra/policy.ts, runTimeLimitSeconds): `timeout` around `docker run`. */
+  timeoutSeconds: number;
   bucketArn: pulumi.Input<string>;
   bucketName: pulumi.Input<string>;
   prefix: string;
@@ -64,7 +66,7 @@ export class GpuRunner extends pulumi.ComponentResource {
         instanceMarketOptions: { marketType: 'spot', spotOptions: { maxPrice: args.maxPriceUsd?.toFixed(3), instanceInterruptionBehavior: 'terminate', spotInstanceType: 'one-time' } },
         metadataOptions: { httpTokens: 'required' },
         rootBlockDevice: { volumeSize: args.diskGb, volumeType: 'gp3', encrypted: true, deleteOnTermination: true },
-        userData: pulumi.all([args.image, store]).apply(([image, s]) => userData({ region: args.region, image, store: s, corpusUri: args.corpusUri, keepRunning: args.keepRunning, gpus: true, indexArgs: args.indexArgs })),
+        userData: pulumi.all([args.image, store]).apply(([image, s]) => userData({ region: args.region, image, store: s, corpusUri: args.corpusUri, keepRunning: args.keepRunning, gpus: true, indexArgs: args.indexArgs, timeoutSeconds: args.timeoutSeconds })),
         tags: { Name: `${name}-corpus-proximity`, 'corpus-proximity:gpu': `${choice.gpu} ${choice.vramGb} GB` },
       },
       parent,

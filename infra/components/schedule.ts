@@ -7,6 +7,8 @@ export interface ReindexScheduleArgs {
   expression: string;
   /** The Batch pipeline's state machine (prepare → embed array → the rest). */
   stateMachineArn: pulumi.Input<string>;
+  /** Each scheduled execution's hard limit (infra/policy.ts, runTimeLimitSeconds). */
+  timeoutSeconds: number;
 }
 
 /** Re-indexing on a schedule: EventBridge Scheduler starts the Batch pipeline's state machine. */
@@ -33,6 +35,7 @@ export class ReindexSchedule extends pulumi.ComponentResource {
         target: {
           arn: args.stateMachineArn,
           roleArn: role.arn,
+          input: JSON.stringify({ timeoutSeconds: args.timeoutSeconds }),
         },
       },
       parent,

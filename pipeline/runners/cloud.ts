@@ -7,7 +7,7 @@
  * production uses the Pulumi Automation API (pulumiStack) and dockerode + ECR (ecrPublisher).
  */
 import { spawnSync } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { exportIndex, type ExportResult } from '../corpus-index/export.js';
@@ -58,12 +58,17 @@ export function ensurePulumiCli(): void {
   }
 }
 
-async function* walk(dir: string, rel = ''): AsyncGenerator<string> {
+/** Files under `dir`, following symlinked files and folders (a folder reached twice, e.g. by a loop, once). */
+async function* walk(dir: string, rel = '', seen = new Set<string>()): AsyncGenerator<string> {
+  const real = await realpath(dir);
+  if (seen.has(real)) return;
+  seen.add(real);
   for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
     if (e.name.startsWith('.')) continue;
     const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) yield* walk(path.join(dir, e.name), r);
-    else if (e.isFile()) yield r;
+    const target = e.isSymbolicLink() ? await stat(path.join(dir, e.name)) : e;
+    if (target.isDirectory()) yield* walk(path.join(dir, e.name), r, seen);
+    else if (target.isFile()) yield r;
   }
 }
 
@@ -71,20 +76,22 @@ async function* walk(dir: string, rel = ''): AsyncGenerator<string> {
  * Uploads a local corpus (or model folder) under `<prefix>/<area>/<name>/` and returns its s3:// URI (folder layout,
  * hence stages, kept).
  */
-async function uploadFolder(store: ArtifactStore, storeUrl: string, corpus: string, area: 'corpus' | 'models', reporter: Reporter): Promise<string> {
+async function uploadFolder(store: ArtifactStore, storeUrl: string, corpus: string, area: 'corpus' | 'models', reporter: Reporter): Promise<{ uri: string; bytes: number }> {
   const st = await stat(corpus).catch(() => null);
   if (!st) throw new CproxError('NOT_FOUND', `${area === 'corpus' ? 'corpus' : 'model'} path does not exist: ${corpus}`, { hint: 'pass a local folder/file or an s3:// URI' });
   const name = path.basename(path.resolve(corpus)).replace(/[^A-Za-z0-9._-]/g, '_');
   const files = st.isDirectory() ? [] : [path.basename(corpus)];
   if (st.isDirectory()) for await (const f of walk(corpus)) files.push(f);
   const progress = reporter.progress(`upload ${area === 'corpus' ? 'corpus' : 'model'}`, files.length, 'files');
+  let bytes = 0;
   for (const f of files) {
     const local = st.isDirectory() ? path.join(corpus, f) : corpus;
+    bytes += (await stat(local)).size;
     await store.writeStream(joinKey(area, name, ...f.split('/').map((s) => s.replace(/[^A-Za-z0-9._-]/g, '_'))), createReadStream(local) as AsyncIterable<Uint8Array>);
     progress.tick();
   }
   progress.done();
-  return `${storeUrl}/${area}/${name}${st.isDirectory() ? '' : `/${files[0]}`}`;
+  return { uri: `${storeUrl}/${area}/${name}${st.isDirectory() ? '' : `/${files[0]}`}`, bytes };
 }
 
 /** Waits until a run that finished after `since` is complete (returns its id) or one has failed (throws). */
@@ -117,9 +124,11 @@ export async function deployAndBuild(o: DeployOptions): Promise<ExportResult & {
   const base = await o.stack.up({ ...o.settings, compute: false, corpusUri: o.corpus.startsWith('s3://') ? o.corpus : 's3://pending/corpus' });
   const storeUrl = String(base.store);
   const store = await o.openStore(storeUrl);
-  const corpusUri = o.corpus.startsWith('s3://') ? o.corpus : await uploadFolder(store, storeUrl, o.corpus, 'corpus', reporter);
-  const modelUri = !o.model || o.model.startsWith('s3://') ? o.model : await uploadFolder(store, storeUrl, o.model, 'models', reporter);
-  const settings = { ...o.settings, indexArgs: JSON.stringify([...(o.indexArgs ?? []), ...(modelUri ? ['--embedder', `onnx:${modelUri}`] : [])]) };
+  const uploaded = o.corpus.startsWith('s3://') ? null : await uploadFolder(store, storeUrl, o.corpus, 'corpus', reporter);
+  const corpusUri = uploaded?.uri ?? o.corpus;
+  const modelUri = !o.model || o.model.startsWith('s3://') ? o.model : (await uploadFolder(store, storeUrl, o.model, 'models', reporter)).uri;
+  // The run's hard time limit follows the corpus size (infra/policy.ts, runTimeLimitSeconds) unless maxRunHours is set.
+  const settings = { ...o.settings, ...(uploaded ? { corpusBytes: uploaded.bytes } : {}), indexArgs: JSON.stringify([...(o.indexArgs ?? []), ...(modelUri ? ['--embedder', `onnx:${modelUri}`] : [])]) };
   reporter.info(`▸ deploy: stage image → ${String(base.repositoryUrl)}:${o.imageTag}`);
   await o.images.publish(String(base.repositoryUrl), o.imageTag);
   const since = Date.now();

@@ -6,7 +6,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { StackConfigSchema } from '../../infra/config.js';
-import { batchInstanceTypes, chooseInstanceType, lifecycleRules, runnerPolicy, tlsOnlyBucketPolicy, userData } from '../../infra/policy.js';
+import { batchInstanceTypes, chooseInstanceType, lifecycleRules, RUN_LIMIT, runnerPolicy, runTimeLimitSeconds, tlsOnlyBucketPolicy, userData } from '../../infra/policy.js';
 
 interface Recorded {
   type: string;
@@ -97,6 +97,19 @@ describe('pulumi program, single-instance mode', () => {
     expect(script).toMatch(/index --corpus \/corpus --store 's3:\/\/artifacts-bucket-bucket-name\/corpus-proximity'/);
     expect(script).toMatch(/shutdown -h now/);
     expect(instance.ami).toBe('ami-0123456789abcdef0');
+    // A hung run cannot keep billing: `timeout` around `docker run` (no corpus size: the 2 h floor), and a
+    // scheduled power-off 15 minutes after it.
+    expect(script).toMatch(/^timeout --kill-after=120 7200 docker run --rm --name cprox-index /m);
+    expect(script).toMatch(/^shutdown -h \+135 /m);
+    expect(script.indexOf('shutdown -h +135')).toBeLessThan(script.indexOf('aws s3 sync'));
+  });
+
+  it('the run limit follows the corpus size the deploy passes, or maxRunHours', async () => {
+    const sized = await build({ mode: 'single', corpusBytes: 5e9 });
+    const script = Buffer.from(ofType(sized, 'ec2/instance:Instance')[0].inputs.userData ?? '', 'utf8').toString();
+    expect(script).toMatch(/^timeout --kill-after=120 43200 docker run/m); // 2 h + 2 h/GB × 5 GB
+    const capped = await build({ mode: 'single', maxRunHours: 3 });
+    expect(Buffer.from(ofType(capped, 'ec2/instance:Instance')[0].inputs.userData ?? '', 'utf8').toString()).toMatch(/^timeout --kill-after=120 10800 /m);
   });
 
   it('keep_running keeps the instance (stop, no shutdown in the script)', async () => {
@@ -104,6 +117,8 @@ describe('pulumi program, single-instance mode', () => {
     const instance = ofType(kept, 'ec2/instance:Instance')[0].inputs;
     expect(instance.instanceInitiatedShutdownBehavior).toBe('stop');
     expect(instance.userData).not.toMatch(/shutdown -h now/);
+    expect(instance.userData).not.toMatch(/shutdown -h \+/);
+    expect(instance.userData).toMatch(/^timeout --kill-after=120 7200 docker run/m); // the run itself is still limited
   });
 });
 
@@ -129,19 +144,32 @@ describe('pulumi program, batch mode with a schedule', () => {
     expect(embed.command).toEqual([...index, '--shard', 'batch/6']);
     expect(finish.command).toEqual(index);
     expect(prepare.resourceRequirements.some((r: { type: string }) => r.type === 'GPU')).toBe(false);
+    // Every job definition has a default attempt timeout (a submit without one is limited too).
+    for (const d of defs) expect(d.inputs.timeout).toEqual({ attemptDurationSeconds: 7200 });
     for (const j of [embed, finish]) expect(j.resourceRequirements).toContainEqual({ type: 'GPU', value: '1' });
   });
 
   it('a state machine runs the steps in order, the embed step as an array job, and the schedule starts it', () => {
     const sm = ofType(rs, 'sfn/stateMachine:StateMachine')[0].inputs;
     const def = JSON.parse(sm.definition);
-    expect(def.StartAt).toBe('Prepare');
     expect(def.States.Prepare.Next).toBe('Embed');
     expect(def.States.Embed.Next).toBe('Finish');
     expect(def.States.Finish.End).toBe(true);
     expect(def.States.Embed.Parameters.ArrayProperties).toEqual({ Size: 6 });
-    for (const st of Object.values(def.States) as Array<{ Resource: string }>) expect(st.Resource).toBe('arn:aws:states:::batch:submitJob.sync');
+    // Limits: the whole execution, each step and each Batch job attempt, from the execution's timeoutSeconds.
+    expect(def.TimeoutSeconds).toBe(RUN_LIMIT.maxHours * 3600);
+    expect(def.StartAt).toBe('Limit');
+    expect(def.States.Limit.Choices[0]).toMatchObject({ Variable: '$.timeoutSeconds', IsPresent: true, Next: 'Prepare' });
+    expect(def.States.DefaultLimit).toMatchObject({ Type: 'Pass', Result: 7200, ResultPath: '$.timeoutSeconds', Next: 'Prepare' });
+    const steps = [def.States.Prepare, def.States.Embed, def.States.Finish];
+    for (const st of steps) {
+      expect(st.Resource).toBe('arn:aws:states:::batch:submitJob.sync');
+      expect(st.TimeoutSecondsPath).toBe('$.timeoutSeconds');
+      expect(st.Parameters.Timeout).toEqual({ 'AttemptDurationSeconds.$': '$.timeoutSeconds' });
+      expect(st.ResultPath).toBeNull();
+    }
     const sched = ofType(rs, 'scheduler/schedule:Schedule')[0].inputs;
+    expect(JSON.parse(sched.target.input)).toEqual({ timeoutSeconds: 7200 });
     expect(sched.scheduleExpression).toBe('cron(0 3 ? * SUN *)');
     expect(sched.target.arn).toBe('arn:aws:mock:::batch-pipeline'); // the state machine
     // The orchestrator may submit only the pipeline's job definitions to its queue.
@@ -154,6 +182,14 @@ describe('pulumi program, batch mode with a schedule', () => {
 });
 
 describe('infra decisions', () => {
+  it('the run time limit: 2 h + 2 h per GB of corpus, clamped to 2–48 h, or the override', () => {
+    expect(runTimeLimitSeconds()).toBe(2 * 3600);
+    expect(runTimeLimitSeconds(0.5e9)).toBe(3 * 3600);
+    expect(runTimeLimitSeconds(10e9)).toBe(22 * 3600);
+    expect(runTimeLimitSeconds(1e12)).toBe(48 * 3600);
+    expect(runTimeLimitSeconds(1e12, 1.5)).toBe(5400);
+  });
+
   it('picks the cheapest instance that meets VRAM, RAM and the GPU filter', () => {
     expect(chooseInstanceType({ minVramGb: 16, minCpuRamGb: 16 }).type).toBe('g4dn.xlarge');
     expect(chooseInstanceType({ minVramGb: 24, minCpuRamGb: 16 }).type).toBe('g6.xlarge');
@@ -172,7 +208,7 @@ describe('infra decisions', () => {
     expect(read.map((st) => st.Action)).toEqual(['s3:GetObject', 's3:ListBucket']);
     expect(read[0].Resource).toBe('arn:aws:s3:::corpora/nanochat/*');
     expect(lifecycleRules('cp', 30)[0]).toMatchObject({ filter: { prefix: 'cp/runs/' }, expiration: { days: 30 } });
-    const script = userData({ region: 'us-east-1', image: 'r.example/img:1', store: "s3://b/it's", corpusUri: 's3://c/d', keepRunning: false, gpus: true });
+    const script = userData({ region: 'us-east-1', image: 'r.example/img:1', store: "s3://b/it's", corpusUri: 's3://c/d', keepRunning: false, gpus: true, timeoutSeconds: 3600 });
     expect(script).toContain(`--store 's3://b/it'\\''s'`); // quoted for the shell
     expect(script).toContain('--gpus all');
   });
