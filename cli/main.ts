@@ -20,8 +20,9 @@ registerSecretsFromEnv(); // API keys and AWS secrets never reach stderr or a ma
 // Interrupted: drop half-written temp files; finished stages keep their markers, so a rerun resumes.
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   process.once(signal, () => {
+    process.stderr.write(`\nstopping (${signal})…\n`);
     removeTempFilesSync();
-    process.stderr.write(`\ninterrupted (${signal}); rerun the same command to resume\n`);
+    process.stderr.write(`interrupted; finished stages are kept: rerun the same command to resume\n`);
     process.exit(code);
   });
 }

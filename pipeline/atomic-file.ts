@@ -97,13 +97,27 @@ export function removeTempFilesSync(): void {
   inFlight.clear();
 }
 
+/** Another thread's temp file, tracked here so this thread's interrupt handler removes it too. */
+export function trackTempPath(tmp: string, writing: boolean): void {
+  if (writing) inFlight.add(tmp);
+  else inFlight.delete(tmp);
+}
+
+let onTempChange: ((tmp: string, writing: boolean) => void) | null = null;
+/** In a worker thread: tell the main thread (which handles signals) about every temp file. */
+export function reportTempPathsTo(listener: (tmp: string, writing: boolean) => void): void {
+  onTempChange = listener;
+}
+
 /** Runs `work` with `tmp` registered as in flight. */
 export async function withTempPath<T>(tmp: string, work: () => Promise<T>): Promise<T> {
   inFlight.add(tmp);
+  onTempChange?.(tmp, true);
   try {
     return await work();
   } finally {
     inFlight.delete(tmp);
+    onTempChange?.(tmp, false);
   }
 }
 

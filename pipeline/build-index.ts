@@ -14,7 +14,7 @@ import type { Reporter } from './reporter.js';
 import type Docker from 'dockerode';
 import { runPipelineInDocker } from './runners/docker.js';
 import { runPipeline } from './runners/in-process.js';
-import type { Shard, StageDefinition } from './runners/stage.js';
+import type { RunInputs, Shard, StageDefinition } from './runners/stage.js';
 import type { ArtifactStore } from './store/store.js';
 
 export interface BuildResult {
@@ -73,6 +73,11 @@ export async function buildIndex(opts: {
   until?: string;
   /** With `until`: compute only this shard of that stage (a Batch array child). */
   shard?: Shard;
+  /**
+   * Runs the stages in this process some other way than calling runPipeline here, e.g. in a worker thread so the
+   * main thread answers signals at once (stages/pipeline-worker.ts).
+   */
+  runStages?: (inputs: RunInputs) => Promise<{ runId: string; ran: string[] }>;
 }): Promise<BuildResult> {
   const { fingerprint } = await inspectCorpus(opts.corpus);
   const exports = !opts.until || opts.until === opts.stages.at(-1)?.name;
@@ -80,7 +85,9 @@ export async function buildIndex(opts: {
   const inputs = { corpus: opts.corpus, corpusFingerprint: fingerprint, config: opts.config };
   const run = opts.docker
     ? await runPipelineInDocker({ ...opts.docker, store: opts.store, inputs, stages: opts.stages, reporter: opts.reporter })
-    : await runPipeline({ store: opts.store, inputs, stages: opts.stages, reporter: opts.reporter, until: opts.until, shard: opts.shard });
+    : opts.runStages
+      ? await opts.runStages(inputs)
+      : await runPipeline({ store: opts.store, inputs, stages: opts.stages, reporter: opts.reporter, until: opts.until, shard: opts.shard });
   const outputDir = path.resolve(opts.outputDir);
   if (opts.until && opts.until !== opts.stages.at(-1)?.name) return { runId: run.runId, manifest: null, outputDir, ran: run.ran };
   // The assemble marker says where the index is: a reused assemble stage points into the run that computed it.

@@ -9,7 +9,9 @@ import { buildIndex, inspectCorpus, preflight } from '../../pipeline/build-index
 import { consoleReporter } from '../../pipeline/reporter.js';
 import { defaultStoreDir, openStore } from '../../pipeline/store/open.js';
 import { loadTemplates } from '../../stages/name/llm/prompts.js';
+import { runPipelineInWorker } from '../../stages/pipeline-worker.js';
 import { STAGES } from '../../stages/table.js';
+import type { RunInputs } from '../../pipeline/runners/stage.js';
 import { addClusterOptions, ClusterOptionFields, clusterConfigFrom } from '../cluster-options.js';
 import { confirmExactCorpus } from '../confirm.js';
 import { addDeployOptions, checkDeployRequest, DeployOptionFields, runDeploy } from '../deploy.js';
@@ -186,7 +188,9 @@ export function indexCommand(): Command {
       await preflight(store, until && until !== STAGES.at(-1)!.name ? null : o.output); // output and store, before the prompt
       await confirmExactCorpus({ yes: o.yes, interactive: Boolean(process.stdin.isTTY), quiet: o.quiet });
       const reporter = consoleReporter({ quiet: o.quiet });
-      const result = await buildIndex({ corpus, config, store, outputDir: o.output, stages: STAGES, reporter, docker, until, shard });
+      // In a worker thread: Ctrl-C and SIGTERM are answered at once, even in the middle of a long computation.
+      const runStages = (inputs: RunInputs) => runPipelineInWorker({ storeLocation: o.store ?? defaultStoreDir(), inputs, until, shard }, reporter);
+      const result = await buildIndex({ corpus, config, store, outputDir: o.output, stages: STAGES, reporter, docker, until, shard, runStages });
       const m = result.manifest;
       if (!m) {
         reporter.info(`\nStopped after ${until}${shard ? ` (shard ${shard.index} of ${shard.count})` : ''}: run ${result.runId}; ran ${result.ran.join(', ') || 'nothing (already complete)'}`);

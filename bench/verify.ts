@@ -1,0 +1,72 @@
+/**
+ * Cost of the integrity checks on one index: the full `verify` (sha256 of every file), annotate's open check when
+ * the files are unchanged since their last check (stat only) and when they are not (everything hashed), and the
+ * reuse check of a rerun whose stages are all complete (every marker's outputs hashed) against the same rerun's
+ * total time.
+ *
+ *   npm run bench:verify [-- --chunk-tokens 24]
+ * Prints one JSON line. The corpus is every State of the Union address (about 1.9M words).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readManifest } from '../pipeline/corpus-index/load.js';
+import { checkIndexOnOpen, verifyIndex } from '../pipeline/corpus-index/verify.js';
+import { addressesForBench } from './sotu.js';
+
+const args = process.argv.slice(2);
+const chunkTokens = Number(args[args.indexOf('--chunk-tokens') + 1] || 24) || 24;
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/corpus-proximity.js');
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'cprox-bench-verify-'));
+process.env.XDG_CACHE_HOME = path.join(dir, 'cache'); // the stamps of this bench only
+const corpus = path.join(dir, 'corpus', 'sotu.jsonl');
+await mkdir(path.dirname(corpus), { recursive: true });
+await writeFile(corpus, addressesForBench().map((a) => JSON.stringify({ id: String(a.year), text: a.text })).join('\n') + '\n');
+const indexDir = path.join(dir, 'index');
+const build = () => {
+  const t = performance.now();
+  const r = spawnSync(process.execPath, [BIN, 'index', '--corpus', corpus, '--output', indexDir, '--store', path.join(dir, 'store'), '--yes', '--quiet', '--chunk-tokens', String(chunkTokens)], {
+    encoding: 'utf8',
+    env: { ...process.env },
+  });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return (performance.now() - t) / 1000;
+};
+build();
+// A rerun reuses every stage: its time is mostly the reuse check (hashing every stage output) and the export.
+const rerunSeconds = build();
+
+const manifest = await readManifest(indexDir);
+let t = performance.now();
+const report = await verifyIndex(indexDir, manifest);
+const verifySeconds = (performance.now() - t) / 1000;
+if (report.problems.length) throw new Error(report.problems.join('; '));
+
+t = performance.now();
+const warm = await checkIndexOnOpen(indexDir, manifest);
+const warmMs = performance.now() - t;
+// Touch every file (new ctime): the open check must hash them all again.
+for (const name of Object.keys(manifest.files)) await utimes(path.join(indexDir, name), new Date(), new Date());
+t = performance.now();
+const cold = await checkIndexOnOpen(indexDir, manifest);
+const coldMs = performance.now() - t;
+
+console.log(
+  JSON.stringify({
+    bench: 'verify',
+    chunks: manifest.counts.chunks,
+    index_mb: Number((report.bytes / 1e6).toFixed(1)),
+    files: report.files,
+    verify_s: Number(verifySeconds.toFixed(2)),
+    verify_mb_per_s: Math.round(report.bytes / 1e6 / verifySeconds),
+    open_check_unchanged_ms: Number(warmMs.toFixed(1)),
+    open_check_unchanged_files_hashed: warm.hashed,
+    open_check_changed_ms: Math.round(coldMs),
+    open_check_changed_files_hashed: cold.hashed,
+    rerun_all_reused_s: Number(rerunSeconds.toFixed(1)),
+  }),
+);
+await rm(dir, { recursive: true, force: true });
