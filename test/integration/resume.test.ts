@@ -40,6 +40,28 @@ async function interruptAfter(store: string, out: string, stage: string, signal:
 
 const manifestOf = async (d: string) => JSON.parse(await readFile(path.join(d, 'manifest.json'), 'utf8'));
 
+/** Starts `index`, sends `signal` once its stderr shows `▸ <stage>`; resolves with the exit and how long it took. */
+function interruptInStage(store: string, out: string, stage: string, signal: NodeJS.Signals, delayMs = 0) {
+  const child = spawn(process.execPath, [BIN, 'index', '--corpus', corpus, '--output', out, '--store', store, '--yes'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  let sentAt = 0;
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    if (!sentAt && stderr.includes(`▸ ${stage}`)) {
+      sentAt = -1;
+      setTimeout(() => {
+        sentAt = Date.now();
+        child.kill(signal);
+      }, delayMs);
+    }
+  });
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; ms: number }>((resolve) =>
+    child.on('close', (code, sig) => resolve({ code, signal: sig, stderr, ms: sentAt > 0 ? Date.now() - sentAt : -1 })),
+  );
+}
+
+const tempLeftovers = async (store: string) => (await readdir(store, { recursive: true })).map(String).filter((f) => f.includes('.tmp-'));
+
 describe('resumable index builds', () => {
   let reference: { files: Record<string, { sha256: string }>; run_id: string };
 
@@ -75,6 +97,30 @@ describe('resumable index builds', () => {
     const r = await runCli(['index', '--corpus', corpus, '--output', out, '--store', store, '--yes']);
     expect(r.code, r.stderr).toBe(0);
     expect((await manifestOf(out)).files).toEqual(reference.files);
+  });
+
+  it('SIGTERM in the middle of clustering: "stopping" at once, exit 143 within seconds (stages run off the main thread)', async () => {
+    const store = path.join(dir, 'store-term');
+    const r = await interruptInStage(store, path.join(dir, 'terminated'), 'cluster', 'SIGTERM', 300);
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stderr).toMatch(/stopping \(SIGTERM\)/);
+    expect(r.ms).toBeGreaterThanOrEqual(0);
+    expect(r.ms).toBeLessThan(5000); // loose: bench:interrupt measures it (tens of ms)
+    expect(await tempLeftovers(store)).toEqual([]);
+  });
+
+  it('kill -9 in every stage: each rerun finishes with the uninterrupted index and leaves no temp files', async () => {
+    for (const stage of ['prepare', 'embed', 'ann', 'cluster', 'name', 'assemble']) {
+      const store = path.join(dir, `store-kill-${stage}`);
+      const out = path.join(dir, `killed-${stage}`);
+      const killed = await interruptInStage(store, out, stage, 'SIGKILL');
+      expect(killed.signal, stage).toBe('SIGKILL');
+      const r = await runCli(['index', '--corpus', corpus, '--output', out, '--store', store, '--yes']);
+      expect(r.code, `${stage}: ${r.stderr}`).toBe(0);
+      expect((await manifestOf(out)).files, stage).toEqual(reference.files);
+      expect(await tempLeftovers(store), stage).toEqual([]);
+      expect((await readdir(dir)).filter((f) => f.startsWith(`killed-${stage}.`)), stage).toEqual([]);
+    }
   });
 
   it('--engine hdbscan builds the same kind of index through the CLI, reusing prepare and embed', async () => {
