@@ -111,7 +111,7 @@ export function indexCommand(): Command {
         "Each file's training stage is the nearest parent folder named pretrain, midtrain or sft; files outside " +
         'such folders get --stage, or no stage.',
     )
-    .requiredOption('--corpus <path>', 'JSONL/Parquet file, a folder searched recursively, or s3://bucket/path (copied to ~/.cache/corpus-proximity/corpora first)')
+    .requiredOption('--corpus <path>', 'JSONL (also .jsonl.gz/.jsonl.zst) or Parquet file, a folder searched recursively (symlinks followed; files not read are listed in a warning), or s3://bucket/path (copied to ~/.cache/corpus-proximity/corpora first)')
     .requiredOption('--output <dir>', 'where to write the index (created or replaced)')
     .addOption(new Option('--format <format>', 'corpus file format').choices(['jsonl', 'parquet']).default('jsonl'))
     .option('--text-field <name>', 'field/column holding the document text', 'text')
