@@ -124,10 +124,12 @@ export async function withTempPath<T>(tmp: string, work: () => Promise<T>): Prom
 export async function writeFileAtomic(
   file: string,
   parts: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
+  opts: { sweepStale?: boolean } = {},
 ): Promise<{ size: number; sha256: string }> {
   const target = path.resolve(file);
   await mkdir(path.dirname(target), { recursive: true });
-  await removeStaleTemps(path.dirname(target), { namePrefix: `${path.basename(target)}.tmp-` }); // an earlier killed write of it
+  // An earlier killed write of this file (the fs store opts out: it is swept once per run instead).
+  if (opts.sweepStale ?? true) await removeStaleTemps(path.dirname(target), { namePrefix: `${path.basename(target)}.tmp-` });
   const tmp = tempPathFor(target);
   return withTempPath(tmp, async () => {
     const hash = createHash('sha256');

@@ -11,6 +11,7 @@ import type { CompleteMarker } from '../pipeline/markers.js';
 import type { Progress, Reporter } from '../pipeline/reporter.js';
 import { runPipeline } from '../pipeline/runners/in-process.js';
 import type { RunInputs, Shard } from '../pipeline/runners/stage.js';
+import { redact } from '../pipeline/secrets.js';
 import { openStore } from '../pipeline/store/open.js';
 import { STAGES } from './table.js';
 
@@ -111,8 +112,15 @@ function forwardingReporter(post: (m: Message) => void): Reporter {
   };
 }
 
+/** Text leaving the worker is redacted here: secrets the worker registered (the LLM key) are unknown to the main thread. */
+function redacted(m: Message): Message {
+  if (m.t === 'info' || m.t === 'warn') return { ...m, m: redact(m.m) };
+  if (m.t === 'err') return { ...m, message: redact(m.message), hint: m.hint && redact(m.hint), stack: m.stack && redact(m.stack) };
+  return m;
+}
+
 async function workerMain(req: WorkerRunRequest, port: NonNullable<typeof parentPort>): Promise<void> {
-  const post = (m: Message) => port.postMessage(m);
+  const post = (m: Message) => port.postMessage(redacted(m));
   reportTempPathsTo((path, writing) => post({ t: 'tmp', path, writing }));
   try {
     const store = await openStore(req.storeLocation);

@@ -105,26 +105,25 @@ export async function exportIndex(store: ArtifactStore, marker: CompleteMarker, 
       hint: 'rebuild the index (`corpus-proximity index` re-runs assemble), or sync another run with --run',
     });
   }
-  const keys = { runId, indexFile: (rel: string) => `${indexDir}/${rel}` };
   let manifest: Manifest;
   try {
     manifest = ManifestSchema.parse(JSON.parse(raw.toString('utf8')));
   } catch {
-    throw new CproxError('BAD_INDEX', `the manifest of run ${keys.runId} in ${store.url} is malformed`, { hint: 'rebuild the index' });
+    throw new CproxError('BAD_INDEX', `the manifest of run ${runId} in ${store.url} is malformed`, { hint: 'rebuild the index' });
   }
   // Every key is checked before a single byte is written.
   const files = Object.entries(manifest.files).map(([name, info]) => {
     try {
       return { rel: assertSafeRelativeKey(name), info };
     } catch {
-      throw new CproxError('BAD_INDEX', `refusing index file ${JSON.stringify(name)} of run ${keys.runId}: it would be written outside ${target}`, {
+      throw new CproxError('BAD_INDEX', `refusing index file ${JSON.stringify(name)} of run ${runId}: it would be written outside ${target}`, {
         hint: 'the manifest was tampered with; do not use this run',
       });
     }
   });
-  if (files.some((f) => f.rel === INDEX_FILES.manifest)) throw new CproxError('BAD_INDEX', `the manifest of run ${keys.runId} lists itself`);
+  if (files.some((f) => f.rel === INDEX_FILES.manifest)) throw new CproxError('BAD_INDEX', `the manifest of run ${runId} lists itself`);
   await mkdir(path.dirname(target), { recursive: true });
-  const partial = `${target}.partial-${keys.runId}`;
+  const partial = `${target}.partial-${runId}`;
   await mkdir(partial, { recursive: true });
   await removeStaleTemps(partial, { recursive: true }); // downloads of a killed earlier attempt
   let downloaded = 0;
@@ -136,7 +135,7 @@ export async function exportIndex(store: ArtifactStore, marker: CompleteMarker, 
       resumed++;
       continue;
     }
-    await fetchVerified(store, keys.indexFile(rel), rel, info, dest);
+    await fetchVerified(store, `${indexDir}/${rel}`, rel, info, dest);
     downloaded++;
     onFile?.(rel);
   }

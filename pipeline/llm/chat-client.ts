@@ -5,7 +5,7 @@
  * API: https://platform.openai.com/docs/api-reference/chat/create
  */
 import { CproxError } from '../errors.js';
-import { redact, registerSecret } from '../secrets.js';
+import { registerSecret } from '../secrets.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -63,7 +63,7 @@ function retryAfter(header: string | null): number | undefined {
 
 export function chatClient(opts: ChatClientOptions): ChatClient {
   const endpoint = chatEndpoint(opts.baseUrl);
-  registerSecret(opts.apiKey);
+  registerSecret(opts.apiKey); // whatever the endpoint echoes, messages and markers are redacted at the edge
   const base = opts.retryBaseMs ?? 500;
 
   async function attempt(messages: ChatMessage[], maxTokens: number): Promise<string> {
@@ -81,7 +81,7 @@ export function chatClient(opts: ChatClientOptions): ChatClient {
     }
     const text = await res.text().catch(() => '');
     if (res.status === 429 || res.status >= 500) {
-      throw new Retryable(`HTTP ${res.status} ${redact(text.slice(0, 200))}`.trim(), retryAfter(res.headers.get('retry-after')));
+      throw new Retryable(`HTTP ${res.status} ${text.slice(0, 200)}`.trim(), retryAfter(res.headers.get('retry-after')));
     }
     if (!res.ok) {
       const hint =
@@ -92,13 +92,13 @@ export function chatClient(opts: ChatClientOptions): ChatClient {
             : 'check --llm-model and --llm-base-url';
       // Refused credentials and a wrong URL or model are the user's to fix (exit 2), not an internal failure.
       const code = res.status === 401 || res.status === 403 ? 'AUTH' : res.status === 400 || res.status === 404 || res.status === 422 ? 'BAD_INPUT' : 'STAGE_FAILED';
-      throw new CproxError(code, `LLM endpoint ${endpoint} answered HTTP ${res.status}: ${redact(text.slice(0, 200))}`, { hint });
+      throw new CproxError(code, `LLM endpoint ${endpoint} answered HTTP ${res.status}: ${text.slice(0, 200)}`, { hint });
     }
     let content: unknown;
     try {
       content = (JSON.parse(text) as { choices?: Array<{ message?: { content?: unknown } }> }).choices?.[0]?.message?.content;
     } catch {
-      throw new Retryable(`the answer is not JSON: ${redact(text.slice(0, 100))}`);
+      throw new Retryable(`the answer is not JSON: ${text.slice(0, 100)}`);
     }
     if (typeof content !== 'string') throw new Retryable('the answer has no choices[0].message.content');
     return content;

@@ -25,7 +25,7 @@ export function fsStore(rootDir: string): ArtifactStore {
 
   async function writeParts(key: string, parts: AsyncIterable<Body>): Promise<WrittenObject> {
     try {
-      const { size, sha256 } = await writeFileAtomic(file(key), parts);
+      const { size, sha256 } = await writeFileAtomic(file(key), parts, { sweepStale: false });
       return { key: joinKey(key), size, sha256 };
     } catch (e) {
       throw e instanceof CproxError ? e : storeError('write', key, e);

@@ -10,10 +10,6 @@ import { pickTerms, rankTerms, type TermCounts } from '../keywords.js';
 import { nameTreeWithLlm } from './namer.js';
 import { loadTemplates } from './prompts.js';
 import { nearestToCentroid } from './representatives.js';
-import { registerSecret } from '../../../pipeline/secrets.js';
-
-/** The key, registered so no message or marker can carry it, whatever the endpoint echoes. */
-const registered = (key: string | undefined) => (registerSecret(key), key);
 
 const REPRESENTATIVES = 5;
 const REPRESENTATIVE_CHARS = 200;
@@ -48,7 +44,7 @@ export async function nameWithLlm(ctx: StageContext, root: ClusterNode, counts: 
   const client = chatClient({
     baseUrl: cfg.baseUrl,
     model: cfg.model,
-    apiKey: registered(process.env[cfg.apiKeyEnv] || undefined),
+    apiKey: process.env[cfg.apiKeyEnv] || undefined,
     timeoutMs: cfg.timeoutMs,
     maxRetries: cfg.maxRetries,
     onRetry: ({ attempt, reason, delayMs }) => ctx.reporter.info(`  retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s: ${reason}`),
