@@ -1,7 +1,7 @@
 /**
  * How fast an interrupted build stops: SIGINT during the cluster stage, time to the "stopping" line and to exit.
- * `index` runs its stages in a worker thread; the baseline in the same script is `stage cluster`, which runs the
- * same stage on the main thread (as every build did before), so the signal waits for the computation.
+ * `index` runs its stages in a worker thread; the baseline in the same script runs the same stage on the main thread
+ * (bench/fixtures/main-thread-stage.ts, as every build did before), so the signal waits for the computation.
  *
  *   npm run bench:interrupt [-- --chunk-tokens 24 --delay 1.5]
  * Prints one JSON line per runner. The corpus is every State of the Union address, in small chunks so clustering
@@ -18,7 +18,9 @@ const args = process.argv.slice(2);
 const opt = (name: string, fallback: number) => Number(args[args.indexOf(`--${name}`) + 1] || fallback) || fallback;
 const chunkTokens = opt('chunk-tokens', 24);
 const delayMs = opt('delay', 1.5) * 1000;
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/corpus-proximity.js');
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BIN = path.resolve(here, '../../bin/corpus-proximity.js');
+const MAIN_THREAD_STAGE = path.join(here, 'fixtures', 'main-thread-stage.js');
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'cprox-bench-interrupt-'));
 const corpus = path.join(dir, 'corpus', 'pretrain', 'sotu.jsonl');
@@ -27,9 +29,10 @@ await writeFile(corpus, addressesForBench().map((a) => JSON.stringify({ id: Stri
 const store = path.join(dir, 'store');
 const common = ['--store', store, '--chunk-tokens', String(chunkTokens)];
 
-function run(argv: string[], interruptOn?: RegExp): Promise<{ code: number | null; stderr: string; toStopping?: number; toExit?: number }> {
+/** Runs the CLI (or, with `script`, another node script) and sends SIGINT `delay` after `interruptOn` shows on stderr. */
+function run(argv: string[], interruptOn?: RegExp, script = BIN): Promise<{ code: number | null; stderr: string; toStopping?: number; toExit?: number }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     let sentAt = 0;
     let toStopping: number | undefined;
@@ -60,9 +63,9 @@ await rm(path.join(store, 'stages', 'cluster'), { recursive: true, force: true }
 if (full.code !== 0) throw new Error(`cluster failed: ${full.stderr}`);
 
 const worker = await run(['index', '--corpus', path.dirname(path.dirname(corpus)), '--output', path.join(dir, 'out'), '--yes', ...common], /▸ cluster/);
-const main = await run(['stage', 'cluster', '--run', runId, '--store', store], /▸ cluster/);
+const main = await run([store, runId, 'cluster'], /▸ cluster/, MAIN_THREAD_STAGE);
 const ms = (x?: number) => (x === undefined ? null : Math.round(x));
-for (const [runner, r] of [['worker thread (index)', worker], ['main thread (stage cluster, baseline)', main]] as const) {
+for (const [runner, r] of [['worker thread (index)', worker], ['main thread (baseline)', main]] as const) {
   console.log(JSON.stringify({ bench: 'interrupt', runner, chunk_tokens: chunkTokens, cluster_stage_s: Number(clusterSeconds.toFixed(1)), signal_after_ms: delayMs, exit_code: r.code, ms_to_stopping_line: ms(r.toStopping), ms_to_exit: ms(r.toExit) }));
 }
 await rm(dir, { recursive: true, force: true });

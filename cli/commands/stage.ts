@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { resolveConfig, resolveCorpusSpec } from '../../pipeline/config.js';
 import { CproxError } from '../../pipeline/errors.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
-import { runIdOf, runPipeline } from '../../pipeline/runners/in-process.js';
+import { runIdOf } from '../../pipeline/runners/in-process.js';
 import { runKeys } from '../../pipeline/store/keys.js';
 import { openStore } from '../../pipeline/store/open.js';
 import { readJson } from '../../pipeline/store/store.js';
+import { runPipelineInWorker } from '../../stages/pipeline-worker.js';
 import { STAGES } from '../../stages/table.js';
 import { parseOptions } from '../options.js';
 
@@ -42,6 +43,7 @@ export function stageCommand(): Command {
       }
       const inputs = { corpus: resolveCorpusSpec(parsed.data.corpus), corpusFingerprint: parsed.data.corpusFingerprint, config: resolveConfig(parsed.data.config) };
       if (runIdOf(inputs) !== o.run) throw new CproxError('BAD_INDEX', `run ${o.run}'s recorded inputs do not hash to its id`, { hint: 'the store was modified; rebuild the run' });
-      await runPipeline({ store, inputs, stages: STAGES, reporter: consoleReporter({ quiet: o.quiet }), only: name, corpusRoot: o.corpus });
+      // In a worker thread, so `docker stop` (SIGTERM to this process) is answered at once, even mid-clustering.
+      await runPipelineInWorker({ storeLocation: o.store, inputs, only: name, corpusRoot: o.corpus }, consoleReporter({ quiet: o.quiet }));
     });
 }

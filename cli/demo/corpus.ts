@@ -12,6 +12,7 @@ import { buildIndex } from '../../pipeline/build-index.js';
 import { resolveConfig, resolveCorpusSpec, type CorpusStage } from '../../pipeline/config.js';
 import type { Reporter } from '../../pipeline/reporter.js';
 import { openStore } from '../../pipeline/store/open.js';
+import { runPipelineInWorker } from '../../stages/pipeline-worker.js';
 import { STAGES } from '../../stages/table.js';
 
 interface Address {
@@ -47,13 +48,16 @@ export async function buildDemoIndex(dir: string, reporter: Reporter): Promise<s
   const counts = await writeDemoCorpus(corpusDir);
   reporter.info(`Demo corpus: ${counts.pretrain} pretrain, ${counts.midtrain} midtrain, ${counts.sft} sft addresses → ${corpusDir}`);
   const indexDir = path.join(dir, 'index');
+  const storeDir = path.join(dir, 'store');
   await buildIndex({
     corpus: resolveCorpusSpec({ path: corpusDir }),
     config: resolveConfig({}),
-    store: await openStore(path.join(dir, 'store')),
+    store: await openStore(storeDir),
     outputDir: indexDir,
     stages: STAGES,
     reporter,
+    // Off the main thread, like `index`: Ctrl-C stops the demo at once, even mid-clustering.
+    runStages: (inputs) => runPipelineInWorker({ storeLocation: storeDir, inputs }, reporter),
   });
   return indexDir;
 }

@@ -73,6 +73,25 @@ async function* walk(dir: string, rel = '', seen = new Set<string>()): AsyncGene
 }
 
 /**
+ * Bytes of an s3:// corpus (a folder, or one object) from the listing's object sizes: what the run's time limit is
+ * derived from when nothing is uploaded. Null when nothing is there (the run itself reports that).
+ */
+export async function s3CorpusBytes(openStore: DeployOptions['openStore'], uri: string): Promise<number | null> {
+  const folder = await openStore(uri);
+  const keys = await folder.list('');
+  if (keys.length === 0) {
+    const slash = uri.lastIndexOf('/');
+    return (await (await openStore(uri.slice(0, slash))).stat(uri.slice(slash + 1)))?.size ?? null;
+  }
+  let bytes = 0;
+  for (let i = 0; i < keys.length; i += 32) {
+    const sizes = await Promise.all(keys.slice(i, i + 32).map(async (k) => (await folder.stat(k))?.size ?? 0));
+    bytes += sizes.reduce((a, b) => a + b, 0);
+  }
+  return bytes;
+}
+
+/**
  * Uploads a local corpus (or model folder) under `<prefix>/<area>/<name>/` and returns its s3:// URI (folder layout,
  * hence stages, kept).
  */
@@ -128,7 +147,8 @@ export async function deployAndBuild(o: DeployOptions): Promise<ExportResult & {
   const corpusUri = uploaded?.uri ?? o.corpus;
   const modelUri = !o.model || o.model.startsWith('s3://') ? o.model : (await uploadFolder(store, storeUrl, o.model, 'models', reporter)).uri;
   // The run's hard time limit follows the corpus size (infra/policy.ts, runTimeLimitSeconds) unless maxRunHours is set.
-  const settings = { ...o.settings, ...(uploaded ? { corpusBytes: uploaded.bytes } : {}), indexArgs: JSON.stringify([...(o.indexArgs ?? []), ...(modelUri ? ['--embedder', `onnx:${modelUri}`] : [])]) };
+  const corpusBytes = uploaded ? uploaded.bytes : await s3CorpusBytes(o.openStore, corpusUri);
+  const settings = { ...o.settings, ...(corpusBytes !== null ? { corpusBytes } : {}), indexArgs: JSON.stringify([...(o.indexArgs ?? []), ...(modelUri ? ['--embedder', `onnx:${modelUri}`] : [])]) };
   reporter.info(`▸ deploy: stage image → ${String(base.repositoryUrl)}:${o.imageTag}`);
   await o.images.publish(String(base.repositoryUrl), o.imageTag);
   const since = Date.now();

@@ -3,13 +3,13 @@
  * (its "instance" builds the index in-process against the bucket, like the boot script does) and the image push.
  * And the CLI's refusal without the Pulumi CLI.
  */
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig, resolveCorpusSpec } from '../../pipeline/config.js';
 import { corpusFingerprint, listCorpusFiles } from '../../pipeline/corpus/files.js';
 import { silentReporter } from '../../pipeline/reporter.js';
-import { deployAndBuild, type StackDriver } from '../../pipeline/runners/cloud.js';
+import { deployAndBuild, s3CorpusBytes, type StackDriver } from '../../pipeline/runners/cloud.js';
 import { runPipeline } from '../../pipeline/runners/in-process.js';
 import { s3Store } from '../../pipeline/store/s3.js';
 import { STAGES } from '../../stages/table.js';
@@ -86,6 +86,13 @@ describe('index --deploy-gpu orchestration', () => {
     const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8'));
     expect(manifest.run_id).toBe(r.runId);
     expect(Object.keys(manifest.counts.per_stage).sort()).toEqual(['midtrain', 'pretrain', 'sft']); // folders kept in the upload
+    // The run's time limit is derived from the corpus size: the uploaded bytes, or the listed bytes of an s3:// corpus.
+    const { files } = await listCorpusFiles(resolveCorpusSpec({ path: corpus }));
+    const local = files.reduce((n, f) => n + f.size, 0);
+    expect(calls[1].corpusBytes).toBe(local);
+    expect(await s3CorpusBytes(s3Store, String(calls[1].corpusUri))).toBe(local);
+    expect(await s3CorpusBytes(s3Store, `${String(calls[1].corpusUri)}/sft/speeches.jsonl`)).toBe((await stat(path.join(corpus, 'sft', 'speeches.jsonl'))).size);
+    expect(await s3CorpusBytes(s3Store, 's3://artifacts/deploy-a/nothing-here')).toBeNull();
   });
 
   it('a failed cloud run is a clear error, and the compute is removed anyway (unless --keep-running)', async () => {

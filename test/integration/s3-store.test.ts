@@ -50,6 +50,24 @@ describe('index with --store s3://', () => {
     expect(a.code, a.stderr).toBe(0);
   });
 
+  it('a rewritten stage output on S3 (same size, new entity tag) is not reused: the stage re-runs, the index is unchanged', async () => {
+    const corpus = path.join(dir, 'corpus.jsonl');
+    const out = path.join(dir, 'index-etag');
+    const before = JSON.parse(await readFile(path.join(dir, 'index', 'manifest.json'), 'utf8'));
+    const store = await s3Store('s3://artifacts/team/corpus-a');
+    const key = `runs/${before.run_id}/prepare/chunks/part-00000.jsonl`;
+    const original = (await store.read(key))!;
+    const flipped = Buffer.from(original);
+    flipped[100] ^= 0x20;
+    await store.write(key, flipped);
+    const r = await runCli(['index', '--corpus', corpus, '--output', out, '--store', 's3://artifacts/team/corpus-a', '--yes'], { env: server.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: prepare: .*part-00000\.jsonl was rewritten after its marker \(entity tag .*re-running the stage/);
+    expect(r.stderr).toMatch(/▸ prepare:/);
+    expect(JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')).files).toEqual(before.files);
+    expect((await store.read(key))!.equals(original)).toBe(true);
+  });
+
   it('status lists the run and its stages; sync downloads it verified; annotate works on the copy', async () => {
     const status = await runCli(['status', '--store', 's3://artifacts/team/corpus-a'], { env: server.env });
     expect(status.code, status.stderr).toBe(0);
