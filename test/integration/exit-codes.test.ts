@@ -112,9 +112,12 @@ describe('exit 130: Ctrl-C at the confirmation prompt', () => {
     const cmd = [process.execPath, BIN, 'index', '--corpus', corpus, '--output', path.join(dir, 'idx-prompt'), '--store', store].map((a) => `'${a}'`).join(' ');
     const child = spawn('script', ['-qefc', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
     let out = '';
+    let sent = false;
+    child.stdin.on('error', () => {}); // script may be gone before its stdin is closed: EPIPE is expected then
     child.stdout.on('data', (d) => {
       out += d;
-      if (out.includes('(y/n)') && child.stdin.writable) {
+      if (!sent && out.includes('(y/n)') && child.stdin.writable) {
+        sent = true;
         child.stdin.write('\x03');
         setTimeout(() => child.stdin.end(), 1000).unref(); // script waits for its own stdin to close
       }
