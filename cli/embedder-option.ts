@@ -1,31 +1,10 @@
-/** `--embedder lexical|onnx:DIR`, `--device`, `--dtype` and `--ann`: shared by index and annotate. */
+/** What `--embedder lexical|onnx:DIR` names: shared by index and annotate (the flags are in options/table.ts). */
 import path from 'node:path';
-import { Option, type Command } from 'commander';
-import { z } from 'zod';
 import type { IndexConfig, OnnxRef } from '../pipeline/config.js';
 import { onnxFingerprint, readOnnxModelDir } from '../pipeline/embedders/onnx-config.js';
 import { CproxError } from '../pipeline/errors.js';
 import { materializeS3 } from '../pipeline/corpus/remote.js';
-import { DEVICES } from '../pipeline/onnx-runtime.js';
 import type { Reporter } from '../pipeline/reporter.js';
-
-export const EMBEDDER_HELP =
-  'lexical (weightless TF-IDF, default) or onnx:DIR, a sentence-embedding model folder (local or s3://…) with model.onnx (or onnx/model.onnx), ' +
-  'tokenizer.json and embedder.json ({"pooling": "cls"|"mean", "max_tokens": N, "dims": D, "query_prefix": "…"}; ' +
-  "a sentence-transformers folder's own config files also work)";
-
-export const EmbedderOptionFields = {
-  embedder: z.string().regex(/^(lexical|onnx:.+)$/, 'expected lexical or onnx:DIR').optional(),
-  device: z.enum(DEVICES),
-};
-
-export function addDeviceOption(cmd: Command): Command {
-  return cmd.addOption(
-    new Option('--device <device>', 'where onnxruntime runs the ONNX model: cpu, or cuda (needs onnxruntime-node\'s CUDA 12 binaries and an NVIDIA GPU; see README "GPU")')
-      .choices([...DEVICES])
-      .default('cpu'),
-  );
-}
 
 export const isOnnx = (spec: string | undefined): spec is string => Boolean(spec?.startsWith('onnx:'));
 

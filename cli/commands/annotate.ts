@@ -1,23 +1,12 @@
 import { Command } from 'commander';
-import { z } from 'zod';
 import { loadIndex } from '../../pipeline/corpus-index/load.js';
 import { assertWritableFile, writeFileAtomic } from '../../pipeline/atomic-file.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
 import { annotateRows } from '../annotate/annotate.js';
 import { openInput, readInputRows } from '../annotate/input.js';
-import { int, parseOptions } from '../options.js';
-import { addDeviceOption, EmbedderOptionFields, onnxDirOf } from '../embedder-option.js';
-
-const AnnotateOptions = z.object({
-  corpusIndex: z.string().min(1),
-  input: z.string().min(1),
-  output: z.string().min(1),
-  k: int(z.number().min(1).max(100)),
-  phraseLevel: z.boolean(),
-  textField: z.string().min(1).optional(),
-  quiet: z.boolean().default(false),
-  ...EmbedderOptionFields,
-});
+import { onnxDirOf } from '../embedder-option.js';
+import { addOptions, parseOptions } from '../options/register.js';
+import { ANNOTATE_OPTIONS } from '../options/table.js';
 
 export function annotateCommand(): Command {
   const cmd = new Command('annotate')
@@ -30,17 +19,8 @@ export function annotateCommand(): Command {
         '"annotation_metadata".\n\n' +
         'Text is read from --text-field, else from "output", "text" or "response", else from an OpenAI chat ' +
         'completion (choices[0].message.content) or completion (choices[0].text).',
-    )
-    .requiredOption('--corpus-index <dir>', 'index folder written by `index` (or `demo`)')
-    .option('--input <file>', 'JSONL of model outputs, - for stdin', '-')
-    .option('--output <file>', 'annotated JSONL, - for stdout (written atomically)', '-')
-    .option('--k <n>', 'nearest chunks per sentence', '3')
-    .option('--phrase-level', 'annotate sentence by sentence', true)
-    .option('--no-phrase-level', 'annotate each output as one span')
-    .option('--text-field <name>', 'field holding the text to annotate')
-    .option('-q, --quiet', 'no progress output')
-    .option('--embedder <onnx:DIR>', 'for an index built with an ONNX model: where the model folder is (a local folder or s3://…; default: the folder recorded at index time); it must match the fingerprint the index records');
-  return addDeviceOption(cmd)
+    );
+  return addOptions(cmd, ANNOTATE_OPTIONS)
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -49,7 +29,7 @@ export function annotateCommand(): Command {
         '  $ cprox annotate --corpus-index synced_idx/ --embedder onnx:~/models/arctic-embed-l --input outputs.jsonl --output annotated.jsonl\n',
     )
     .action(async (raw) => {
-      const o = parseOptions(AnnotateOptions, raw, 'annotate');
+      const o = parseOptions('annotate', ANNOTATE_OPTIONS, raw);
       const reporter = consoleReporter({ quiet: o.quiet });
       const input = await openInput(o.input); // a missing input fails before the index is loaded
       if (o.output !== '-') await assertWritableFile(o.output);

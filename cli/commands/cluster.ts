@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
-import { z } from 'zod';
 import { writeFileAtomic } from '../../pipeline/atomic-file.js';
 import { resolveConfig } from '../../pipeline/config.js';
 import { buildChunkToCluster } from '../../pipeline/corpus-index/tree.js';
@@ -10,10 +9,9 @@ import { decodeNpy } from '../../pipeline/npy.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
 import { clusterStats } from '../../stages/cluster/index.js';
 import { buildClusterTree } from '../../stages/cluster/recursive.js';
-import { addClusterOptions, ClusterOptionFields, clusterConfigFrom } from '../cluster-options.js';
-import { parseOptions } from '../options.js';
-
-const ClusterOptions = z.object({ vectors: z.string().min(1), output: z.string().min(1), quiet: z.boolean().default(false), ...ClusterOptionFields });
+import { clusterConfigFrom } from '../index-config.js';
+import { addOptions, parseOptions } from '../options/register.js';
+import { CLUSTER_OPTIONS } from '../options/table.js';
 
 export function clusterCommand(): Command {
   const cmd = new Command('cluster')
@@ -22,14 +20,11 @@ export function clusterCommand(): Command {
       'Run the recursive clustering alone on an embeddings file (.npy, float32 or float16, one row per chunk, e.g. ' +
         "an index's embeddings.npy) and write tree.json, chunk_to_cluster.json and stats.json (with timings) to " +
         '--output. Clusters are unnamed: use `index` for names.',
-    )
-    .requiredOption('--vectors <file.npy>', 'N × D embeddings, row i = chunk i')
-    .requiredOption('--output <dir>', 'folder for tree.json, chunk_to_cluster.json, stats.json')
-    .option('-q, --quiet', 'no progress output');
-  return addClusterOptions(cmd)
+    );
+  return addOptions(cmd, CLUSTER_OPTIONS)
     .addHelpText('after', '\nExample:\n  $ corpus-proximity cluster --vectors idx/embeddings.npy --output recluster/ --engine hdbscan --min-samples 5\n')
     .action(async (raw) => {
-      const o = parseOptions(ClusterOptions, raw, 'cluster');
+      const o = parseOptions('cluster', CLUSTER_OPTIONS, raw);
       const cfg = resolveConfig({ cluster: clusterConfigFrom(o) }).cluster;
       const buf = await readFile(o.vectors).catch(() => {
         throw new CproxError('NOT_FOUND', `embeddings file not found: ${o.vectors}`, { hint: 'pass --vectors with a .npy file (e.g. an index\'s embeddings.npy)' });

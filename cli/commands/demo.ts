@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import { z } from 'zod';
 import { writeFileAtomic } from '../../pipeline/atomic-file.js';
 import { loadIndex } from '../../pipeline/corpus-index/load.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
@@ -9,25 +8,30 @@ import { parseAnnotatedLine } from '../annotate/annotated-file.js';
 import { formatShow } from '../annotate/format-show.js';
 import { extractText } from '../annotate/input.js';
 import { buildDemoIndex, DEMO_OUTPUTS } from '../demo/corpus.js';
-import { parseOptions } from '../options.js';
+import { addOptions, parseOptions } from '../options/register.js';
+import { DEMO_OPTIONS } from '../options/table.js';
 import { useColor } from './show.js';
 
-const DemoOptions = z.object({ output: z.string().min(1), quiet: z.boolean().default(false), showChunks: z.boolean().default(false) });
 
 export function demoCommand(): Command {
-  return new Command('demo')
+  return addOptions(new Command('demo')
     .summary('build a demo index over US State of the Union addresses and annotate sample outputs')
     .description(
       'The quick start, offline: writes the bundled public-domain corpus (US State of the Union addresses ' +
         '1790–2021; pretrain ≤ 1900, midtrain 1901–1980, sft ≥ 1981) as JSONL, builds an index over it with the ' +
         'default settings, annotates a handful of sample model outputs and shows each one. Rerunning reuses the ' +
         'finished stages. Everything lands in --output: corpus/, store/, index/, outputs.jsonl, annotated.jsonl.',
+    ),
+    DEMO_OPTIONS,
+  )
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  $ corpus-proximity demo\n' +
+        '  $ corpus-proximity demo --output /tmp/cprox-demo --show-chunks --quiet\n',
     )
-    .option('--output <dir>', 'working folder for the demo', 'corpus-proximity-demo')
-    .option('--show-chunks', 'print the nearest corpus chunk under each sentence')
-    .option('-q, --quiet', 'print only the annotations')
     .action(async (raw) => {
-      const o = parseOptions(DemoOptions, raw, 'demo');
+      const o = parseOptions('demo', DEMO_OPTIONS, raw);
       const reporter = consoleReporter({ quiet: o.quiet });
       const dir = path.resolve(o.output);
       const indexDir = await buildDemoIndex(dir, reporter);

@@ -9,32 +9,32 @@ import { openStore } from '../../pipeline/store/open.js';
 import { readJson } from '../../pipeline/store/store.js';
 import { runPipelineInWorker } from '../../stages/pipeline-worker.js';
 import { STAGES } from '../../stages/table.js';
-import { parseOptions } from '../options.js';
+import { addOptions, parseOptions } from '../options/register.js';
+import { STAGE_OPTIONS } from '../options/table.js';
 
-const StageOptions = z.object({
-  store: z.string().min(1),
-  run: z.string().regex(/^[0-9a-f]{16}$/, 'a 16-hex-digit run id'),
-  corpus: z.string().min(1).optional(),
-  quiet: z.boolean().default(false),
-});
 const RunInputsSchema = z.object({ corpus: z.unknown(), corpusFingerprint: z.string(), config: z.unknown() });
 
 export function stageCommand(): Command {
-  return new Command('stage')
+  return addOptions(new Command('stage')
     .summary('run one stage of a recorded run (the container entrypoint)')
     .description(
       'Run a single stage (prepare, embed, ann, cluster, name, assemble) of a run whose inputs `index` recorded in the store ' +
         '(runs/<run>/run.json). Earlier stages must be complete; the stage writes its outputs and marker to the store, ' +
         'or _FAILED.json and a non-zero exit. This is what a container or a batch job runs; --corpus points prepare at ' +
         'where the corpus is mounted.',
-    )
+    ),
+    STAGE_OPTIONS,
+  )
     .argument('<name>', `stage: ${STAGES.map((s) => s.name).join(', ')}`)
-    .requiredOption('--store <dir|s3://bucket/prefix>', 'the artifact store of the run')
-    .requiredOption('--run <id>', 'the run (see `corpus-proximity status`)')
-    .option('--corpus <path>', 'where the corpus is, if not at the path recorded for the run (prepare only)')
-    .option('-q, --quiet', 'print only warnings and errors')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  $ corpus-proximity status --store s3://my-bucket/cp            # find the run id\n' +
+        '  $ corpus-proximity stage embed --store s3://my-bucket/cp --run 7f3eb799c3bfe8ed\n' +
+        '  $ corpus-proximity stage prepare --store /data/store --run 7f3eb799c3bfe8ed --corpus /mnt/corpus   # corpus mounted elsewhere\n',
+    )
     .action(async (name: string, raw) => {
-      const o = parseOptions(StageOptions, raw, 'stage');
+      const o = parseOptions('stage', STAGE_OPTIONS, raw);
       const store = await openStore(o.store);
       const keys = runKeys(o.run);
       const parsed = RunInputsSchema.safeParse(await readJson(store, keys.inputs()).catch(() => null));

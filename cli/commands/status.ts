@@ -1,26 +1,25 @@
 import { Command } from 'commander';
-import { z } from 'zod';
 import { CproxError } from '../../pipeline/errors.js';
 import { runStatuses } from '../../pipeline/runners/status.js';
 import { openStore } from '../../pipeline/store/open.js';
 import { STAGES } from '../../stages/table.js';
-import { parseOptions } from '../options.js';
+import { addOptions, parseOptions } from '../options/register.js';
+import { STATUS_OPTIONS } from '../options/table.js';
 
-const StatusOptions = z.object({ store: z.string().min(1), json: z.boolean().default(false) });
 
 export function statusCommand(): Command {
-  return new Command('status')
+  return addOptions(new Command('status')
     .summary('show every run in an artifact store and the state of each stage')
     .description(
       'List the runs under a store (a folder or s3://BUCKET/PREFIX) with each stage complete (with its duration, or the ' +
         'run it was reused from), failed (with the error), running or interrupted, or not started, read from the ' +
         'completion markers alone.',
-    )
-    .requiredOption('--store <dir|s3://bucket/prefix>', 'the artifact store')
-    .option('--json', 'print JSON instead of a table')
+    ),
+    STATUS_OPTIONS,
+  )
     .addHelpText('after', '\nExample:\n  $ corpus-proximity status --store s3://my-bucket/corpus-proximity\n')
     .action(async (raw) => {
-      const o = parseOptions(StatusOptions, raw, 'status');
+      const o = parseOptions('status', STATUS_OPTIONS, raw);
       const store = await openStore(o.store);
       const runs = await runStatuses(store, STAGES.map((s) => s.name));
       if (o.json) {

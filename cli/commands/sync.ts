@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { z } from 'zod';
 import { exportIndex } from '../../pipeline/corpus-index/export.js';
 import { readIndexMarker } from '../../pipeline/corpus-index/location.js';
 import { verifyIndex } from '../../pipeline/corpus-index/verify.js';
@@ -8,26 +7,24 @@ import { consoleReporter } from '../../pipeline/reporter.js';
 import { runStatuses } from '../../pipeline/runners/status.js';
 import { openStore } from '../../pipeline/store/open.js';
 import { STAGES } from '../../stages/table.js';
-import { parseOptions } from '../options.js';
+import { addOptions, parseOptions } from '../options/register.js';
+import { SYNC_OPTIONS } from '../options/table.js';
 
-const SyncOptions = z.object({ store: z.string().min(1), output: z.string().min(1), run: z.string().regex(/^[0-9a-f]{16}$/, 'a 16-hex-digit run id').optional(), quiet: z.boolean().default(false) });
 
 export function syncCommand(): Command {
-  return new Command('sync')
+  return addOptions(new Command('sync')
     .summary('download a finished index from an artifact store, verified')
     .description(
       'Download the newest complete index in a store (or --run ID) to --output. Every file is checked against the ' +
         "manifest's sha256; keys that would land outside --output are refused before anything is written; files go to " +
         '--output.partial-<run> first and the folder is renamed into place when complete, so --output is never half ' +
         'written, and an interrupted sync resumes with the files it already verified.',
-    )
-    .requiredOption('--store <dir|s3://bucket/prefix>', 'the artifact store the index was built in')
-    .requiredOption('--output <dir>', 'where the index goes (created, or an earlier index replaced)')
-    .option('--run <id>', 'a specific run (see `corpus-proximity status`)')
-    .option('-q, --quiet', 'no progress output')
+    ),
+    SYNC_OPTIONS,
+  )
     .addHelpText('after', '\nExample:\n  $ corpus-proximity sync --store s3://my-bucket/corpus-proximity --output nanochat_index/\n')
     .action(async (raw) => {
-      const o = parseOptions(SyncOptions, raw, 'sync');
+      const o = parseOptions('sync', SYNC_OPTIONS, raw);
       const reporter = consoleReporter({ quiet: o.quiet });
       const store = await openStore(o.store);
       const runs = await runStatuses(store, STAGES.map((s) => s.name));

@@ -1,16 +1,15 @@
 import { Command } from 'commander';
-import { z } from 'zod';
 import { readManifest } from '../../pipeline/corpus-index/load.js';
 import { verifyIndex } from '../../pipeline/corpus-index/verify.js';
 import { CproxError } from '../../pipeline/errors.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
 import { openStore } from '../../pipeline/store/open.js';
-import { parseOptions } from '../options.js';
+import { addOptions, parseOptions } from '../options/register.js';
+import { VERIFY_OPTIONS } from '../options/table.js';
 
-const VerifyOptions = z.object({ corpusIndex: z.string().min(1), store: z.string().min(1).optional(), json: z.boolean().default(false), quiet: z.boolean().default(false) });
 
 export function verifyCommand(): Command {
-  return new Command('verify')
+  return addOptions(new Command('verify')
     .summary('check every file of a local index against its manifest (sha256)')
     .description(
       'Hash every file of a CorpusIndex folder and compare it with the sha256 and size its manifest.json records. ' +
@@ -19,17 +18,15 @@ export function verifyCommand(): Command {
         '`annotate` runs a cheaper check on every start: files unchanged since their last full check (same inode, ' +
         'size, mtime and ctime) are trusted, any other file is hashed first. `sync` ends with this full check.\n\n' +
         'Exit code 0 when everything matches, 2 when a file is missing, changed or the manifest differs.',
-    )
-    .requiredOption('--corpus-index <dir>', 'index folder written by `index`, `sync` or `demo`')
-    .option('--store <dir|s3://bucket/prefix>', 'the artifact store the index was built in: check the manifest against its assemble marker')
-    .option('--json', 'print the report as JSON on stdout')
-    .option('-q, --quiet', 'no progress output')
+    ),
+    VERIFY_OPTIONS,
+  )
     .addHelpText(
       'after',
       '\nExamples:\n  $ corpus-proximity verify --corpus-index nanochat_index/\n  $ corpus-proximity verify --corpus-index nanochat_index/ --store s3://my-bucket/corpus-proximity --json\n',
     )
     .action(async (raw) => {
-      const o = parseOptions(VerifyOptions, raw, 'verify');
+      const o = parseOptions('verify', VERIFY_OPTIONS, raw);
       const reporter = consoleReporter({ quiet: o.quiet || o.json });
       const manifest = await readManifest(o.corpusIndex);
       const store = o.store ? await openStore(o.store) : undefined;

@@ -35,6 +35,9 @@ export async function stageImageContext(root: string): Promise<string> {
 }
 
 /** `cuda` builds the Dockerfile's cuda target, whose installer downloads onnxruntime's CUDA provider (network needed). */
+/** The stage image `build-image` tags and `index --runner docker` runs, unless told otherwise. */
+export const DEFAULT_STAGE_IMAGE = 'corpus-proximity-stage:latest';
+
 export async function buildStageImage(docker: Docker, opts: { root: string; tag: string; base?: string; cuda?: boolean; reporter: Reporter }): Promise<void> {
   const context = await stageImageContext(opts.root);
   try {
