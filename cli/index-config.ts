@@ -20,6 +20,7 @@ export function clusterConfigFrom(o: ClusterValues) {
     minSamples: o.minSamples,
     selection: o.selection,
     selectionEpsilon: o.selectionEpsilon,
+    maxK: o.maxK,
     sampleMax: o.sampleMax,
     seed: o.seed,
   };

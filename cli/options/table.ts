@@ -77,6 +77,7 @@ const CLUSTER = {
   minSamples: fromConfig(ClusterConfigSchema.shape.minSamples, { flags: '--min-samples <n>', help: 'HDBSCAN min_samples', group: 'cluster', remote: true }),
   selection: fromConfig(ClusterConfigSchema.shape.selection, { flags: '--selection <method>', help: 'HDBSCAN cluster selection', group: 'cluster', remote: true }),
   selectionEpsilon: fromConfig(ClusterConfigSchema.shape.selectionEpsilon, { flags: '--selection-epsilon <d>', help: 'HDBSCAN cluster_selection_epsilon in the reduced space', group: 'cluster', remote: true }),
+  maxK: fromConfig(ClusterConfigSchema.shape.maxK, { flags: '--max-k <n>', help: 'largest number of children the kmeans engine tries per node', group: 'cluster', remote: true }),
   sampleMax: fromConfig(ClusterConfigSchema.shape.sampleMax, { flags: '--sample-max <n>', help: 'nodes larger than this are fitted on a sample, the rest assigned by nearest neighbour', group: 'cluster', remote: true }),
   seed,
 };

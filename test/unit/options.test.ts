@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { indexArgsFrom } from '../../cli/deploy.js';
+import { clusterConfigFrom } from '../../cli/index-config.js';
 import { addOptions, helpLine, parseOptions } from '../../cli/options/register.js';
 import { attributeOf, longFlag, type OptionDef } from '../../cli/options/spec.js';
 import * as TABLE from '../../cli/options/table.js';
@@ -47,6 +48,7 @@ describe('option table', () => {
     expect(o.maxDepth).toBeUndefined(); // not given: the config's default applies
     expect(o.runner).toBe('in-process'); // a CLI default
     expect(o.yes).toBe(false);
+    expect(resolveConfig({ cluster: clusterConfigFrom(parseIndex(['--corpus', 'c', '--output', 'o', '--max-k', '3'])) }).cluster.maxK).toBe(3);
   });
 
   it('every option a cloud run repeats comes back unchanged from its flags', () => {
