@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { annotateRows } from '../cli/annotate/annotate.js';
+import { annotateRows } from '../pipeline/attribution/annotate.js';
 import { buildDemoIndex } from '../cli/demo/corpus.js';
 import { loadIndex } from '../pipeline/corpus-index/load.js';
 import { decodeNpy } from '../pipeline/npy.js';

@@ -65,7 +65,7 @@ async function annotatePath(model: Awaited<ReturnType<typeof fitLexical>>) {
       {
         embedder: emb,
         vectors: exactIndex({ data: corpus, rows: chunks.length, dims: emb.dims }),
-        fetchTexts: async (ids) => new Map([...ids].map((i) => [i, chunks[i]])),
+        fetchChunks: async (ids) => new Map([...ids].map((i) => [i, { text: chunks[i] }])),
         verbatimCandidates: (span) => verbatimCandidates(table, span),
       },
       queries.map((q) => q[kind]),

@@ -1,10 +1,10 @@
-/** Reads back an annotated JSONL file (ours) with validation, for show/report/compare. */
+/** Reads back an annotated JSONL file (ours) with validation, for `show`. */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { readLines } from '../../pipeline/corpus/lines.js';
 import { CproxError, inputError } from '../../pipeline/errors.js';
-import type { ClusterAnnotation } from './annotate.js';
+import type { ClusterAnnotation } from '../../pipeline/attribution/annotate.js';
 import { extractText } from './input.js';
 import { SEED_THRESHOLDS, type ShowInput } from './format-show.js';
 

@@ -1,6 +1,6 @@
 /** Chess-engine style rendering of one annotated row (the seed's formatting.py), plus the one-line compact form. */
 import pc from 'picocolors';
-import type { ClusterAnnotation } from './annotate.js';
+import type { ClusterAnnotation } from '../../pipeline/attribution/annotate.js';
 
 export interface Thresholds {
   high: number;

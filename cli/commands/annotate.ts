@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { loadIndex } from '../../pipeline/corpus-index/load.js';
 import { assertWritableFile, writeFileAtomic } from '../../pipeline/atomic-file.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
-import { annotateRows } from '../annotate/annotate.js';
+import { annotateRows } from '../../pipeline/attribution/annotate.js';
 import { openInput, readInputRows } from '../annotate/input.js';
 import { onnxDirOf } from '../embedder-option.js';
 import { addOptions, parseOptions } from '../options/register.js';

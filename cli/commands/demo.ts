@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { writeFileAtomic } from '../../pipeline/atomic-file.js';
 import { loadIndex } from '../../pipeline/corpus-index/load.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
-import { annotateRows } from '../annotate/annotate.js';
+import { annotateRows } from '../../pipeline/attribution/annotate.js';
 import { parseAnnotatedLine } from '../annotate/annotated-file.js';
 import { formatShow } from '../annotate/format-show.js';
 import { extractText } from '../annotate/input.js';

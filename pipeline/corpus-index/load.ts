@@ -1,31 +1,26 @@
 /** Opens a local CorpusIndex for annotate: checks format version, files and embedder before anything is searched. */
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { readLines } from '../corpus/lines.js';
-import type { Embedder } from '../embedders/embedder.js';
+import { attributeSpans, type Attribution, type AttributeOptions, type IndexParts } from '../attribution/attribute.js';
 import { loadEmbedder } from '../embedders/load.js';
 import { CproxError } from '../errors.js';
 import { decodeNpy } from '../npy.js';
 import { openHnsw } from '../search/hnsw.js';
 import { exactIndex, hnswIndex, type VectorIndex } from '../search/vector-index.js';
+import { fetchChunks } from './chunks.js';
 import type { LoadEmbedderOptions } from '../embedders/load.js';
 import { decodeShingleTable } from '../verbatim/shingles.js';
-import { FORMAT_NAME, FORMAT_VERSION, INDEX_FILES, ManifestSchema, type ChunkMetadata, type Manifest } from './format.js';
+import { FORMAT_NAME, FORMAT_VERSION, INDEX_FILES, ManifestSchema, type Manifest } from './format.js';
 import { nodesById, type ClusterNode } from './tree.js';
 import { checkIndexOnOpen } from './verify.js';
 
-export interface LoadedIndex {
+/**
+ * An opened index: its parts (the HNSW graph memory-mapped when the index has one, else the vectors in memory,
+ * searched exactly) and `attribute`, the question it answers.
+ */
+export interface LoadedIndex extends IndexParts {
   dir: string;
-  manifest: Manifest;
-  embedder: Embedder;
-  /** The HNSW graph (memory-mapped) when the index has one, else the vectors in memory, searched exactly. */
-  vectors: VectorIndex;
-  tree: ClusterNode;
-  nodes: Map<string, ClusterNode>;
-  chunkToCluster: Record<string, string>;
-  /** Sorted shingle table for verbatim lookup; null for an index built without one. */
-  shingles: BigUint64Array | null;
+  attribute(spans: readonly string[], opts: AttributeOptions): Promise<Attribution[][]>;
 }
 
 const notAnIndex = (dir: string, why: string) =>
@@ -84,34 +79,12 @@ export async function loadIndex(dir: string, opts: LoadIndexOptions = {}): Promi
   const tree = JSON.parse((await read(INDEX_FILES.tree)).toString('utf8')) as ClusterNode;
   const chunkToCluster = JSON.parse((await read(INDEX_FILES.chunkToCluster)).toString('utf8')) as Record<string, string>;
   const shingles = manifest.verbatim ? decodeShingleTable(await read(manifest.verbatim.file)) : null;
-  return { dir: root, manifest, embedder, vectors, tree, nodes: nodesById(tree), chunkToCluster, shingles };
+  const parts: IndexParts = { manifest, embedder, vectors, tree, nodes: nodesById(tree), chunkToCluster, shingles, fetchChunks: (ids) => fetchChunks(root, ids) };
+  return { ...parts, dir: root, attribute: (spans, o) => attributeSpans(parts, spans, o) };
 }
 
 function exactVectors(buf: Buffer, manifest: Manifest, dir: string): VectorIndex {
   const npy = decodeNpy(buf, manifest.vectors.file);
   if (npy.rows !== manifest.vectors.rows || npy.cols !== manifest.vectors.dims) throw notAnIndex(dir, `${manifest.vectors.file} shape disagrees with the manifest`);
   return exactIndex({ data: npy.data, rows: npy.rows, dims: npy.cols });
-}
-
-export interface ChunkDetails {
-  text: string;
-  meta: ChunkMetadata;
-}
-
-/** Texts and metadata of the wanted chunks, in one streaming pass over chunks.jsonl and metadata.jsonl. */
-export async function fetchChunks(index: LoadedIndex, wanted: Set<number>): Promise<Map<number, ChunkDetails>> {
-  const texts = new Map<number, string>();
-  // Both files hold one row per chunk in idx order, so line n is chunk n−1 and only wanted lines are parsed.
-  for await (const line of readLines(createReadStream(path.join(index.dir, INDEX_FILES.chunks)))) {
-    if (!wanted.has(line.number - 1)) continue;
-    const row = JSON.parse(line.text) as { idx: number; text: string };
-    texts.set(row.idx, row.text);
-  }
-  const out = new Map<number, ChunkDetails>();
-  for await (const line of readLines(createReadStream(path.join(index.dir, INDEX_FILES.metadata)))) {
-    if (!wanted.has(line.number - 1)) continue;
-    const meta = JSON.parse(line.text) as ChunkMetadata;
-    out.set(meta.idx, { text: texts.get(meta.idx) ?? '', meta });
-  }
-  return out;
 }

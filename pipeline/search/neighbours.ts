@@ -14,11 +14,16 @@ export interface Neighbour {
   verbatim: boolean;
 }
 
-export interface NeighbourSource {
+/** What a search needs of a chunk it fetched: its text; callers fetch whatever else they report with it. */
+export interface FetchedChunk {
+  text: string;
+}
+
+export interface NeighbourSource<C extends FetchedChunk = FetchedChunk> {
   embedder: Embedder;
   vectors: VectorIndex;
-  /** Texts of the given chunk ids (one pass over the corpus text is fine: it is called once per batch). */
-  fetchTexts(ids: Set<number>): Promise<Map<number, string>>;
+  /** The given chunks (called once, for every candidate of every span: one pass over the chunk file is fine). */
+  fetchChunks(ids: Set<number>): Promise<Map<number, C>>;
   /** Chunks that may contain the span verbatim (pipeline/verbatim), added to the vector-search candidates. */
   verbatimCandidates?(span: string): number[];
 }
@@ -35,17 +40,13 @@ export const RESCORE_CANDIDATES = 32;
 
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
 
-export function containsVerbatim(chunk: string, span: string): boolean {
-  const needle = squash(span);
-  return needle.length > 0 && squash(chunk).includes(needle);
-}
-
-export async function findNeighbours(
-  source: NeighbourSource,
+/** The k best chunks of every span, and the fetched chunks they name (candidates that were not kept included). */
+export async function findNeighbours<C extends FetchedChunk>(
+  source: NeighbourSource<C>,
   spans: readonly string[],
   k: number,
   onBatch?: (done: number) => void,
-): Promise<{ neighbours: Neighbour[][]; texts: Map<number, string> }> {
+): Promise<{ neighbours: Neighbour[][]; chunks: Map<number, C> }> {
   const { embedder, vectors } = source;
   const { dims } = vectors;
   const rescore = embedder.rescore?.bind(embedder);
@@ -74,10 +75,10 @@ export async function findNeighbours(
     candidates.push(...rows);
     onBatch?.(batch.length);
   }
-  const texts = await source.fetchTexts(new Set(candidates.flat().map((c) => c.idx)));
-  const squashed = new Map([...texts].map(([i, t]) => [i, squash(t)]));
+  const chunks = await source.fetchChunks(new Set(candidates.flat().map((c) => c.idx)));
+  const squashed = new Map([...chunks].map(([i, c]) => [i, squash(c.text)]));
   const neighbours = candidates.map((row, s) => {
-    const passages = row.map((c) => texts.get(c.idx) ?? '');
+    const passages = row.map((c) => chunks.get(c.idx)?.text ?? '');
     const exact = rescore ? rescore(spans[s], passages) : null;
     const needle = squash(spans[s]);
     return row
@@ -85,5 +86,5 @@ export async function findNeighbours(
       .sort((a, b) => Number(b.verbatim) - Number(a.verbatim) || b.similarity - a.similarity || a.idx - b.idx)
       .slice(0, k);
   });
-  return { neighbours, texts };
+  return { neighbours, chunks };
 }

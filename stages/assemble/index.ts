@@ -84,10 +84,10 @@ export const assembleStage: StageDefinition = {
         embedder,
         vectors: exactIndex({ data: vectors.data, rows: vectors.rows, dims: vectors.cols }),
         verbatimCandidates: (span) => verbatimCandidates(shingleTable, span),
-        async fetchTexts(ids) {
-          const texts = new Map<number, string>();
-          for await (const c of readChunkRecords(store, upstream.prepare)) if (ids.has(c.idx)) texts.set(c.idx, c.text);
-          return texts;
+        async fetchChunks(ids) {
+          const found = new Map<number, { text: string }>();
+          for await (const c of readChunkRecords(store, upstream.prepare)) if (ids.has(c.idx)) found.set(c.idx, { text: c.text });
+          return found;
         },
       },
       calibrationSentences(sampled),

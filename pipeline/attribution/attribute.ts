@@ -1,0 +1,93 @@
+/**
+ * Attribution: for each span of model output, the k corpus chunks it most likely came from, each resolved to its
+ * cluster (id, name, depth, path from the top), training stage and text. One batched search for all spans
+ * (pipeline/search/neighbours.ts: vector search, exact rescoring, verbatim candidates ranked first), then one pass
+ * over the chunk files for the chunks it names.
+ */
+import type { ChunkDetails } from '../corpus-index/chunks.js';
+import type { Manifest } from '../corpus-index/format.js';
+import type { ClusterNode } from '../corpus-index/tree.js';
+import type { Embedder } from '../embedders/embedder.js';
+import { findNeighbours } from '../search/neighbours.js';
+import type { VectorIndex } from '../search/vector-index.js';
+import { verbatimCandidates } from '../verbatim/shingles.js';
+
+/** What attribution reads of an opened index (pipeline/corpus-index/load.ts provides it). */
+export interface IndexParts {
+  manifest: Manifest;
+  embedder: Embedder;
+  vectors: VectorIndex;
+  tree: ClusterNode;
+  nodes: Map<string, ClusterNode>;
+  chunkToCluster: Record<string, string>;
+  /** Sorted shingle table for verbatim lookup; null for an index built without one. */
+  shingles: BigUint64Array | null;
+  fetchChunks(ids: Set<number>): Promise<Map<number, ChunkDetails>>;
+}
+
+export interface ClusterRef {
+  id: string;
+  name: string;
+  depth: number;
+  /** Names from the top-level cluster down to this one (empty for the root). */
+  path: string[];
+}
+
+export interface Attribution {
+  /** 1 = best: chunks holding the span verbatim first, then by similarity. */
+  rank: number;
+  chunk: number;
+  /** Cosine similarity of span and chunk (exact where the embedder rescores). */
+  similarity: number;
+  /** The span occurs word for word (whitespace-normalised) in the chunk. */
+  verbatim: boolean;
+  cluster: ClusterRef;
+  corpusStage: string | null;
+  chunkText: string;
+}
+
+export interface AttributeOptions {
+  k: number;
+  /** Spans embedded and searched so far (called per batch). */
+  onProgress?: (spans: number) => void;
+}
+
+function clusterRef(index: IndexParts, id: string): ClusterRef {
+  const node = index.nodes.get(id);
+  const parts = id.split('.');
+  const path: string[] = [];
+  for (let i = 2; i <= parts.length; i++) path.push(index.nodes.get(parts.slice(0, i).join('.'))?.name ?? '?');
+  return { id, name: node?.name || 'Unknown', depth: node?.depth ?? 0, path };
+}
+
+/** The k best chunks of each span, in span order. */
+export async function attributeSpans(index: IndexParts, spans: readonly string[], opts: AttributeOptions): Promise<Attribution[][]> {
+  const { shingles } = index;
+  const { neighbours, chunks } = await findNeighbours(
+    {
+      embedder: index.embedder,
+      vectors: index.vectors,
+      verbatimCandidates: shingles ? (span) => verbatimCandidates(shingles, span) : undefined,
+      fetchChunks: (ids) => index.fetchChunks(ids),
+    },
+    spans,
+    opts.k,
+    opts.onProgress,
+  );
+  const refs = new Map<string, ClusterRef>();
+  const refOf = (id: string) => refs.get(id) ?? refs.set(id, clusterRef(index, id)).get(id)!;
+  return neighbours.map((row) =>
+    row.map((n, rank) => {
+      const chunk = chunks.get(n.idx);
+      return {
+        rank: rank + 1,
+        chunk: n.idx,
+        similarity: n.similarity,
+        verbatim: n.verbatim,
+        cluster: refOf(index.chunkToCluster[String(n.idx)] ?? index.tree.cluster_id),
+        corpusStage: chunk?.meta.corpus_stage ?? null,
+        chunkText: chunk?.text ?? '',
+      };
+    }),
+  );
+}
