@@ -41,7 +41,7 @@ const spans = out.reduce((s, r) => s + new Set((r.annotations as Array<{ text_sp
 
 // Seed method on a subset (it is slow): per sentence, full distance vector + full sort.
 const seedN = Math.min(200, sentences.length);
-const { data, rows: n, cols: dims } = decodeNpy(await readFile(path.join(indexDir, index.manifest.vectors.file)));
+const { data, rows: n, dims } = decodeNpy(await readFile(path.join(indexDir, index.manifest.vectors.file)));
 const t1 = performance.now();
 for (let q = 0; q < seedN; q++) {
   const v = await index.embedder.embed([sentences[q]], { kind: 'query' });

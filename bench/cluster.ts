@@ -36,7 +36,7 @@ function runOne(n: number, engine: 'hdbscan' | 'kmeans' | 'hdbscan-ts') {
       noise = labels.filter((l) => l < 0).length / n;
       // Agreement with this project's flat HDBSCAN on the same raw vectors and parameters (not a reference).
       const t1 = performance.now();
-      const ours = hdbscan({ data, n, dims: DIMS }, { minClusterSize: 10, minSamples: 10 });
+      const ours = hdbscan({ data, rows: n, dims: DIMS }, { minClusterSize: 10, minSamples: 10 });
       const oursSeconds = (performance.now() - t1) / 1000;
       return {
         n,
@@ -54,7 +54,7 @@ function runOne(n: number, engine: 'hdbscan' | 'kmeans' | 'hdbscan-ts') {
     });
   }
   const cfg = resolveConfig({ cluster: { engine } }).cluster;
-  const root = buildClusterTree({ data, dims: DIMS }, n, { cfg });
+  const root = buildClusterTree({ data, rows: n, dims: DIMS }, { cfg });
   const seconds = (performance.now() - t0) / 1000;
   const nodes = [...walkTree(root)];
   clusters = nodes.length - 1;

@@ -3,6 +3,7 @@
  * Spec: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
  */
 import { CproxError } from './errors.js';
+import type { Matrix } from './linalg/matrix.js';
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]);
 
@@ -26,18 +27,13 @@ export function encodeNpy(data: Float32Array, rows: number, cols: number): Buffe
   return Buffer.concat([npyHeader(rows, cols), float32Bytes(data)]);
 }
 
-export interface NpyMatrix {
-  rows: number;
-  cols: number;
-  data: Float32Array;
-}
 
 export type VectorDtype = 'float32' | 'float16';
 export const NPY_DESCR: Record<VectorDtype, string> = { float32: '<f4', float16: '<f2' };
 
 export interface NpyLayout {
   rows: number;
-  cols: number;
+  dims: number;
   dtype: VectorDtype;
   /** Byte offset of the data. */
   offset: number;
@@ -62,7 +58,7 @@ export function npyLayout(buf: Buffer, name = 'array'): NpyLayout {
   if (!dtype) throw new CproxError('BAD_INDEX', `${name}: unsupported dtype ${descr} (expected <f4 or <f2)`);
   return {
     rows: Number(shape[1]),
-    cols: Number(shape[2]),
+    dims: Number(shape[2]),
     dtype,
     offset: start + headerLen,
     bytesPerValue: dtype === 'float32' ? 4 : 2,
@@ -83,14 +79,14 @@ export function npyLayout(buf: Buffer, name = 'array'): NpyLayout {
  * Parses a whole 2-d float32 or float16 .npy; float16 is widened to float32. Aligned float32 data (the usual case:
  * headers are padded to 64 bytes) is returned as a view of `buf`, not copied, so a 4 GB matrix needs 4 GB, not 8.
  */
-export function decodeNpy(buf: Buffer, name = 'array'): NpyMatrix {
+export function decodeNpy(buf: Buffer, name = 'array'): Matrix {
   const l = npyLayout(buf, name);
-  const end = l.offset + l.rows * l.cols * l.bytesPerValue;
+  const end = l.offset + l.rows * l.dims * l.bytesPerValue;
   if (buf.length < end) throw new CproxError('BAD_INDEX', `${name} is truncated`);
   if (l.dtype === 'float32' && (buf.byteOffset + l.offset) % 4 === 0) {
-    return { rows: l.rows, cols: l.cols, data: new Float32Array(buf.buffer, buf.byteOffset + l.offset, l.rows * l.cols) };
+    return { rows: l.rows, dims: l.dims, data: new Float32Array(buf.buffer, buf.byteOffset + l.offset, l.rows * l.dims) };
   }
-  return { rows: l.rows, cols: l.cols, data: l.decode(buf.subarray(l.offset, end)) };
+  return { rows: l.rows, dims: l.dims, data: l.decode(buf.subarray(l.offset, end)) };
 }
 
 /** Rows as little-endian float16 (round to nearest even), for `--dtype float16` indexes. */

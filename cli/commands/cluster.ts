@@ -37,10 +37,10 @@ export function clusterCommand(): Command {
       }
       if (m.rows < 2) throw new CproxError('BAD_INPUT', `${o.vectors} has ${m.rows} row(s); nothing to cluster`);
       const reporter = consoleReporter({ quiet: o.quiet });
-      reporter.info(`clustering ${m.rows.toLocaleString('en-US')} × ${m.cols} vectors (${cfg.engine})`);
+      reporter.info(`clustering ${m.rows.toLocaleString('en-US')} × ${m.dims} vectors (${cfg.engine})`);
       const t0 = performance.now();
       const progress = reporter.progress('cluster', undefined, 'nodes');
-      const root = buildClusterTree({ data: m.data, dims: m.cols }, m.rows, { cfg });
+      const root = buildClusterTree(m, { cfg });
       progress.done();
       const seconds = (performance.now() - t0) / 1000;
       const stats = { ...clusterStats(root, m.rows), engine: cfg.engine, config: cfg, retries: root.buildStats?.retries ?? 0, assigned_by_sampling: root.buildStats?.assignedBySampling ?? 0, timings: { cluster_seconds: +seconds.toFixed(3) } };

@@ -85,6 +85,6 @@ export async function loadIndex(dir: string, opts: LoadIndexOptions = {}): Promi
 
 function exactVectors(buf: Buffer, manifest: Manifest, dir: string): VectorIndex {
   const npy = decodeNpy(buf, manifest.vectors.file);
-  if (npy.rows !== manifest.vectors.rows || npy.cols !== manifest.vectors.dims) throw notAnIndex(dir, `${manifest.vectors.file} shape disagrees with the manifest`);
-  return exactIndex({ data: npy.data, rows: npy.rows, dims: npy.cols });
+  if (npy.rows !== manifest.vectors.rows || npy.dims !== manifest.vectors.dims) throw notAnIndex(dir, `${manifest.vectors.file} shape disagrees with the manifest`);
+  return exactIndex({ data: npy.data, rows: npy.rows, dims: npy.dims });
 }

@@ -180,7 +180,7 @@ export function parseLexicalModel(modelJson: Buffer, projectionNpy: Buffer | nul
   if (parsed.projection === 'svd') {
     if (!projectionNpy) throw new CproxError('BAD_INDEX', `embedder/${LEXICAL_FILES.projection} is missing`, { hint: 'rebuild the index' });
     const proj = decodeNpy(projectionNpy, `embedder/${LEXICAL_FILES.projection}`);
-    if (proj.rows !== parsed.vocab.length || proj.cols !== parsed.dims - 1) {
+    if (proj.rows !== parsed.vocab.length || proj.dims !== parsed.dims - 1) {
       throw new CproxError('BAD_INDEX', 'lexical embedder files disagree on vocabulary size or dims', { hint: 'rebuild the index' });
     }
     projection = proj.data;

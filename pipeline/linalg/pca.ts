@@ -3,23 +3,20 @@
  * sample of) the rows, project every row. Used per cluster node, where the seed used UMAP to 50 dims.
  */
 import { addRowTimesMatrix, addTransposedProduct } from './dense.js';
+import type { Matrix } from './matrix.js';
 import { randomizedSvd, type LinearOperator } from './randomized-svd.js';
 
-export interface RowsView {
-  data: Float32Array;
-  dims: number;
-  rows: Int32Array;
-}
-
-function meanOf(v: RowsView): Float64Array {
-  const mean = new Float64Array(v.dims);
-  for (const r of v.rows) for (let j = 0; j < v.dims; j++) mean[j] += v.data[r * v.dims + j];
-  for (let j = 0; j < v.dims; j++) mean[j] /= Math.max(1, v.rows.length);
+/** Mean of the given rows of `m`. */
+function meanOf(m: Matrix, rows: Int32Array): Float64Array {
+  const mean = new Float64Array(m.dims);
+  for (const r of rows) for (let j = 0; j < m.dims; j++) mean[j] += m.data[r * m.dims + j];
+  for (let j = 0; j < m.dims; j++) mean[j] /= Math.max(1, rows.length);
   return mean;
 }
 
-function centredOperator(v: RowsView, mean: Float64Array): LinearOperator {
-  const { data, dims, rows } = v;
+/** The given rows of `m`, centred on `mean`, as an operator for the randomized SVD. */
+function centredOperator(m: Matrix, rows: Int32Array, mean: Float64Array): LinearOperator {
+  const { data, dims } = m;
   return {
     rows: rows.length,
     cols: dims,
@@ -45,23 +42,22 @@ function centredOperator(v: RowsView, mean: Float64Array): LinearOperator {
 }
 
 /**
- * Rows of `all` projected on the top `k` principal axes fitted on `fit` (a subset of `all`), as a row-major
- * all.rows.length × k matrix.
+ * The `members` rows of `m` projected on the top `k` principal axes fitted on the `fit` rows (a subset of
+ * `members`): a members.length × k matrix.
  */
-export function pcaProject(all: RowsView, fit: Int32Array, k: number, seed: number): { data: Float32Array; dims: number } {
-  const dims = Math.min(k, all.dims, Math.max(1, fit.length - 1));
-  const view: RowsView = { data: all.data, dims: all.dims, rows: fit };
-  const mean = meanOf(view);
-  const { components } = randomizedSvd(centredOperator(view, mean), dims, { seed, powerIterations: 1 });
+export function pcaProject(m: Matrix, members: Int32Array, fit: Int32Array, k: number, seed: number): Matrix {
+  const dims = Math.min(k, m.dims, Math.max(1, fit.length - 1));
+  const mean = meanOf(m, fit);
+  const { components } = randomizedSvd(centredOperator(m, fit, mean), dims, { seed, powerIterations: 1 });
   // (x − μ)·C = x·C − μ·C
   const shift = new Float64Array(dims);
-  addRowTimesMatrix(shift, 0, mean, 0, all.dims, components, dims);
+  addRowTimesMatrix(shift, 0, mean, 0, m.dims, components, dims);
   const row = new Float64Array(dims);
-  const out = new Float32Array(all.rows.length * dims);
-  all.rows.forEach((r, i) => {
+  const out = new Float32Array(members.length * dims);
+  members.forEach((r, i) => {
     row.fill(0);
-    addRowTimesMatrix(row, 0, all.data, r * all.dims, all.dims, components, dims);
+    addRowTimesMatrix(row, 0, m.data, r * m.dims, m.dims, components, dims);
     for (let c = 0; c < dims; c++) out[i * dims + c] = row[c] - shift[c];
   });
-  return { data: out, dims };
+  return { data: out, rows: members.length, dims };
 }

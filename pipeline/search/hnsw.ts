@@ -7,7 +7,8 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { CproxError } from '../errors.js';
-import type { Matrix, SearchResult } from './types.js';
+import type { Matrix } from '../linalg/matrix.js';
+import type { SearchResult } from './types.js';
 import { loadUsearch, matchCount, type UsearchIndex } from './usearch.js';
 
 export const AnnSettingsSchema = z.object({

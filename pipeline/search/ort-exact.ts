@@ -5,7 +5,8 @@
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import { createSession, ort } from '../onnx-runtime.js';
-import type { Matrix, SearchResult } from './types.js';
+import type { Matrix } from '../linalg/matrix.js';
+import type { SearchResult } from './types.js';
 import { TOPK_MODEL_BASE64 } from './topk-model.js';
 
 /** Scores held at once: query block × corpus tile (16 M floats = 64 MB). */

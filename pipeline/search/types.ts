@@ -1,9 +1,4 @@
-/** The shapes vector search works on: row-major float32 matrices of L2-normalised rows, and top-k results. */
-export interface Matrix {
-  data: Float32Array;
-  rows: number;
-  dims: number;
-}
+/** Top-k results of vector search (over Matrix rows that are L2-normalised). */
 
 export interface SearchResult {
   /** queries × k row indices, nearest first; −1 where the corpus has fewer than k rows. */

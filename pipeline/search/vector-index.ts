@@ -6,7 +6,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { CproxError } from '../errors.js';
 import { npyLayout } from '../npy.js';
-import type { Matrix, SearchResult } from './types.js';
+import type { Matrix } from '../linalg/matrix.js';
+import type { SearchResult } from './types.js';
 import type { HnswView } from './hnsw.js';
 import { ortExactSearch } from './ort-exact.js';
 
@@ -42,9 +43,9 @@ export function hnswIndex(view: HnswView, npyFile: string): VectorIndex {
   readSync(fd, head, 0, head.length, 0);
   const layout = npyLayout(head, npyFile);
   const { dims, rows } = view.settings;
-  if (layout.rows !== rows || layout.cols !== dims) {
+  if (layout.rows !== rows || layout.dims !== dims) {
     closeSync(fd);
-    throw new CproxError('BAD_INDEX', `${npyFile} is ${layout.rows} × ${layout.cols}, the ANN file ${rows} × ${dims}`, { hint: 'rebuild or re-sync the index' });
+    throw new CproxError('BAD_INDEX', `${npyFile} is ${layout.rows} × ${layout.dims}, the ANN file ${rows} × ${dims}`, { hint: 'rebuild or re-sync the index' });
   }
   const rowBytes = dims * layout.bytesPerValue;
   const buf = Buffer.alloc(rowBytes);

@@ -33,7 +33,7 @@ export const annStage: StageDefinition = {
       ctx.reporter.info(`  exact search (${m.rows.toLocaleString('en-US')} chunks${cfg.ann === 'never' ? ', --ann never' : ` < ${cfg.annMinRows.toLocaleString('en-US')}`})`);
       return { facts: { ann: null } };
     }
-    const vectors = { data: m.data, rows: m.rows, dims: m.cols };
+    const vectors = { data: m.data, rows: m.rows, dims: m.dims };
     const tmp = tempPathFor(path.join(os.tmpdir(), `cprox-${ANN_ARTIFACTS.graph}`));
     return withTempPath(tmp, async () => {
       try {
@@ -46,13 +46,13 @@ export const annStage: StageDefinition = {
 
         // Recall@10 on evenly spaced corpus vectors used as queries, graph vs exact.
         const nq = Math.min(cfg.recallQueries, m.rows);
-        const queries = new Float32Array(nq * m.cols);
+        const queries = new Float32Array(nq * m.dims);
         for (let i = 0; i < nq; i++) {
           const r = Math.floor((i * m.rows) / nq);
-          queries.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols);
+          queries.set(m.data.subarray(r * m.dims, (r + 1) * m.dims), i * m.dims);
         }
         const k = Math.min(RECALL_K, m.rows);
-        const exact = await ortExactSearch(vectors, { data: queries, rows: nq, dims: m.cols }, k);
+        const exact = await ortExactSearch(vectors, { data: queries, rows: nq, dims: m.dims }, k);
         const approx = openHnsw(tmp, settings).search(queries, nq, k);
         const recall = Math.round(recallAtK(exact, approx) * 1e4) / 1e4;
         await ctx.store.writeStream(ctx.out(ANN_ARTIFACTS.graph), createReadStream(tmp));

@@ -82,7 +82,7 @@ export const assembleStage: StageDefinition = {
     const calibration = await calibrate(
       {
         embedder,
-        vectors: exactIndex({ data: vectors.data, rows: vectors.rows, dims: vectors.cols }),
+        vectors: exactIndex({ data: vectors.data, rows: vectors.rows, dims: vectors.dims }),
         verbatimCandidates: (span) => verbatimCandidates(shingleTable, span),
         async fetchChunks(ids) {
           const found = new Map<number, { text: string }>();
@@ -105,7 +105,7 @@ export const assembleStage: StageDefinition = {
       run_id: keys.runId,
       code_version: CODE_VERSION,
       embedder: { id: facts.embedder, fingerprint: facts.fingerprint, dims: facts.dims },
-      vectors: { file: INDEX_FILES.embeddings, dtype: facts.dtype ?? 'float32', rows: vectors.rows, dims: vectors.cols, metric: 'cosine' },
+      vectors: { file: INDEX_FILES.embeddings, dtype: facts.dtype ?? 'float32', rows: vectors.rows, dims: vectors.dims, metric: 'cosine' },
       ann: ann ? { file: INDEX_FILES.ann, ...ann } : null,
       counts: {
         chunks: total,

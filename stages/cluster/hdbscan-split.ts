@@ -8,20 +8,22 @@ import type { ClusterConfig } from '../../pipeline/config.js';
 import type { Rng } from '../../pipeline/linalg/random.js';
 import { hdbscan } from './hdbscan/index.js';
 import { loadUsearch, matchCount } from '../../pipeline/search/usearch.js';
-import { sampleMembers, silhouette, type Vectors } from './kmeans.js';
-import type { Split } from './recursive.js';
+import type { Matrix } from '../../pipeline/linalg/matrix.js';
+import { sampleMembers } from './kmeans.js';
+import { silhouette, type Split } from './silhouette.js';
 
 const SILHOUETTE_SAMPLE = 1000;
 const MAX_RETRIES = 3;
 
-function rowsOf(v: Vectors, rows: Int32Array): Float32Array {
+function rowsOf(v: Matrix, rows: Int32Array): Float32Array {
   const out = new Float32Array(rows.length * v.dims);
   rows.forEach((r, i) => out.set(v.data.subarray(r * v.dims, (r + 1) * v.dims), i * v.dims));
   return out;
 }
 
-/** Labels of all `n` points from the labels of a sample: each point takes its nearest sampled neighbour's label. */
-function propagate(v: Vectors, n: number, sample: Int32Array, sampleLabels: Int32Array): Int32Array {
+/** Labels of every row from the labels of a sample: each row takes its nearest sampled neighbour's label. */
+function propagate(v: Matrix, sample: Int32Array, sampleLabels: Int32Array): Int32Array {
+  const n = v.rows;
   const labels = new Int32Array(n).fill(-1);
   const inSample = new Int32Array(n).fill(-1);
   sample.forEach((r, i) => {
@@ -40,9 +42,10 @@ function propagate(v: Vectors, n: number, sample: Int32Array, sampleLabels: Int3
   return labels;
 }
 
-export function hdbscanSplit(v: Vectors, n: number, minSize: number, cfg: ClusterConfig, rng: Rng): (Split & { retries: number; assigned: number }) | null {
+export function hdbscanSplit(v: Matrix, minSize: number, cfg: ClusterConfig, rng: Rng): (Split & { retries: number; assigned: number }) | null {
+  const n = v.rows;
   const sample = n > cfg.sampleMax ? sampleMembers(Int32Array.from({ length: n }, (_, i) => i), cfg.sampleMax, rng) : null;
-  const points = sample ? { data: rowsOf(v, sample), n: sample.length, dims: v.dims } : { data: v.data, n, dims: v.dims };
+  const points: Matrix = sample ? { data: rowsOf(v, sample), rows: sample.length, dims: v.dims } : v;
   // min_cluster_size is a share of the node: on a sample it shrinks with it.
   let mcs = sample ? Math.max(5, Math.round((minSize * sample.length) / n)) : minSize;
   let ms = cfg.minSamples;
@@ -56,7 +59,7 @@ export function hdbscanSplit(v: Vectors, n: number, minSize: number, cfg: Cluste
     result = hdbscan(points, { minClusterSize: mcs, minSamples: ms, method: cfg.selection, epsilon: cfg.selectionEpsilon });
   }
   if (result.clusters <= 1) return null;
-  const labels = sample ? propagate(v, n, sample, result.labels) : result.labels;
+  const labels = sample ? propagate(v, sample, result.labels) : result.labels;
   const probe = sampleMembers(Int32Array.from({ length: n }, (_, i) => i), SILHOUETTE_SAMPLE, rng);
   const sil = silhouette(v, probe, probe.map((i) => labels[i]));
   return { labels, clusters: result.clusters, silhouette: sil, retries, assigned: sample ? n - sample.length : 0 };

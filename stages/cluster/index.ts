@@ -56,10 +56,10 @@ export const clusterStage: StageDefinition = {
     const key = ctx.input('embed', EMBED_ARTIFACTS.vectors);
     const buf = await ctx.store.read(key);
     if (!buf) throw new Error(`missing ${key}`);
-    const { rows, cols, data } = decodeNpy(buf, key);
+    const vectors = decodeNpy(buf, key);
     const started = Date.now();
     const progress = ctx.reporter.progress('cluster', undefined, 'nodes');
-    const root = buildClusterTree({ data, dims: cols }, rows, { cfg: ctx.config.cluster, progress });
+    const root = buildClusterTree(vectors, { cfg: ctx.config.cluster, progress });
     progress.done();
     const seconds = (Date.now() - started) / 1000;
 
@@ -77,7 +77,7 @@ export const clusterStage: StageDefinition = {
     // No timings here: the index must be byte-identical across reruns. Stage durations live in the markers.
     const cfg = ctx.config.cluster;
     const stats = {
-      ...clusterStats(root, rows),
+      ...clusterStats(root, vectors.rows),
       engine: cfg.engine,
       parameters: { max_depth: cfg.maxDepth, base_pct: cfg.basePct, decay: cfg.decay, silhouette_threshold: cfg.silhouetteThreshold, min_samples: cfg.minSamples, selection: cfg.selection, reduce_dims: cfg.reduceDims },
       retries: root.buildStats?.retries ?? 0,

@@ -3,14 +3,10 @@
  * then every member assigned to its nearest centroid. The recursive HDBSCAN engine replaces this behind the
  * same cluster stage.
  */
+import type { Matrix } from '../../pipeline/linalg/matrix.js';
 import type { Rng } from '../../pipeline/linalg/random.js';
 
-export interface Vectors {
-  data: Float32Array;
-  dims: number;
-}
-
-export function dot(v: Vectors, row: number, c: Float64Array, co: number): number {
+export function dot(v: Matrix, row: number, c: Float64Array, co: number): number {
   const { data, dims } = v;
   const o = row * dims;
   let s = 0;
@@ -31,7 +27,7 @@ export function sampleMembers(members: Int32Array, size: number, rng: Rng): Int3
   return copy.subarray(0, size).sort();
 }
 
-function nearest(v: Vectors, row: number, centroids: Float64Array, k: number): [number, number] {
+function nearest(v: Matrix, row: number, centroids: Float64Array, k: number): [number, number] {
   let best = 0;
   let bestSim = -Infinity;
   for (let c = 0; c < k; c++) {
@@ -44,7 +40,7 @@ function nearest(v: Vectors, row: number, centroids: Float64Array, k: number): [
   return [best, bestSim];
 }
 
-function seedCentroids(v: Vectors, sample: Int32Array, k: number, rng: Rng): Float64Array {
+function seedCentroids(v: Matrix, sample: Int32Array, k: number, rng: Rng): Float64Array {
   const { dims, data } = v;
   const centroids = new Float64Array(k * dims);
   const copyRow = (row: number, c: number) => {
@@ -73,7 +69,7 @@ function seedCentroids(v: Vectors, sample: Int32Array, k: number, rng: Rng): Flo
   return centroids;
 }
 
-export function sphericalKmeans(v: Vectors, members: Int32Array, k: number, rng: Rng, opts: { sample?: number; iterations?: number } = {}): { labels: Int32Array; centroids: Float64Array } {
+export function sphericalKmeans(v: Matrix, members: Int32Array, k: number, rng: Rng, opts: { sample?: number; iterations?: number } = {}): { labels: Int32Array; centroids: Float64Array } {
   const { dims, data } = v;
   const sample = sampleMembers(members, opts.sample ?? 2000, rng);
   const centroids = seedCentroids(v, sample, k, rng);
@@ -105,36 +101,4 @@ export function sphericalKmeans(v: Vectors, members: Int32Array, k: number, rng:
   const labels = new Int32Array(members.length);
   for (let i = 0; i < members.length; i++) labels[i] = nearest(v, members[i], centroids, k)[0];
   return { labels, centroids };
-}
-
-/** Mean silhouette (cosine distance) over a sample; labels < 0 are left out, as the seed excludes noise. */
-export function silhouette(v: Vectors, rows: Int32Array, labels: Int32Array): number {
-  const keep: number[] = [];
-  for (let i = 0; i < rows.length; i++) if (labels[i] >= 0) keep.push(i);
-  const k = Math.max(0, ...keep.map((i) => labels[i])) + 1;
-  if (keep.length < 2) return 0;
-  const { data, dims } = v;
-  let total = 0;
-  const sums = new Float64Array(k);
-  const counts = new Int32Array(k);
-  for (const i of keep) counts[labels[i]]++;
-  for (const i of keep) {
-    sums.fill(0);
-    const oi = rows[i] * dims;
-    for (const j of keep) {
-      if (i === j) continue;
-      const oj = rows[j] * dims;
-      let s = 0;
-      for (let d = 0; d < dims; d++) s += data[oi + d] * data[oj + d];
-      sums[labels[j]] += 1 - s;
-    }
-    const own = labels[i];
-    if (counts[own] <= 1) continue; // silhouette of a singleton is 0
-    const a = sums[own] / (counts[own] - 1);
-    let b = Infinity;
-    for (let c = 0; c < k; c++) if (c !== own && counts[c] > 0) b = Math.min(b, sums[c] / counts[c]);
-    if (!Number.isFinite(b)) continue;
-    total += (b - a) / Math.max(a, b, 1e-12);
-  }
-  return total / keep.length;
 }

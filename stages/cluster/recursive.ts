@@ -13,17 +13,13 @@ import { pcaProject } from '../../pipeline/linalg/pca.js';
 import { createRng, type Rng } from '../../pipeline/linalg/random.js';
 import type { Progress } from '../../pipeline/reporter.js';
 import { hdbscanSplit } from './hdbscan-split.js';
-import { sampleMembers, silhouette, sphericalKmeans, type Vectors } from './kmeans.js';
+import type { Matrix } from '../../pipeline/linalg/matrix.js';
+import { sampleMembers, sphericalKmeans } from './kmeans.js';
+import { silhouette, type Split } from './silhouette.js';
 
 export function minClusterSize(n: number, depth: number, cfg: ClusterConfig): number {
   const floor = Math.max(5, Math.floor(10 / 2 ** depth));
   return Math.max(floor, Math.floor(n * cfg.basePct * cfg.decay ** depth));
-}
-
-export interface Split {
-  labels: Int32Array; // −1 = noise
-  clusters: number;
-  silhouette: number;
 }
 
 const SILHOUETTE_SAMPLE = 500;
@@ -41,7 +37,7 @@ const MIN_EXPECTED_CLUSTER = 40;
  * k = 2 (text silhouettes are flat and low), which gave vague two-way splits; a fixed fan-out reads better, and the
  * silhouette still gates recursion as in the seed. The HDBSCAN engine chooses its own number of clusters.
  */
-function fanOutSplit(v: Vectors, members: Int32Array, minSize: number, depth: number, cfg: ClusterConfig, rng: Rng): Split | null {
+function fanOutSplit(v: Matrix, members: Int32Array, minSize: number, depth: number, cfg: ClusterConfig, rng: Rng): Split | null {
   const probe = sampleMembers(Int32Array.from(members.keys()), SILHOUETTE_SAMPLE, rng);
   const perCluster = depth === 0 ? 2 * minSize : Math.max(2 * minSize, MIN_EXPECTED_CLUSTER);
   for (let k = Math.min(cfg.maxK, Math.floor(members.length / perCluster)); k >= 2; k--) {
@@ -71,8 +67,9 @@ export interface TreeBuildStats {
   assignedBySampling: number;
 }
 
-export function buildClusterTree(v: Vectors, n: number, opts: BuildTreeOptions): ClusterNode & { buildStats?: TreeBuildStats } {
+export function buildClusterTree(v: Matrix, opts: BuildTreeOptions): ClusterNode & { buildStats?: TreeBuildStats } {
   const { cfg } = opts;
+  const n = v.rows;
   const buildStats: TreeBuildStats = { retries: 0, assignedBySampling: 0 };
   const all = Int32Array.from({ length: n }, (_, i) => i);
 
@@ -101,12 +98,12 @@ export function buildClusterTree(v: Vectors, n: number, opts: BuildTreeOptions):
     // Reduce the node's own points first (the seed used UMAP to 50-d): directions that separate this node's
     // topics, not the corpus-wide ones. A small node gets fewer dims (one per 10 points): more would fit noise.
     const dims = Math.min(cfg.reduceDims, Math.max(2, Math.floor(members.length / 10)));
-    const reduced = pcaProject({ data: v.data, dims: v.dims, rows: members }, sampleMembers(members, PCA_FIT_SAMPLE, rng), dims, seed);
+    const reduced = pcaProject(v, members, sampleMembers(members, PCA_FIT_SAMPLE, rng), dims, seed);
     normalizeRows(reduced.data, reduced.dims);
     const minSize = minClusterSize(members.length, node.depth, cfg);
     let result: Split | null;
     if (cfg.engine === 'hdbscan') {
-      const r = hdbscanSplit(reduced, members.length, minSize, cfg, rng);
+      const r = hdbscanSplit(reduced, minSize, cfg, rng);
       if (r) {
         buildStats.retries += r.retries;
         buildStats.assignedBySampling += r.assigned;

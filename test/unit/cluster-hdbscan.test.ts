@@ -28,7 +28,7 @@ describe('recursive tree, HDBSCAN engine', () => {
   it('finds the planted topics, keeps every chunk mapped, and respects the tree invariants', () => {
     const h = hierarchy(4, 3, 60, 32, 1);
     const cfg = resolveConfig({ cluster: { engine: 'hdbscan', maxDepth: 3 } }).cluster;
-    const root = buildClusterTree({ data: h.data, dims: 32 }, h.n, { cfg });
+    const root = buildClusterTree({ data: h.data, rows: h.n, dims: 32 }, { cfg });
     expect(root.children.length).toBeGreaterThanOrEqual(4);
     const map = buildChunkToCluster(root);
     expect(Object.keys(map)).toHaveLength(h.n);
@@ -50,7 +50,7 @@ describe('recursive tree, HDBSCAN engine', () => {
   it('fits a node larger than sampleMax on a sample and assigns the rest by nearest neighbour', () => {
     const h = hierarchy(3, 1, 2000, 16, 2);
     const cfg = resolveConfig({ cluster: { engine: 'hdbscan', maxDepth: 1, sampleMax: 1500 } }).cluster;
-    const root = buildClusterTree({ data: h.data, dims: 16 }, h.n, { cfg });
+    const root = buildClusterTree({ data: h.data, rows: h.n, dims: 16 }, { cfg });
     expect(root.buildStats?.assignedBySampling).toBe(h.n - 1500);
     expect(root.children.length).toBe(3);
     for (const child of root.children) {
@@ -64,7 +64,7 @@ describe('recursive tree, HDBSCAN engine', () => {
     const n = 400;
     const data = normalizeRows(Float32Array.from({ length: n * 8 }, () => rng.normal()), 8);
     const cfg = resolveConfig({ cluster: { engine: 'hdbscan' } }).cluster;
-    const root = buildClusterTree({ data, dims: 8 }, n, { cfg });
+    const root = buildClusterTree({ data, rows: n, dims: 8 }, { cfg });
     expect(Object.keys(buildChunkToCluster(root))).toHaveLength(n);
     expect(root.silhouette).toBeGreaterThanOrEqual(-1);
   });

@@ -37,7 +37,7 @@ describe('recursive clustering (k-means engine)', () => {
   it('recovers well-separated blobs at the top level (ARI ≥ 0.9) and maps every chunk once', () => {
     const { data, labels } = blobs(5, 120, 32, 0.25, 3);
     const cfg = resolveConfig({ cluster: { maxK: 5, maxDepth: 1 } }).cluster;
-    const root = buildClusterTree({ data, dims: 32 }, labels.length, { cfg });
+    const root = buildClusterTree({ data, rows: labels.length, dims: 32 }, { cfg });
     expect(root.children.length).toBe(5);
     const map = buildChunkToCluster(root);
     expect(Object.keys(map)).toHaveLength(labels.length);
@@ -48,7 +48,7 @@ describe('recursive clustering (k-means engine)', () => {
 
   it('builds a consistent tree: children partition their parent minus its noise; ids encode the path', () => {
     const { data, labels } = blobs(4, 150, 16, 0.6, 4);
-    const root = buildClusterTree({ data, dims: 16 }, labels.length, { cfg: resolveConfig({ cluster: { maxDepth: 3 } }).cluster });
+    const root = buildClusterTree({ data, rows: labels.length, dims: 16 }, { cfg: resolveConfig({ cluster: { maxDepth: 3 } }).cluster });
     for (const node of walkTree(root)) {
       expect(node.size).toBe(node.indices.length);
       if (!node.children.length) continue;
@@ -66,8 +66,8 @@ describe('recursive clustering (k-means engine)', () => {
   it('is deterministic for a fixed seed', () => {
     const { data, labels } = blobs(3, 100, 16, 0.5, 5);
     const cfg = resolveConfig({}).cluster;
-    const a = JSON.stringify(buildClusterTree({ data, dims: 16 }, labels.length, { cfg }));
-    const b = JSON.stringify(buildClusterTree({ data, dims: 16 }, labels.length, { cfg }));
+    const a = JSON.stringify(buildClusterTree({ data, rows: labels.length, dims: 16 }, { cfg }));
+    const b = JSON.stringify(buildClusterTree({ data, rows: labels.length, dims: 16 }, { cfg }));
     expect(a).toBe(b);
   });
 });

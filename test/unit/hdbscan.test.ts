@@ -10,17 +10,17 @@ import { graphDegree, hdbscan } from '../../stages/cluster/hdbscan/index.js';
 import { knnGraph } from '../../stages/cluster/hdbscan/knn.js';
 import { coreDistances, knnMst } from '../../stages/cluster/hdbscan/spanning-tree.js';
 import { condenseTree, labelPoints, selectClusters } from '../../stages/cluster/hdbscan/single-linkage.js';
-import type { Points } from '../../stages/cluster/hdbscan/spanning-tree.js';
+import type { Matrix } from '../../pipeline/linalg/matrix.js';
 
-function euclid(p: Points, a: number, b: number) {
+function euclid(p: Matrix, a: number, b: number) {
   let s = 0;
   for (let j = 0; j < p.dims; j++) s += (p.data[a * p.dims + j] - p.data[b * p.dims + j]) ** 2;
   return Math.sqrt(s);
 }
 
 /** The reference: full distance matrix, core distances by sorting, Prim on the dense mutual-reachability graph. */
-function referenceLabels(p: Points, minClusterSize: number, minSamples: number, method: 'eom' | 'leaf' = 'eom', epsilon = 0) {
-  const { n } = p;
+function referenceLabels(p: Matrix, minClusterSize: number, minSamples: number, method: 'eom' | 'leaf' = 'eom', epsilon = 0) {
+  const n = p.rows;
   const core = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const d = Array.from({ length: n }, (_, j) => euclid(p, i, j)).sort((x, y) => x - y);
@@ -73,7 +73,7 @@ const ari = adjustedRandIndex;
 
 interface Dataset {
   name: string;
-  points: Points;
+  points: Matrix;
   truth: number[];
 }
 
@@ -93,7 +93,7 @@ function mixture(name: string, seed: number, specs: Array<{ n: number; std: numb
     truth.push(-1);
   }
   const data = Float32Array.from(rows.flatMap((r) => (transform ? transform(r) : r)));
-  return { name, points: { data, n: rows.length, dims }, truth };
+  return { name, points: { data, rows: rows.length, dims }, truth };
 }
 
 const datasets: Dataset[] = [
@@ -119,9 +119,9 @@ describe('HDBSCAN engine vs the exact O(n²) reference', () => {
 
   it('the k-NN spanning tree used above 5,000 points stays within a few points of the exact one', () => {
     for (const ds of datasets) {
-      const graph = knnGraph(ds.points.data, ds.points.n, ds.points.dims, graphDegree(ds.points.n, 10));
-      const core = coreDistances(graph, ds.points.n, 10);
-      const t = condenseTree(knnMst(ds.points, graph, core), ds.points.n, 20);
+      const graph = knnGraph(ds.points.data, ds.points.rows, ds.points.dims, graphDegree(ds.points.rows, 10));
+      const core = coreDistances(graph, ds.points.rows, 10);
+      const t = condenseTree(knnMst(ds.points, graph, core), ds.points.rows, 20);
       const approx = labelPoints(t, selectClusters(t, { minClusterSize: 20, method: 'eom', epsilon: 0, allowSingleCluster: false }));
       const ref = referenceLabels(ds.points, 20, 10);
       expect(approx.clusters, ds.name).toBe(new Set(Array.from(ref).filter((x) => x >= 0)).size);
@@ -149,7 +149,7 @@ describe('HDBSCAN engine vs the exact O(n²) reference', () => {
   it('membership strengths and outlier scores are in [0, 1]; noise has strength 0; deterministic', () => {
     const ds = datasets[0];
     const r = hdbscan(ds.points, { minClusterSize: 20, minSamples: 10 });
-    for (let i = 0; i < ds.points.n; i++) {
+    for (let i = 0; i < ds.points.rows; i++) {
       expect(r.probabilities[i]).toBeGreaterThanOrEqual(0);
       expect(r.probabilities[i]).toBeLessThanOrEqual(1);
       expect(r.outlierScores[i]).toBeGreaterThanOrEqual(0);
@@ -165,8 +165,8 @@ describe('HDBSCAN engine vs the exact O(n²) reference', () => {
   });
 
   it('handles tiny and degenerate inputs', () => {
-    expect(hdbscan({ data: new Float32Array(0), n: 0, dims: 3 }, { minClusterSize: 5, minSamples: 5 }).clusters).toBe(0);
-    const dup = { data: new Float32Array(30 * 2).fill(1), n: 30, dims: 2 };
+    expect(hdbscan({ data: new Float32Array(0), rows: 0, dims: 3 }, { minClusterSize: 5, minSamples: 5 }).clusters).toBe(0);
+    const dup = { data: new Float32Array(30 * 2).fill(1), rows: 30, dims: 2 };
     const r = hdbscan(dup, { minClusterSize: 5, minSamples: 5 });
     expect(r.labels).toHaveLength(30);
   });

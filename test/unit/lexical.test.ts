@@ -113,7 +113,7 @@ describe('npy', () => {
     const buf = encodeNpy(data, 3, 4);
     expect((buf.readUInt16LE(8) + 10) % 64).toBe(0);
     const back = decodeNpy(buf);
-    expect([back.rows, back.cols]).toEqual([3, 4]);
+    expect([back.rows, back.dims]).toEqual([3, 4]);
     expect(Array.from(back.data)).toEqual(Array.from(data));
   });
 });

@@ -142,7 +142,7 @@ describe('randomized SVD and PCA', () => {
       for (let j = 0; j < dims; j++) data[i * dims + j] = (j === 3 ? t : 0) + rng.normal() * 0.1 + 2;
     }
     const rows = Int32Array.from({ length: n }, (_, i) => i);
-    const { data: proj, dims: k } = pcaProject({ data, dims, rows }, rows, 2, 1);
+    const { data: proj, dims: k } = pcaProject({ data, rows: rows.length, dims }, rows, rows, 2, 1);
     let corr = 0;
     for (let i = 0; i < n; i++) corr += proj[i * k] * (data[i * dims + 3] - 2);
     let varFirst = 0;

@@ -5,6 +5,7 @@
  * among sampled members' wider neighbourhoods, falling back to a scan of all points. Measured against the exact
  * tree at n = 1,000 (test/unit/hdbscan.test.ts) the k-NN tree changes the label of 0–2 points in 1,000.
  */
+import type { Matrix } from '../../../pipeline/linalg/matrix.js';
 import type { KnnGraph } from './knn.js';
 import type { SpanningTree } from './single-linkage.js';
 
@@ -12,13 +13,8 @@ export const EXACT_MST_MAX = 5000;
 const EXACT_JOIN_MAX = 5000;
 const JOIN_SAMPLE = 256;
 
-export interface Points {
-  data: Float32Array;
-  n: number;
-  dims: number;
-}
 
-function dist(p: Points, a: number, b: number): number {
+function dist(p: Matrix, a: number, b: number): number {
   let s = 0;
   const oa = a * p.dims;
   const ob = b * p.dims;
@@ -61,8 +57,8 @@ class UnionFind {
 }
 
 /** Prim's algorithm on the complete mutual-reachability graph. */
-export function denseMst(p: Points, core: Float64Array): SpanningTree {
-  const { n } = p;
+export function denseMst(p: Matrix, core: Float64Array): SpanningTree {
+  const n = p.rows;
   const inTree = new Uint8Array(n);
   const best = new Float64Array(n).fill(Infinity);
   const from = new Int32Array(n).fill(-1);
@@ -91,14 +87,14 @@ export function denseMst(p: Points, core: Float64Array): SpanningTree {
   return { a, b, w };
 }
 
-export function mutualReachabilityMst(p: Points, g: KnnGraph, core: Float64Array): SpanningTree {
-  if (p.n <= EXACT_MST_MAX) return denseMst(p, core);
+export function mutualReachabilityMst(p: Matrix, g: KnnGraph, core: Float64Array): SpanningTree {
+  if (p.rows <= EXACT_MST_MAX) return denseMst(p, core);
   return knnMst(p, g, core);
 }
 
 /** Kruskal over the k-NN graph's edges, then Borůvka joins of what it left apart. */
-export function knnMst(p: Points, g: KnnGraph, core: Float64Array): SpanningTree {
-  const { n } = p;
+export function knnMst(p: Matrix, g: KnnGraph, core: Float64Array): SpanningTree {
+  const n = p.rows;
   const m = n * g.k;
   const w = new Float64Array(m);
   for (let i = 0; i < n; i++) {
@@ -129,8 +125,8 @@ export function knnMst(p: Points, g: KnnGraph, core: Float64Array): SpanningTree
 }
 
 /** One Borůvka round: every component but the largest adds its cheapest edge to another component. */
-function joinComponents(p: Points, core: Float64Array, uf: UnionFind, a: number[], b: number[], wt: number[], neighbours?: (ids: number[], k: number) => number[][]): void {
-  const { n } = p;
+function joinComponents(p: Matrix, core: Float64Array, uf: UnionFind, a: number[], b: number[], wt: number[], neighbours?: (ids: number[], k: number) => number[][]): void {
+  const n = p.rows;
   const members = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
     const r = uf.find(i);

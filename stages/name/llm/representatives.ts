@@ -1,5 +1,5 @@
 /** The chunks nearest a cluster's centroid (the seed showed the LLM the 5 closest, 200 characters each). */
-import type { Matrix } from '../../../pipeline/search/types.js';
+import type { Matrix } from '../../../pipeline/linalg/matrix.js';
 
 export function nearestToCentroid(vectors: Matrix, members: readonly number[], count: number): number[] {
   const { data, dims } = vectors;

@@ -22,7 +22,7 @@ export async function nameWithLlm(ctx: StageContext, root: ClusterNode, counts: 
 
   const vectorsKey = ctx.input('embed', EMBED_ARTIFACTS.vectors);
   const npy = decodeNpy((await ctx.store.read(vectorsKey))!, vectorsKey);
-  const vectors = { data: npy.data, rows: npy.rows, dims: npy.cols };
+  const vectors = { data: npy.data, rows: npy.rows, dims: npy.dims };
   const keywords = new Map<string, string[]>();
   const repIds = new Map<string, number[]>();
   const parentOf = new Map<string, ClusterNode>();
