@@ -1,5 +1,5 @@
 /**
- * Annotate throughput on the demo index (State of the Union, ~7k chunks), against the seed's method measured in the
+ * Annotate throughput on the demo index (State of the Union, ~7k chunks), against the original Python plan's method measured in the
  * same process: embed one sentence, compute its distance to every chunk, full argsort, take top-k.
  *
  *   npm run bench:annotate [-- --sentences 2000]

@@ -5,7 +5,7 @@
  * - exact: onnxruntime Gemm + TopK, tiled (the index's exact path); it is also the ground truth for recall.
  * - ann: the HNSW graph as annotate uses it: saved, then opened with `view` (memory-mapped) in a fresh child
  *   process, which reports open_ms, qps and its own peak RSS (compare with vector_file_mb).
- * - seed method: what the seed's annotate does per sentence, as fast as TypeScript allows: one dot-product pass
+ * - seed method: what the original Python plan's annotate does per sentence, as fast as TypeScript allows: one dot-product pass
  *   over all rows, then a full sort (native typed-array sort of packed distance|row keys). Timed on a subset of
  *   the queries (it is slow), reported as queries per second. speedup_vs_seed = qps_ann / qps_seed_method.
  *

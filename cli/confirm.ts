@@ -1,4 +1,4 @@
-/** The seed's corpus-mismatch warning: asked on a TTY, required as --yes otherwise. */
+/** The original Python plan's corpus-mismatch warning: asked on a TTY, required as --yes otherwise. */
 import { createInterface } from 'node:readline/promises';
 import { CproxError } from '../pipeline/errors.js';
 

@@ -6,7 +6,7 @@ import { annotateCommand } from './commands/annotate.js';
 import { buildImageCommand } from './commands/build-image.js';
 import { clusterCommand } from './commands/cluster.js';
 import { demoCommand } from './commands/demo.js';
-import { indexCommand } from './commands/index.js';
+import { indexCommand } from './commands/index-command.js';
 import { showCommand } from './commands/show.js';
 import { stageCommand } from './commands/stage.js';
 import { statusCommand } from './commands/status.js';

@@ -1,4 +1,4 @@
-/** Stack configuration (Pulumi config, namespace `corpus-proximity`), validated once: the seed's DeploymentConfig plus mode, corpus and schedule. */
+/** Stack configuration (Pulumi config, namespace `corpus-proximity`), validated once: the original Python plan's DeploymentConfig plus mode, corpus and schedule. */
 import { z } from 'zod';
 
 export const StackConfigSchema = z.object({

@@ -23,11 +23,11 @@ export const GPU_INSTANCES = [
 export type GpuInstance = (typeof GPU_INSTANCES)[number];
 
 export interface InstanceRequirements {
-  /** Minimum GPU memory per GPU, GB (the seed's min_vram, default 24). */
+  /** Minimum GPU memory per GPU, GB (the original Python plan's min_vram, default 24). */
   minVramGb: number;
-  /** Minimum host memory, GB (the seed's min_cpu_ram). */
+  /** Minimum host memory, GB (the original Python plan's min_cpu_ram). */
   minCpuRamGb: number;
-  /** Substring of the GPU or instance name, case-insensitive (the seed's gpu_filter, e.g. "L4"). */
+  /** Substring of the GPU or instance name, case-insensitive (the original Python plan's gpu_filter, e.g. "L4"). */
   gpuFilter?: string;
   /** Spot price cap, USD/hour: instances whose on-demand price is below it are preferred. */
   maxPriceUsd?: number;

@@ -1,6 +1,6 @@
 /**
  * The stack: an artifact bucket and an image repository, then either one spot GPU instance that builds the index
- * and powers off (mode single, the seed's flow) or AWS Batch (mode batch), plus an optional re-indexing schedule.
+ * and powers off (mode single, the original Python plan's flow) or AWS Batch (mode batch), plus an optional re-indexing schedule.
  * infra/index.ts is the entry point Pulumi runs; tests call createStack under pulumi.runtime.setMocks.
  */
 import * as pulumi from '@pulumi/pulumi';

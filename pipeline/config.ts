@@ -6,8 +6,9 @@
 import { z } from 'zod';
 import { CproxError } from './errors.js';
 
-export const STAGE_NAMES = ['pretrain', 'midtrain', 'sft'] as const;
-export type CorpusStage = (typeof STAGE_NAMES)[number];
+/** Training stages of the model (not pipeline stages, which are the rows of stages/table.ts). */
+export const TRAINING_STAGES = ['pretrain', 'midtrain', 'sft'] as const;
+export type TrainingStage = (typeof TRAINING_STAGES)[number];
 
 export const CorpusSpecSchema = z.object({
   /** Absolute path of a file or folder. */
@@ -15,14 +16,14 @@ export const CorpusSpecSchema = z.object({
   format: z.enum(['jsonl', 'parquet']).default('jsonl'),
   textField: z.string().min(1).default('text'),
   /** Stage for files that are not under a pretrain/midtrain/sft folder. */
-  stage: z.enum(STAGE_NAMES).optional(),
+  stage: z.enum(TRAINING_STAGES).optional(),
 });
 export type CorpusSpec = z.infer<typeof CorpusSpecSchema>;
 
 export const ChunkConfigSchema = z.object({
-  /** Window size in tokens (the seed's production value). */
+  /** Window size in tokens (the original Python plan's production value). */
   maxTokens: z.number().int().min(8).max(8192).default(256),
-  /** Fraction of a window shared with the next one; the seed found 0.15 made chunks cluster by position. */
+  /** Fraction of a window shared with the next one; the original Python plan found 0.15 made chunks cluster by position. */
   overlap: z.number().min(0).max(0.9).default(0),
 });
 
@@ -60,17 +61,17 @@ export const ClusterConfigSchema = z.object({
   basePct: z.number().gt(0).max(1).default(0.002),
   decay: z.number().gt(0).max(1).default(0.7),
   silhouetteThreshold: z.number().min(-1).max(1).default(0.25),
-  /** Each node's points are reduced to this many dims (PCA) before clustering; the seed used UMAP to 50. */
+  /** Each node's points are reduced to this many dims (PCA) before clustering; the original Python plan used UMAP to 50. */
   reduceDims: z.number().int().min(2).max(512).default(50),
   /**
-   * Flat clusterer at each node: spherical k-means with a fan-out (default) or HDBSCAN (the seed's). Measured on the
+   * Flat clusterer at each node: spherical k-means with a fan-out (default) or HDBSCAN (the original Python plan's). Measured on the
    * demo corpus: HDBSCAN left 88 % of chunks as root noise (3 top-level clusters), k-means gives 8 named top-level
    * clusters covering every chunk. HDBSCAN suits embeddings with real density structure (neural models).
    */
   engine: z.enum(['hdbscan', 'kmeans']).default('kmeans'),
-  /** HDBSCAN min_samples (the seed's 10). */
+  /** HDBSCAN min_samples (the original Python plan's 10). */
   minSamples: z.number().int().min(1).default(10),
-  /** HDBSCAN cluster selection: excess of mass (the seed's) or leaves. */
+  /** HDBSCAN cluster selection: excess of mass (the original Python plan's) or leaves. */
   selection: z.enum(['eom', 'leaf']).default('eom'),
   /** HDBSCAN cluster_selection_epsilon in the reduced, L2-normalised space (0 = off). */
   selectionEpsilon: z.number().min(0).default(0),

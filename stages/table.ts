@@ -11,7 +11,3 @@ import { nameStage } from './name/index.js';
 import { prepareStage } from './prepare/index.js';
 
 export const STAGES: readonly StageDefinition[] = Object.freeze([prepareStage, embedStage, annStage, clusterStage, nameStage, assembleStage].map((s) => Object.freeze(s)));
-
-export function stageByName(name: string): StageDefinition | undefined {
-  return STAGES.find((s) => s.name === name);
-}

@@ -1,4 +1,4 @@
-/** Chess-engine style rendering of one annotated row (the seed's formatting.py), plus the one-line compact form. */
+/** Chess-engine style rendering of one annotated row (as the original Python plan formats it), plus the one-line compact form. */
 import pc from 'picocolors';
 import type { ClusterAnnotation } from '../../pipeline/attribution/annotate.js';
 
@@ -9,8 +9,8 @@ export interface Thresholds {
   source: string;
 }
 
-/** The seed's fixed cut-offs, used only when the index carried no calibration. */
-export const SEED_THRESHOLDS: Thresholds = { high: 0.15, medium: 0.3, source: 'the seed plan’s fixed cut-offs (uncalibrated)' };
+/** The original Python plan's fixed cut-offs, used only when the index carried no calibration. */
+export const SEED_THRESHOLDS: Thresholds = { high: 0.15, medium: 0.3, source: 'the original Python plan’s fixed cut-offs (uncalibrated)' };
 
 export interface ShowInput {
   text: string;
@@ -26,7 +26,7 @@ function grade(avg: number, t: Thresholds): { level: 'HIGH' | 'MEDIUM' | 'LOW'; 
   return { level: 'LOW', text: 'Model output far from training corpus - likely hallucination or novel generation.' };
 }
 
-/** Annotations grouped by sentence, in the order the sentences appear (the seed sorted them alphabetically). */
+/** Annotations grouped by sentence, in the order the sentences appear (the original Python plan sorted them alphabetically). */
 export function groupBySpan(annotations: ClusterAnnotation[]): Array<[string, ClusterAnnotation[]]> {
   const groups: Array<[string, ClusterAnnotation[]]> = [];
   for (const a of annotations) {

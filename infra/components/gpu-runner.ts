@@ -13,7 +13,7 @@ export interface GpuRunnerArgs extends InstanceRequirements {
   corpusUri: string;
   region: string;
   keepRunning: boolean;
-  /** Root volume size, GB (the seed's container_disk). */
+  /** Root volume size, GB (the original Python plan's container_disk). */
   diskGb: number;
   /** AMI with Docker and the NVIDIA container runtime; defaults to the newest AWS Deep Learning Base AMI. */
   amiId?: pulumi.Input<string>;
@@ -23,7 +23,7 @@ export interface GpuRunnerArgs extends InstanceRequirements {
 }
 
 /**
- * Single-instance mode (the seed's flow): one spot GPU instance whose boot script runs the whole pipeline against
+ * Single-instance mode (the original Python plan's flow): one spot GPU instance whose boot script runs the whole pipeline against
  * S3 and powers off (→ terminated) unless keep_running. No inbound ports: reach it with SSM Session Manager.
  */
 export class GpuRunner extends pulumi.ComponentResource {

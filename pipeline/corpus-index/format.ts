@@ -1,5 +1,5 @@
 /**
- * The CorpusIndex on disk: the seed's file names (so numpy users can open it) plus manifest.json, which
+ * The CorpusIndex on disk: the original Python plan's file names (so numpy users can open it) plus manifest.json, which
  * carries the format version, the embedder identity and the sha256 of every other file.
  */
 import { z } from 'zod';
@@ -55,7 +55,7 @@ export const ManifestSchema = z.object({
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
-/** A row of metadata.jsonl. `corpus_stage` is the seed's field name. */
+/** A row of metadata.jsonl. `corpus_stage` is the original Python plan's field name. */
 export interface ChunkMetadata {
   idx: number;
   doc_id: string;

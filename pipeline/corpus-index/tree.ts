@@ -1,4 +1,4 @@
-/** The cluster tree in the seed's tree.json shape, plus helpers every consumer shares. */
+/** The cluster tree in the original Python plan's tree.json shape, plus helpers every consumer shares. */
 export interface ClusterNode {
   cluster_id: string;
   depth: number;
@@ -21,7 +21,7 @@ export function* walkTree(node: ClusterNode): Generator<ClusterNode> {
   for (const c of node.children) yield* walkTree(c);
 }
 
-/** Leaf members → their leaf; noise → the node that holds it (the seed's build_chunk_to_cluster_map, plus noise). */
+/** Leaf members → their leaf; noise → the node that holds it (the original Python plan's build_chunk_to_cluster_map, plus noise). */
 export function buildChunkToCluster(root: ClusterNode): Record<string, string> {
   const map: Record<string, string> = {};
   for (const node of walkTree(root)) {

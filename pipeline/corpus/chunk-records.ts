@@ -1,5 +1,5 @@
 /** The chunk record prepare writes and later stages stream back, in idx order. */
-import type { CorpusStage } from '../config.js';
+import type { TrainingStage } from '../config.js';
 import type { CompleteMarker } from '../markers.js';
 import type { ArtifactStore } from '../store/store.js';
 import { readLines } from './lines.js';
@@ -8,7 +8,7 @@ export interface ChunkRecord {
   idx: number;
   text: string;
   doc_id: string;
-  stage: CorpusStage | null;
+  stage: TrainingStage | null;
   source: string;
   /** Character offsets of the chunk in its document. */
   start: number;

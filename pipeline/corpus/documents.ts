@@ -8,7 +8,7 @@ import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import type { CorpusSpec, CorpusStage } from '../config.js';
+import type { CorpusSpec, TrainingStage } from '../config.js';
 import { inputError } from '../errors.js';
 import type { CorpusFile } from './files.js';
 import { readLines } from './lines.js';
@@ -16,7 +16,7 @@ import { readLines } from './lines.js';
 export interface CorpusDocument {
   docId: string;
   text: string;
-  stage: CorpusStage | null;
+  stage: TrainingStage | null;
   source: string;
 }
 

@@ -6,7 +6,7 @@
 import { constants } from 'node:fs';
 import { access, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { STAGE_NAMES, type CorpusSpec, type CorpusStage } from '../config.js';
+import { TRAINING_STAGES, type CorpusSpec, type TrainingStage } from '../config.js';
 import { CproxError, inputError } from '../errors.js';
 import { hashValue } from '../hash.js';
 
@@ -16,7 +16,7 @@ export interface CorpusFile {
   absPath: string;
   /** Path relative to the corpus root (the file name when the corpus is one file). */
   source: string;
-  stage: CorpusStage | null;
+  stage: TrainingStage | null;
   size: number;
   mtimeMs: number;
   compression: Compression;
@@ -43,11 +43,11 @@ const COMPRESSED: Record<string, Exclude<Compression, null>> = { '.gz': 'gzip', 
 const UNSUPPORTED_COMPRESSION = ['.bz2', '.xz', '.lz4', '.zip', '.7z', '.br', '.tar', '.tgz'];
 
 /** The nearest parent folder named pretrain, midtrain or sft, else the fallback. */
-export function stageForPath(relPath: string, fallback: CorpusStage | undefined): CorpusStage | null {
+export function stageForPath(relPath: string, fallback: TrainingStage | undefined): TrainingStage | null {
   const dirs = relPath.split(/[\\/]/).slice(0, -1).reverse();
   for (const d of dirs) {
     const lower = d.toLowerCase();
-    if ((STAGE_NAMES as readonly string[]).includes(lower)) return lower as CorpusStage;
+    if ((TRAINING_STAGES as readonly string[]).includes(lower)) return lower as TrainingStage;
   }
   return fallback ?? null;
 }

@@ -1,6 +1,6 @@
 /**
  * PCA of a subset of rows of an embedding matrix: centre, fit the top components by randomized SVD on (a seeded
- * sample of) the rows, project every row. Used per cluster node, where the seed used UMAP to 50 dims.
+ * sample of) the rows, project every row. Used per cluster node, where the original Python plan used UMAP to 50 dims.
  */
 import { addRowTimesMatrix, addTransposedProduct } from './dense.js';
 import type { Matrix } from './matrix.js';

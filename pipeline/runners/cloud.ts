@@ -1,5 +1,5 @@
 /**
- * `index --deploy-gpu`: the seed's deploy flow with Pulumi. (1) create the bucket and the image repository,
+ * `index --deploy-gpu`: the original Python plan's deploy flow with Pulumi. (1) create the bucket and the image repository,
  * (2) upload a local corpus (and ONNX model folder) to the bucket, (3) build and push the stage image, (4) bring up the GPU instance, which
  * builds the index against the bucket and powers off, (5) follow the run's markers in S3 with progress, (6) sync the
  * index to --output, (7) remove the compute (keeping bucket and repository) unless --keep-running, also on failure.

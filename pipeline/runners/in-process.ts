@@ -24,7 +24,7 @@ import { runKeys, stagePointerKey, stageRelativeName, type RunKeys } from '../st
 import { writeJson, type ArtifactStore, type WrittenObject } from '../store/store.js';
 import type { RunInputs, Shard, StageContext, StageDefinition } from './stage.js';
 
-/** Content address of a run, like the seed's get_cache_key: corpus identity plus every stage's config. */
+/** Content address of a run, like the original Python plan's get_cache_key: corpus identity plus every stage's config. */
 export function runIdOf(inputs: RunInputs): string {
   return hashValue({ corpus: inputs.corpus, corpusFingerprint: inputs.corpusFingerprint, config: inputs.config }).slice(0, 16);
 }

@@ -7,7 +7,7 @@ import type { ArtifactStore } from '../store/store.js';
 
 export interface RunInputs {
   readonly corpus: Readonly<CorpusSpec>;
-  /** Cheap identity of the corpus files (paths, sizes, mtimes): see pipeline/corpus/fingerprint.ts. */
+  /** Cheap identity of the corpus files (paths, sizes, mtimes): `corpusFingerprint` in pipeline/corpus/files.ts. */
   readonly corpusFingerprint: string;
   readonly config: Readonly<IndexConfig>;
 }

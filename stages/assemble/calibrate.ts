@@ -1,7 +1,7 @@
 /**
- * Distance calibration. Cosine distances mean different things for different embedders (SEED-NOTES pitfall 4:
- * the seed's fixed 0.15/0.30 cut-offs were uncalibrated), so the index records how far sentences copied from its
- * own corpus land from their best match, through the same search annotate uses. `show` grades against these.
+ * Distance calibration. Cosine distances mean different things for different embedders (the original Python
+ * plan's fixed 0.15/0.30 cut-offs fit one model only), so the index records how far sentences copied from its own
+ * corpus land from their best match, through the same search annotate uses. `show` grades against these.
  */
 import type { Calibration } from '../../pipeline/corpus-index/format.js';
 import { findNeighbours, type NeighbourSource } from '../../pipeline/search/neighbours.js';

@@ -1,5 +1,5 @@
 /**
- * One node's split with HDBSCAN, as the seed's recursive_cluster does it: EOM with min_samples, and up to 3 retries
+ * One node's split with HDBSCAN, as the original Python plan's recursive_cluster does it: EOM with min_samples, and up to 3 retries
  * with min_cluster_size·0.5 and min_samples·0.8 (floor 5) while the result has ≤ 1 cluster and > 30 % noise. Nodes
  * larger than `sampleMax` are fitted on a seeded sample; every other point takes the label of its nearest sampled
  * neighbour.

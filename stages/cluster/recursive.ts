@@ -1,5 +1,5 @@
 /**
- * The seed's recursive scheme (cluster_corpus.py, recursive_cluster) around a flat clusterer, HDBSCAN
+ * The original Python plan's recursive scheme around a flat clusterer, HDBSCAN
  * (hdbscan-split.ts) or spherical k-means (below):
  * min_cluster_size = max(floor, n·base_pct·decay^depth) with floor = max(5, 10 // 2^depth); a node is a leaf
  * when depth ≥ max_depth, n < 10 or the split yields ≤ 1 cluster; children are split further only while the
@@ -35,7 +35,7 @@ const MIN_EXPECTED_CLUSTER = 40;
  * Fan-out split: k = min(maxK, n / (2·min_cluster_size), and n / 40 below the top level), k-means, clusters under min_cluster_size become noise; if fewer
  * than two clusters survive, k shrinks. Measured on the demo corpus, choosing k by best silhouette always picked
  * k = 2 (text silhouettes are flat and low), which gave vague two-way splits; a fixed fan-out reads better, and the
- * silhouette still gates recursion as in the seed. The HDBSCAN engine chooses its own number of clusters.
+ * silhouette still gates recursion as in the original Python plan. The HDBSCAN engine chooses its own number of clusters.
  */
 function fanOutSplit(v: Matrix, members: Int32Array, minSize: number, depth: number, cfg: ClusterConfig, rng: Rng): Split | null {
   const probe = sampleMembers(Int32Array.from(members.keys()), SILHOUETTE_SAMPLE, rng);
@@ -95,7 +95,7 @@ export function buildClusterTree(v: Matrix, opts: BuildTreeOptions): ClusterNode
     }
     const seed = Number.parseInt(hashValue([cfg.seed, node.cluster_id]).slice(0, 8), 16);
     const rng = createRng(seed);
-    // Reduce the node's own points first (the seed used UMAP to 50-d): directions that separate this node's
+    // Reduce the node's own points first (the original Python plan used UMAP to 50-d): directions that separate this node's
     // topics, not the corpus-wide ones. A small node gets fewer dims (one per 10 points): more would fit noise.
     const dims = Math.min(cfg.reduceDims, Math.max(2, Math.floor(members.length / 10)));
     const reduced = pcaProject(v, members, sampleMembers(members, PCA_FIT_SAMPLE, rng), dims, seed);

@@ -23,7 +23,7 @@ export const prepareStage: StageDefinition = {
   inputs: [],
   configOf: ({ corpus, corpusFingerprint, config }) => ({ corpus, corpusFingerprint, chunk: config.chunk, tokens: tokenUnit(config.embed) }),
   async run(ctx) {
-    // Windows count the ONNX model's own tokens (as the seed does); the lexical embedder counts words.
+    // Windows count the ONNX model's own tokens (as the original Python plan does); the lexical embedder counts words.
     const onnx = ctx.config.embed.embedder === 'onnx' ? ctx.config.embed.onnx! : null;
     const tokenize = onnx ? (await loadModelTokenizer((await readOnnxModelDir(onnx.dir)).tokenizerPath)).spans : wordSpans;
     const corpus = { ...ctx.corpus, path: ctx.corpusRoot };

@@ -1,5 +1,5 @@
 /**
- * The `llm` namer: level by level (parents first, as in the seed), sibling groups of a level in parallel up to
+ * The `llm` namer: level by level (parents first, as in the original Python plan), sibling groups of a level in parallel up to
  * `concurrency`, siblings within a group one after another so each prompt lists the names already chosen. Answers
  * are cleaned and validated (2–5 words, unique among siblings); an invalid answer is re-asked once, then the keyword
  * label is used and recorded as such. Names are cached in the artifact store by (template, model, prompt), so a

@@ -1,4 +1,4 @@
-/** The chunks nearest a cluster's centroid (the seed showed the LLM the 5 closest, 200 characters each). */
+/** The chunks nearest a cluster's centroid (the original Python plan showed the LLM the 5 closest, 200 characters each). */
 import type { Matrix } from '../../../pipeline/linalg/matrix.js';
 
 export function nearestToCentroid(vectors: Matrix, members: readonly number[], count: number): number[] {
