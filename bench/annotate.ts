@@ -26,10 +26,17 @@ const index = await loadIndex(indexDir);
 // Queries: sentences from the corpus (half) and the same sentences with every other word dropped (half),
 // grouped five per row as model outputs would be.
 const rng = createRng(11);
-const all = addressesForBench().flatMap((a) => splitSentences(a.text).map((s) => s.text)).filter((s) => s.split(' ').length >= 6);
+const all = addressesForBench()
+  .flatMap((a) => splitSentences(a.text).map((s) => s.text))
+  .filter((s) => s.split(' ').length >= 6);
 const sentences = Array.from({ length: wanted }, (_, i) => {
   const s = all[rng.int(all.length)];
-  return i % 2 ? s.split(' ').filter((_, j) => j % 2 === 0).join(' ') : s;
+  return i % 2
+    ? s
+        .split(' ')
+        .filter((_, j) => j % 2 === 0)
+        .join(' ')
+    : s;
 });
 const rows = [];
 for (let i = 0; i < sentences.length; i += 5) rows.push({ line: rows.length + 1, row: {}, text: sentences.slice(i, i + 5).join(' ') });
@@ -51,7 +58,9 @@ for (let q = 0; q < seedN; q++) {
     for (let j = 0; j < dims; j++) s += data[r * dims + j] * v[j];
     dist[r] = 1 - s;
   }
-  Array.from(dist.keys()).sort((a, b) => dist[a] - dist[b]).slice(0, k);
+  Array.from(dist.keys())
+    .sort((a, b) => dist[a] - dist[b])
+    .slice(0, k);
 }
 const seedSeconds = (performance.now() - t1) / 1000;
 

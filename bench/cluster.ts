@@ -20,7 +20,6 @@ const SIZES = [2_000, 10_000, 100_000, 1_000_000];
 const args = process.argv.slice(2);
 const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 
-
 function runOne(n: number, engine: 'hdbscan' | 'kmeans' | 'hdbscan-ts') {
   const data = syntheticEmbeddings(n, DIMS);
   const t0 = performance.now();
@@ -62,7 +61,16 @@ function runOne(n: number, engine: 'hdbscan' | 'kmeans' | 'hdbscan-ts') {
   const perLevel: Record<number, number> = {};
   for (const x of nodes) perLevel[x.depth] = (perLevel[x.depth] ?? 0) + 1;
   extra = { top_level: root.children.length, clusters_per_level: perLevel, assigned_by_sampling: root.buildStats?.assignedBySampling ?? 0 };
-  return Promise.resolve({ n, dims: DIMS, engine, seconds: +seconds.toFixed(2), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), clusters, noise_fraction: +noise.toFixed(4), ...extra });
+  return Promise.resolve({
+    n,
+    dims: DIMS,
+    engine,
+    seconds: +seconds.toFixed(2),
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    clusters,
+    noise_fraction: +noise.toFixed(4),
+    ...extra,
+  });
 }
 
 if (args.includes('--child')) {
@@ -73,7 +81,10 @@ if (args.includes('--child')) {
   const sizes = arg('--n') ? [Number(arg('--n'))] : SIZES;
   const self = fileURLToPath(import.meta.url);
   const run = (n: number, e: string) => {
-    const r = spawnSync(process.execPath, ['--max-old-space-size=8192', self, '--child', '--n', String(n), '--engine', e], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--max-old-space-size=8192', self, '--child', '--n', String(n), '--engine', e], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+    });
     process.stdout.write(r.stdout || `${JSON.stringify({ n, engine: e, error: `exit ${r.status}` })}\n`);
   };
   for (const n of sizes) run(n, engine);

@@ -32,21 +32,33 @@ for (const t of texts) for (const s of chunkDocument(t, { maxTokens: 200, overla
 
 const counts = new Map<string, number>();
 for (const t of texts) for (const w of words(t)) counts.set(w, (counts.get(w) ?? 0) + 1);
-const vocabulary = (n: number) => [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n).map(([w]) => w);
+const vocabulary = (n: number) =>
+  [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, n)
+    .map(([w]) => w);
 
 async function time(name: string, e: Embedder, sample: string[], extra: Record<string, unknown> = {}): Promise<void> {
   await e.embed(sample.slice(0, 4), { kind: 'passage' }); // warm-up (session init, caches)
   const t0 = performance.now();
   await e.embed(sample, { kind: 'passage' });
   const seconds = (performance.now() - t0) / 1000;
-  console.log(JSON.stringify({ embedder: name, chunks: sample.length, seconds: +seconds.toFixed(2), chunks_per_s: +(sample.length / seconds).toFixed(1), dims: e.dims, ...extra }));
+  console.log(
+    JSON.stringify({
+      embedder: name,
+      chunks: sample.length,
+      seconds: +seconds.toFixed(2),
+      chunks_per_s: +(sample.length / seconds).toFixed(1),
+      dims: e.dims,
+      ...extra,
+    }),
+  );
 }
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'cprox-bench-embed-'));
 try {
   const sample = chunks.slice(0, 2000);
-  async function* it() { yield* chunks; }
-  const lexical = lexicalEmbedder(await fitLexical({ texts: it(), total: chunks.length }, resolveConfig({}).embed));
+  const lexical = lexicalEmbedder(await fitLexical({ texts: chunks, total: chunks.length }, resolveConfig({}).embed));
   await time('lexical', lexical, sample);
 
   const tinyDir = path.join(dir, 'tiny');

@@ -25,7 +25,12 @@ const MAIN_THREAD_STAGE = path.join(here, 'fixtures', 'main-thread-stage.js');
 const dir = await mkdtemp(path.join(os.tmpdir(), 'cprox-bench-interrupt-'));
 const corpus = path.join(dir, 'corpus', 'pretrain', 'sotu.jsonl');
 await mkdir(path.dirname(corpus), { recursive: true });
-await writeFile(corpus, addressesForBench().map((a) => JSON.stringify({ id: String(a.year), text: a.text })).join('\n') + '\n');
+await writeFile(
+  corpus,
+  addressesForBench()
+    .map((a) => JSON.stringify({ id: String(a.year), text: a.text }))
+    .join('\n') + '\n',
+);
 const store = path.join(dir, 'store');
 const common = ['--store', store, '--chunk-tokens', String(chunkTokens)];
 
@@ -65,7 +70,21 @@ if (full.code !== 0) throw new Error(`cluster failed: ${full.stderr}`);
 const worker = await run(['index', '--corpus', path.dirname(path.dirname(corpus)), '--output', path.join(dir, 'out'), '--yes', ...common], /▸ cluster/);
 const main = await run([store, runId, 'cluster'], /▸ cluster/, MAIN_THREAD_STAGE);
 const ms = (x?: number) => (x === undefined ? null : Math.round(x));
-for (const [runner, r] of [['worker thread (index)', worker], ['main thread (baseline)', main]] as const) {
-  console.log(JSON.stringify({ bench: 'interrupt', runner, chunk_tokens: chunkTokens, cluster_stage_s: Number(clusterSeconds.toFixed(1)), signal_after_ms: delayMs, exit_code: r.code, ms_to_stopping_line: ms(r.toStopping), ms_to_exit: ms(r.toExit) }));
+for (const [runner, r] of [
+  ['worker thread (index)', worker],
+  ['main thread (baseline)', main],
+] as const) {
+  console.log(
+    JSON.stringify({
+      bench: 'interrupt',
+      runner,
+      chunk_tokens: chunkTokens,
+      cluster_stage_s: Number(clusterSeconds.toFixed(1)),
+      signal_after_ms: delayMs,
+      exit_code: r.code,
+      ms_to_stopping_line: ms(r.toStopping),
+      ms_to_exit: ms(r.toExit),
+    }),
+  );
 }
 await rm(dir, { recursive: true, force: true });

@@ -36,7 +36,10 @@ while (queries.length < queriesWanted) {
   const sentences = splitSentences(chunks[source]).filter((s) => s.text.split(/\s+/).length >= 6);
   if (!sentences.length) continue;
   const verbatim = sentences[rng.int(sentences.length)].text;
-  const noisy = verbatim.split(/\s+/).filter(() => rng.next() > 1 / 3).join(' ');
+  const noisy = verbatim
+    .split(/\s+/)
+    .filter(() => rng.next() > 1 / 3)
+    .join(' ');
   queries.push({ source, verbatim, noisy });
 }
 
@@ -58,21 +61,29 @@ async function annotatePath(model: Awaited<ReturnType<typeof fitLexical>>) {
   const shingles = new ShingleTableBuilder();
   chunks.forEach((c, i) => shingles.add(i, c));
   const table = shingles.finish();
-  const out: Record<string, unknown> = { method: `${model.projectionKind}-${model.dims} + rescore + verbatim (annotate)`, chunks: chunks.length, dims: emb.dims };
+  const out: Record<string, unknown> = {
+    method: `${model.projectionKind}-${model.dims} + rescore + verbatim (annotate)`,
+    chunks: chunks.length,
+    dims: emb.dims,
+  };
   for (const kind of ['verbatim', 'noisy'] as const) {
     const t0 = performance.now();
     const { neighbours } = await findNeighbours(
       {
         embedder: emb,
         vectors: exactIndex({ data: corpus, rows: chunks.length, dims: emb.dims }),
-        fetchChunks: async (ids) => new Map([...ids].map((i) => [i, { text: chunks[i] }])),
+        fetchChunks: (ids) => Promise.resolve(new Map([...ids].map((i) => [i, { text: chunks[i] }]))),
         verbatimCandidates: (span) => verbatimCandidates(table, span),
       },
       queries.map((q) => q[kind]),
       10,
     );
     const indices = Int32Array.from(neighbours.flatMap((row) => Array.from({ length: 10 }, (_, j) => row[j]?.idx ?? -1)));
-    const s = score(indices, 10, queries.map((x) => x.source));
+    const s = score(
+      indices,
+      10,
+      queries.map((x) => x.source),
+    );
     out[`${kind}_r1`] = s.recall_at_1;
     out[`${kind}_r10`] = s.recall_at_10;
     out[`${kind}_queries_per_s`] = +(queries.length / ((performance.now() - t0) / 1000)).toFixed(1);
@@ -82,18 +93,30 @@ async function annotatePath(model: Awaited<ReturnType<typeof fitLexical>>) {
 
 async function denseMethod(name: string, overrides: Record<string, unknown>) {
   const t0 = performance.now();
-  async function* texts() { for (const c of chunks) yield c; }
-  const model = await fitLexical({ texts: texts(), total: chunks.length }, resolveConfig({ embed: overrides }).embed);
+  const model = await fitLexical({ texts: chunks, total: chunks.length }, resolveConfig({ embed: overrides }).embed);
   const fitSeconds = (performance.now() - t0) / 1000;
   const emb = lexicalEmbedder(model);
   const t1 = performance.now();
   const corpus = await emb.embed(chunks, { kind: 'passage' });
   const embedSeconds = (performance.now() - t1) / 1000;
-  const out: Record<string, unknown> = { method: name, chunks: chunks.length, dims: emb.dims, fit_s: +fitSeconds.toFixed(2), embed_s: +embedSeconds.toFixed(2) };
+  const out: Record<string, unknown> = {
+    method: name,
+    chunks: chunks.length,
+    dims: emb.dims,
+    fit_s: +fitSeconds.toFixed(2),
+    embed_s: +embedSeconds.toFixed(2),
+  };
   for (const kind of ['verbatim', 'noisy'] as const) {
-    const q = await emb.embed(queries.map((x) => x[kind]), { kind: 'query' });
+    const q = await emb.embed(
+      queries.map((x) => x[kind]),
+      { kind: 'query' },
+    );
     const r = await ortExactSearch({ data: corpus, rows: chunks.length, dims: emb.dims }, { data: q, rows: queries.length, dims: emb.dims }, 10);
-    const s = score(r.indices, 10, queries.map((x) => x.source));
+    const s = score(
+      r.indices,
+      10,
+      queries.map((x) => x.source),
+    );
     out[`${kind}_r1`] = s.recall_at_1;
     out[`${kind}_r10`] = s.recall_at_10;
   }
@@ -113,7 +136,11 @@ const { model, out: dflt } = await denseMethod('random-512 (default)', { project
       const qv = tfidf(q[kind], index, model.idf);
       const qm = new Map(qv.ids.map((id, i) => [id, qv.weights[i]]));
       const sims = vecs.map((v) => v.ids.reduce((s, id, i) => s + (qm.get(id) ?? 0) * v.weights[i], 0));
-      const order = sims.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, 10).map(([, i]) => i);
+      const order = sims
+        .map((s, i) => [s, i] as const)
+        .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+        .slice(0, 10)
+        .map(([, i]) => i);
       if (order[0] === q.source) at1++;
       if (order.includes(q.source)) at10++;
     }

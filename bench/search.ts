@@ -105,7 +105,10 @@ async function run(n: number): Promise<void> {
     const self = fileURLToPath(import.meta.url);
     // One fresh process per ef, so each open time and peak RSS is its own.
     const runs = EFS.map((ef) => {
-      const c = spawnSync(process.execPath, [self, '--child', graph, JSON.stringify(settings), queriesFile, String(ef)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const c = spawnSync(process.execPath, [self, '--child', graph, JSON.stringify(settings), queriesFile, String(ef)], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+      });
       if (c.status !== 0) throw new Error(`child failed: ${c.stderr}`);
       return (JSON.parse(c.stdout) as Array<{ ef: number; open_ms: number; qps: number; indices: number[]; peak_rss_mb: number }>)[0];
     });
@@ -129,7 +132,7 @@ async function run(n: number): Promise<void> {
           seed_method_agrees_with_exact: seedAgrees,
           threads: os.availableParallelism(),
           ef_search: ann.ef,
-        intrinsic_dims: SHAPE.intrinsic || DIMS,
+          intrinsic_dims: SHAPE.intrinsic || DIMS,
           connectivity: settings.connectivity,
         }),
       );

@@ -30,14 +30,23 @@ const dir = await mkdtemp(path.join(os.tmpdir(), 'cprox-bench-verify-'));
 process.env.XDG_CACHE_HOME = path.join(dir, 'cache'); // the stamps of this bench only
 const corpus = path.join(dir, 'corpus', 'sotu.jsonl');
 await mkdir(path.dirname(corpus), { recursive: true });
-await writeFile(corpus, addressesForBench().map((a) => JSON.stringify({ id: String(a.year), text: a.text })).join('\n') + '\n');
+await writeFile(
+  corpus,
+  addressesForBench()
+    .map((a) => JSON.stringify({ id: String(a.year), text: a.text }))
+    .join('\n') + '\n',
+);
 const indexDir = path.join(dir, 'index');
 const build = (store = path.join(dir, 'store'), env: Record<string, string> = {}) => {
   const t = performance.now();
-  const r = spawnSync(process.execPath, [BIN, 'index', '--corpus', corpus, '--output', indexDir, '--store', store, '--yes', '--quiet', '--chunk-tokens', String(chunkTokens)], {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [BIN, 'index', '--corpus', corpus, '--output', indexDir, '--store', store, '--yes', '--quiet', '--chunk-tokens', String(chunkTokens)],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    },
+  );
   if (r.status !== 0) throw new Error(r.stderr);
   return (performance.now() - t) / 1000;
 };

@@ -40,10 +40,13 @@ export async function confirmExactCorpus(opts: { yes: boolean; interactive: bool
     const answer = (
       await rl.question('Do you have the EXACT training corpus? (y/n): ').catch((e: unknown) => {
         // readline rejects the question with an AbortError on Ctrl-C (it handles the terminal's SIGINT itself).
-        if ((e as Error).name === 'AbortError') throw new CproxError('INTERRUPTED', 'interrupted at the confirmation prompt; nothing was built', { context: { signal: 'SIGINT' } });
+        if ((e as Error).name === 'AbortError')
+          throw new CproxError('INTERRUPTED', 'interrupted at the confirmation prompt; nothing was built', { context: { signal: 'SIGINT' } });
         throw e;
       })
-    ).trim().toLowerCase();
+    )
+      .trim()
+      .toLowerCase();
     if (answer !== 'y' && answer !== 'yes') {
       throw new CproxError('ABORTED', 'aborted: please obtain the exact training corpus first');
     }

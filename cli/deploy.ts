@@ -30,7 +30,10 @@ export function checkDeployRequest(o: DeployRequest): void {
   if (o.store) throw new CproxError('BAD_INPUT', "--store cannot be combined with --deploy-gpu: the stack's bucket is the store", { hint: 'drop --store' });
   if (o.until || o.shard) throw new CproxError('BAD_INPUT', '--until/--shard are steps of a Batch pipeline, not of --deploy-gpu', { hint: 'drop them' });
   if (o.runner !== 'in-process') throw new CproxError('BAD_INPUT', '--runner cannot be combined with --deploy-gpu', { hint: 'drop --runner' });
-  if (o.namer === 'llm') throw new CproxError('BAD_INPUT', '--deploy-gpu builds with the keywords namer', { hint: 'rename with an LLM afterwards by re-indexing locally against the same store' });
+  if (o.namer === 'llm')
+    throw new CproxError('BAD_INPUT', '--deploy-gpu builds with the keywords namer', {
+      hint: 'rename with an LLM afterwards by re-indexing locally against the same store',
+    });
   ensurePulumiCli();
 }
 
@@ -49,7 +52,16 @@ export async function runDeploy(o: DeployRequest, reporter: Reporter) {
     model: isOnnx(o.embedder) ? onnxLocation(o.embedder) : undefined,
     indexArgs: indexArgsFrom(o),
     // Settings not given are left out: the stack config's defaults apply (infra/config.ts).
-    settings: definedOnly({ mode: 'single', keepRunning: o.keepRunning, minVram: o.minVram, minCpuRam: o.minCpuRam, maxPrice: o.maxPrice, containerDisk: o.containerDisk, gpuFilter: o.gpuFilter, maxRunHours: o.maxRunHours }),
+    settings: definedOnly({
+      mode: 'single',
+      keepRunning: o.keepRunning,
+      minVram: o.minVram,
+      minCpuRam: o.minCpuRam,
+      maxPrice: o.maxPrice,
+      containerDisk: o.containerDisk,
+      gpuFilter: o.gpuFilter,
+      maxRunHours: o.maxRunHours,
+    }),
     // ECR tags are immutable: one per deploy.
     imageTag: `${CODE_VERSION}-${Date.now().toString(36)}`,
     outputDir: o.output,

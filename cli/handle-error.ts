@@ -31,7 +31,9 @@ export function handleError(e: unknown): number {
   }
   const errno = e as NodeJS.ErrnoException;
   if (errno?.code && errno.path && FS_ERRORS[errno.code]) {
-    write(`error: ${errno.path}: ${FS_ERRORS[errno.code]}\n  hint: ${errno.code === 'ENOSPC' ? 'free some space, or point --store/--output elsewhere' : 'check the path and its permissions'}\n`);
+    write(
+      `error: ${errno.path}: ${FS_ERRORS[errno.code]}\n  hint: ${errno.code === 'ENOSPC' ? 'free some space, or point --store/--output elsewhere' : 'check the path and its permissions'}\n`,
+    );
     if (debug && errno.stack) write(`${errno.stack}\n`);
     return errno.code === 'ENOSPC' ? 3 : 2;
   }

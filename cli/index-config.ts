@@ -62,9 +62,13 @@ export function parseShard(spec: string | undefined): { index: number; count: nu
   const index = Number(raw);
   const count = Number(n);
   if (raw === undefined || raw === '' || !Number.isInteger(index) || index < 0 || count < 1 || index >= count) {
-    throw new CproxError('BAD_INPUT', `--shard ${spec}: ${i === 'batch' && !raw ? 'AWS_BATCH_JOB_ARRAY_INDEX is not set' : `shard index must be 0…${count - 1}`}`, {
-      hint: 'use --shard I/N with 0 ≤ I < N, or batch/N inside an AWS Batch array job',
-    });
+    throw new CproxError(
+      'BAD_INPUT',
+      `--shard ${spec}: ${i === 'batch' && !raw ? 'AWS_BATCH_JOB_ARRAY_INDEX is not set' : `shard index must be 0…${count - 1}`}`,
+      {
+        hint: 'use --shard I/N with 0 ≤ I < N, or batch/N inside an AWS Batch array job',
+      },
+    );
   }
   return { index, count };
 }

@@ -18,7 +18,10 @@ import { registerSecretsFromEnv } from '../pipeline/secrets.js';
 registerSecretsFromEnv(); // API keys and AWS secrets never reach stderr or a marker
 
 // Interrupted: drop half-written temp files; finished stages keep their markers, so a rerun resumes.
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   process.once(signal, () => {
     process.stderr.write(`\nstopping (${signal})…\n`);
     removeTempFilesSync();
@@ -33,7 +36,9 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 const program = new Command('corpus-proximity')
-  .description('Which part of the training corpus did each sentence of a model output come from?\nChess-engine style: nearest named corpus cluster, distance, training stage, nearest passage.')
+  .description(
+    'Which part of the training corpus did each sentence of a model output come from?\nChess-engine style: nearest named corpus cluster, distance, training stage, nearest passage.',
+  )
   .version(CODE_VERSION)
   .showHelpAfterError('(add --help for usage)')
   .addCommand(indexCommand())

@@ -6,7 +6,10 @@ export const StackConfigSchema = z.object({
   /** Where the corpus is: s3://bucket/path (pretrain/ midtrain/ sft/ folders inside set the stages). */
   corpusUri: z.string().regex(/^s3:\/\//, 'an s3:// URI'),
   /** Key prefix for runs in the artifact bucket; the compute may touch nothing else. */
-  prefix: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/).default('corpus-proximity'),
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/)
+    .default('corpus-proximity'),
   keepRunning: z.boolean().default(false),
   minVram: z.number().positive().default(24),
   minCpuRam: z.number().positive().default(32),

@@ -51,7 +51,9 @@ export function chooseInstanceType(req: InstanceRequirements): GpuInstance {
 /** Instance types AWS Batch may use for the same requirements (cheapest first). */
 export function batchInstanceTypes(req: InstanceRequirements): string[] {
   const filter = req.gpuFilter?.toLowerCase();
-  return GPU_INSTANCES.filter((i) => i.vramGb >= req.minVramGb && i.ramGb >= req.minCpuRamGb && (!filter || i.gpu.toLowerCase().includes(filter) || i.type.includes(filter)))
+  return GPU_INSTANCES.filter(
+    (i) => i.vramGb >= req.minVramGb && i.ramGb >= req.minCpuRamGb && (!filter || i.gpu.toLowerCase().includes(filter) || i.type.includes(filter)),
+  )
     .sort((a, b) => a.usdPerHour - b.usdPerHour)
     .map((i) => i.type);
 }
@@ -89,30 +91,55 @@ export function runnerPolicy(bucketArn: string, prefix: string, repositoryArn: s
   const corpusStatements: Statement[] = corpus
     ? [
         { Sid: 'ReadCorpus', Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${corpus[1]}/${corpus[2] ? `${corpus[2]}/` : ''}*` },
-        { Sid: 'ListCorpus', Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${corpus[1]}`, Condition: { StringLike: { 's3:prefix': corpus[2] ? [`${corpus[2]}/*`, corpus[2]] : ['*'] } } },
+        {
+          Sid: 'ListCorpus',
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: `arn:aws:s3:::${corpus[1]}`,
+          Condition: { StringLike: { 's3:prefix': corpus[2] ? [`${corpus[2]}/*`, corpus[2]] : ['*'] } },
+        },
       ]
     : [];
   return {
     Version: '2012-10-17',
     Statement: [
       ...corpusStatements,
-      { Sid: 'ArtifactsUnderPrefix', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], Resource: `${bucketArn}/${p}/*` },
+      {
+        Sid: 'ArtifactsUnderPrefix',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+        Resource: `${bucketArn}/${p}/*`,
+      },
       { Sid: 'ListPrefixOnly', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn, Condition: { StringLike: { 's3:prefix': [`${p}/*`, p] } } },
-      { Sid: 'PullStageImage', Effect: 'Allow', Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], Resource: repositoryArn },
+      {
+        Sid: 'PullStageImage',
+        Effect: 'Allow',
+        Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+        Resource: repositoryArn,
+      },
       { Sid: 'EcrLogin', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
     ],
   };
 }
 
 export function assumeRolePolicy(service: string): PolicyDocument {
-  return { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole', Resource: '*' }].map(({ Resource: _r, ...s }) => s as Statement) };
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole', Resource: '*' }].map(({ Resource: _r, ...s }) => s as Statement),
+  };
 }
 
 /** Old runs expire; old object versions go sooner; unfinished multipart uploads are cleaned up. */
 export function lifecycleRules(prefix: string, runsExpireDays: number) {
   const p = prefix.replace(/^\/+|\/+$/g, '');
   return [
-    { id: 'expire-old-runs', status: 'Enabled', filter: { prefix: `${p}/runs/` }, expiration: { days: runsExpireDays }, noncurrentVersionExpiration: { noncurrentDays: 7 } },
+    {
+      id: 'expire-old-runs',
+      status: 'Enabled',
+      filter: { prefix: `${p}/runs/` },
+      expiration: { days: runsExpireDays },
+      noncurrentVersionExpiration: { noncurrentDays: 7 },
+    },
     { id: 'abort-incomplete-uploads', status: 'Enabled', filter: { prefix: `${p}/` }, abortIncompleteMultipartUpload: { daysAfterInitiation: 2 } },
   ];
 }
@@ -159,7 +186,9 @@ export function userData(i: UserDataInput): string {
     '#!/bin/bash',
     'set -uo pipefail',
     'exec > >(tee /var/log/corpus-proximity.log) 2>&1',
-    i.keepRunning ? '# keep_running: no scheduled power-off; the run itself is still limited below' : `shutdown -h +${backstopMinutes} 'corpus-proximity: run time limit'`,
+    i.keepRunning
+      ? '# keep_running: no scheduled power-off; the run itself is still limited below'
+      : `shutdown -h +${backstopMinutes} 'corpus-proximity: run time limit'`,
     `aws s3 sync ${shellQuote(i.corpusUri)} /corpus --only-show-errors`,
     `aws ecr get-login-password --region ${shellQuote(i.region)} | docker login --username AWS --password-stdin ${shellQuote(registry)}`,
     `docker pull ${shellQuote(i.image)}`,
@@ -193,7 +222,13 @@ export function batchPipelineDefinition(o: { queueArn: string; prepare: string; 
   const submit = (name: string, definition: string, extra: Record<string, unknown> = {}) => ({
     Type: 'Task',
     Resource: 'arn:aws:states:::batch:submitJob.sync',
-    Parameters: { JobName: `corpus-proximity-${name}`, JobQueue: o.queueArn, JobDefinition: definition, 'Timeout': { 'AttemptDurationSeconds.$': '$.timeoutSeconds' }, ...extra },
+    Parameters: {
+      JobName: `corpus-proximity-${name}`,
+      JobQueue: o.queueArn,
+      JobDefinition: definition,
+      Timeout: { 'AttemptDurationSeconds.$': '$.timeoutSeconds' },
+      ...extra,
+    },
     TimeoutSecondsPath: '$.timeoutSeconds',
     ResultPath: null, // keep the input (and its timeoutSeconds) for the next step
   });
@@ -217,7 +252,12 @@ export function batchOrchestratorPolicy(queueArn: string, jobDefinitionArns: str
   return {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'SubmitPipelineJobs', Effect: 'Allow', Action: 'batch:SubmitJob', Resource: [queueArn, ...jobDefinitionArns.map((d) => d.replace(/:\d+$/, ':*'))] },
+      {
+        Sid: 'SubmitPipelineJobs',
+        Effect: 'Allow',
+        Action: 'batch:SubmitJob',
+        Resource: [queueArn, ...jobDefinitionArns.map((d) => d.replace(/:\d+$/, ':*'))],
+      },
       { Sid: 'FollowJobs', Effect: 'Allow', Action: ['batch:DescribeJobs', 'batch:TerminateJob'], Resource: '*' },
       {
         Sid: 'SyncIntegrationRule',

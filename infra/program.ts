@@ -52,11 +52,28 @@ export function createStack(cfg: StackConfig, region: string) {
   if (!cfg.compute) return base;
   const timeoutSeconds = runTimeLimitSeconds(cfg.corpusBytes, cfg.maxRunHours);
   if (cfg.mode === 'single') {
-    const runner = new GpuRunner('gpu', { ...requirements, ...common, corpusUri: cfg.corpusUri, region, keepRunning: cfg.keepRunning, diskGb: cfg.containerDisk, indexArgs: cfg.indexArgs, timeoutSeconds });
+    const runner = new GpuRunner('gpu', {
+      ...requirements,
+      ...common,
+      corpusUri: cfg.corpusUri,
+      region,
+      keepRunning: cfg.keepRunning,
+      diskGb: cfg.containerDisk,
+      indexArgs: cfg.indexArgs,
+      timeoutSeconds,
+    });
     return { ...base, instanceId: runner.instance.id, instanceType: runner.instanceType, timeoutSeconds };
   }
-  const batch = new BatchRunner('batch', { ...requirements, ...common, subnetIds: cfg.subnetIds, maxVcpus: cfg.maxVcpus, corpusUri: cfg.corpusUri, indexArgs: cfg.indexArgs, embedShards: cfg.embedShards, timeoutSeconds });
+  const batch = new BatchRunner('batch', {
+    ...requirements,
+    ...common,
+    subnetIds: cfg.subnetIds,
+    maxVcpus: cfg.maxVcpus,
+    corpusUri: cfg.corpusUri,
+    indexArgs: cfg.indexArgs,
+    embedShards: cfg.embedShards,
+    timeoutSeconds,
+  });
   if (cfg.schedule) new ReindexSchedule('reindex', { expression: cfg.schedule, stateMachineArn: batch.pipeline.arn, timeoutSeconds });
   return { ...base, jobQueue: batch.queue.arn, pipeline: batch.pipeline.arn, timeoutSeconds };
 }
-

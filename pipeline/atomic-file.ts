@@ -20,13 +20,15 @@ const inFlight = new Set<string>();
  * machine or container is judged by its age instead.
  */
 const HOST_TAG = createHash('sha256')
-  .update(`${os.hostname()}\n${(() => {
-    try {
-      return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    } catch {
-      return '';
-    }
-  })()}`)
+  .update(
+    `${os.hostname()}\n${(() => {
+      try {
+        return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+      } catch {
+        return '';
+      }
+    })()}`,
+  )
   .digest('hex')
   .slice(0, 8);
 
@@ -158,12 +160,15 @@ export async function writeFileAtomic(
 export async function assertWritableFile(file: string, flag = '--output'): Promise<void> {
   const target = path.resolve(file);
   const st = await stat(target).catch(() => null);
-  if (st?.isDirectory()) throw new CproxError('BAD_INPUT', `${flag} ${file} is a folder`, { hint: `give ${flag} a file path, e.g. ${path.join(file, 'annotated.jsonl')}` });
+  if (st?.isDirectory())
+    throw new CproxError('BAD_INPUT', `${flag} ${file} is a folder`, { hint: `give ${flag} a file path, e.g. ${path.join(file, 'annotated.jsonl')}` });
   const parent = path.dirname(target);
   try {
     await mkdir(parent, { recursive: true });
     await access(parent, constants.W_OK);
   } catch (e) {
-    throw new CproxError('BAD_INPUT', `${flag} ${file}: cannot write in ${parent} (${(e as NodeJS.ErrnoException).code ?? e})`, { hint: `choose a ${flag} path in a folder you can write to` });
+    throw new CproxError('BAD_INPUT', `${flag} ${file}: cannot write in ${parent} (${(e as NodeJS.ErrnoException).code ?? String(e)})`, {
+      hint: `choose a ${flag} path in a folder you can write to`,
+    });
   }
 }

@@ -45,7 +45,9 @@ export async function preflight(store: ArtifactStore, outputDir: string | null):
       await mkdir(parent, { recursive: true });
       await access(parent, constants.W_OK);
     } catch (e) {
-      throw new CproxError('BAD_INPUT', `--output ${outputDir}: cannot write in ${parent} (${(e as NodeJS.ErrnoException).code ?? e})`, { hint: 'choose an --output in a folder you can write to' });
+      throw new CproxError('BAD_INPUT', `--output ${outputDir}: cannot write in ${parent} (${(e as NodeJS.ErrnoException).code ?? String(e)})`, {
+        hint: 'choose an --output in a folder you can write to',
+      });
     }
   }
   const probe = probeKey(randomBytes(6).toString('hex'));

@@ -114,11 +114,7 @@ export function outputKeysUnder(marker: CompleteMarker, folder: string): string[
   return marker.outputs.map((o) => o.key).filter((k) => stageRelativeName(k).startsWith(`${folder}/`));
 }
 
-export async function writeCompleteMarker(
-  store: ArtifactStore,
-  keys: RunKeys,
-  m: Omit<CompleteMarker, 'codeVersion' | 'runId'>,
-): Promise<CompleteMarker> {
+export async function writeCompleteMarker(store: ArtifactStore, keys: RunKeys, m: Omit<CompleteMarker, 'codeVersion' | 'runId'>): Promise<CompleteMarker> {
   const marker: CompleteMarker = { ...m, runId: keys.runId, codeVersion: CODE_VERSION };
   await store.remove(keys.marker(m.stage, 'failed'));
   await writeJson(store, keys.marker(m.stage, 'complete'), marker, true);

@@ -27,7 +27,6 @@ export function encodeNpy(data: Float32Array, rows: number, cols: number): Buffe
   return Buffer.concat([npyHeader(rows, cols), float32Bytes(data)]);
 }
 
-
 export type VectorDtype = 'float32' | 'float16';
 export const NPY_DESCR: Record<VectorDtype, string> = { float32: '<f4', float16: '<f2' };
 
@@ -105,7 +104,7 @@ function floatToHalf(v: number): number {
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
+  const e = exp - 127 + 15;
   if (e >= 31) return sign | 0x7c00;
   if (e <= 0) {
     if (e < -10) return sign;

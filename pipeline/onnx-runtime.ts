@@ -15,7 +15,7 @@ let loaded: Promise<Ort> | null = null;
 
 export function ort(): Promise<Ort> {
   loaded ??= import('onnxruntime-node').then((m) => {
-    const o = ((m as { default?: Ort }).default ?? m) as Ort;
+    const o = (m as { default?: Ort }).default ?? m;
     // Failures reach the user as typed errors with a hint; the native logger would print them a second time.
     o.env.logLevel = 'fatal';
     return o;

@@ -128,7 +128,16 @@ async function workerMain(req: WorkerRunRequest, port: NonNullable<typeof parent
   reportTempPathsTo((path, writing) => post({ t: 'tmp', path, writing }));
   try {
     const store = await openStore(req.storeLocation);
-    const r = await runPipeline({ store, inputs: req.inputs, stages: STAGES, reporter: forwardingReporter(post), until: req.until, only: req.only, corpusRoot: req.corpusRoot, shard: req.shard });
+    const r = await runPipeline({
+      store,
+      inputs: req.inputs,
+      stages: STAGES,
+      reporter: forwardingReporter(post),
+      until: req.until,
+      only: req.only,
+      corpusRoot: req.corpusRoot,
+      shard: req.shard,
+    });
     post({ t: 'ok', result: { runId: r.runId, markers: r.markers, ran: r.ran, skipped: r.skipped } });
   } catch (e) {
     const err = e as CproxError;

@@ -10,4 +10,6 @@ import { embedStage } from './embed/index.js';
 import { nameStage } from './name/index.js';
 import { prepareStage } from './prepare/index.js';
 
-export const STAGES: readonly StageDefinition[] = Object.freeze([prepareStage, embedStage, annStage, clusterStage, nameStage, assembleStage].map((s) => Object.freeze(s)));
+export const STAGES: readonly StageDefinition[] = Object.freeze(
+  [prepareStage, embedStage, annStage, clusterStage, nameStage, assembleStage].map((s) => Object.freeze(s)),
+);

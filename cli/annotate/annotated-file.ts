@@ -4,7 +4,6 @@ import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { readLines } from '../../pipeline/corpus/lines.js';
 import { CproxError, inputError } from '../../pipeline/errors.js';
-import type { ClusterAnnotation } from '../../pipeline/attribution/annotate.js';
 import { extractText } from './input.js';
 import { SEED_THRESHOLDS, type ShowInput } from './format-show.js';
 
@@ -25,14 +24,13 @@ const AnnotationSchema = z.object({
 
 const RowSchema = z.object({
   annotations: z.array(AnnotationSchema),
-  annotation_metadata: z
-    .object({ distance_calibration: z.object({ high: z.number(), medium: z.number() }).nullable().optional() })
-    .passthrough(),
+  annotation_metadata: z.object({ distance_calibration: z.object({ high: z.number(), medium: z.number() }).nullable().optional() }).passthrough(),
 });
 
 export async function countAndReadRow(file: string, index: number): Promise<{ total: number; row: ShowInput | null }> {
   const st = await stat(file).catch(() => null);
-  if (!st?.isFile()) throw new CproxError('NOT_FOUND', `annotated file not found: ${file}`, { hint: 'create it with `corpus-proximity annotate --output FILE`' });
+  if (!st?.isFile())
+    throw new CproxError('NOT_FOUND', `annotated file not found: ${file}`, { hint: 'create it with `corpus-proximity annotate --output FILE`' });
   let total = 0;
   let found: ShowInput | null = null;
   for await (const line of readLines(createReadStream(file))) {
@@ -56,8 +54,15 @@ export function parseAnnotatedLine(file: string, lineNo: number, text: string): 
   }
   const cal = parsed.data.annotation_metadata.distance_calibration;
   return {
-    text: extractText(json as Record<string, unknown>) ?? parsed.data.annotations.map((a) => a.text_span).filter((s, i, all) => all.indexOf(s) === i).join(' '),
-    annotations: parsed.data.annotations as ClusterAnnotation[],
-    thresholds: cal ? { high: cal.high, medium: cal.medium, source: 'calibrated on this index: median and p90 distance of its own sentences' } : SEED_THRESHOLDS,
+    text:
+      extractText(json as Record<string, unknown>) ??
+      parsed.data.annotations
+        .map((a) => a.text_span)
+        .filter((s, i, all) => all.indexOf(s) === i)
+        .join(' '),
+    annotations: parsed.data.annotations,
+    thresholds: cal
+      ? { high: cal.high, medium: cal.medium, source: 'calibrated on this index: median and p90 distance of its own sentences' }
+      : SEED_THRESHOLDS,
   };
 }

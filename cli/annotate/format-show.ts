@@ -71,7 +71,8 @@ export function formatShow(input: ShowInput, opts: { showChunks: boolean; color:
   const adjusted = verbatim ? `; ${graded.toFixed(3)} with verbatim sentences as exact matches` : '';
   lines.push(`  Average distance: ${avg.toFixed(3)}${adjusted} (${paint(`${g.level} confidence`)})`);
   lines.push(`  ${g.text}`);
-  if (verbatim) lines.push(`  ${verbatim} of ${top.length} sentence${top.length === 1 ? '' : 's'} appear${verbatim === 1 ? 's' : ''} verbatim in the training corpus.`);
+  if (verbatim)
+    lines.push(`  ${verbatim} of ${top.length} sentence${top.length === 1 ? '' : 's'} appear${verbatim === 1 ? 's' : ''} verbatim in the training corpus.`);
   const stages = new Map<string, number>();
   for (const a of top) stages.set(a.corpus_stage ?? 'unstaged', (stages.get(a.corpus_stage ?? 'unstaged') ?? 0) + 1);
   lines.push(`  Nearest stage per sentence: ${[...stages].map(([s, n]) => `${s} ${n}`).join(', ')}`);

@@ -20,15 +20,17 @@ export interface InputRow {
 }
 
 export function extractText(row: Record<string, unknown>, field?: string): string | undefined {
-  if (field) return typeof row[field] === 'string' ? (row[field] as string) : undefined;
-  for (const f of TEXT_FIELDS) if (typeof row[f] === 'string') return row[f] as string;
+  if (field) return typeof row[field] === 'string' ? row[field] : undefined;
+  for (const f of TEXT_FIELDS) if (typeof row[f] === 'string') return row[f];
   const choice = Array.isArray(row.choices) ? (row.choices[0] as Record<string, unknown> | undefined) : undefined;
   if (choice && typeof choice === 'object') {
     const message = choice.message as Record<string, unknown> | undefined;
     if (message && typeof message.content === 'string') return message.content;
     // Content parts ([{type: "text", text}]) are joined; a message with only tool calls has no text to annotate.
     if (message && Array.isArray(message.content)) {
-      return message.content.map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
+      return message.content
+        .map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : ''))
+        .join('');
     }
     if (message && message.content === null) return '';
     if (typeof choice.text === 'string') return choice.text;
@@ -60,7 +62,7 @@ export async function readInputRows(name: string, stream: Readable, field?: stri
     try {
       row = JSON.parse(line.text);
     } catch (e) {
-      throw inputError(name, line.number, `not valid JSON (${e instanceof Error ? e.message : e})`, 'each line must be one JSON object');
+      throw inputError(name, line.number, `not valid JSON (${e instanceof Error ? e.message : String(e)})`, 'each line must be one JSON object');
     }
     if (row === null || typeof row !== 'object' || Array.isArray(row)) {
       throw inputError(name, line.number, 'line is not a JSON object', 'each line must look like {"output": "..."}');

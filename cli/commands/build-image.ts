@@ -9,20 +9,23 @@ import { BUILD_IMAGE_OPTIONS } from '../options/table.js';
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-
 export function buildImageCommand(): Command {
-  return addOptions(new Command('build-image')
-    .summary('build the stage image for --runner docker')
-    .description(
-      'Build images/stage.Dockerfile with the local Docker engine (DOCKER_HOST is honoured). The context holds the ' +
-        'compiled CLI and the production dependencies of this checkout, so the build needs no registry beyond the base ' +
-        'image. --base picks the base (default node:20-bookworm-slim). --cuda builds the CUDA variant on a base with ' +
-        "Node 20 and the CUDA 12 runtime: it installs onnxruntime-node's CUDA execution provider (downloaded at build " +
-        'time), for `--device cuda`.',
-    ),
+  return addOptions(
+    new Command('build-image')
+      .summary('build the stage image for --runner docker')
+      .description(
+        'Build images/stage.Dockerfile with the local Docker engine (DOCKER_HOST is honoured). The context holds the ' +
+          'compiled CLI and the production dependencies of this checkout, so the build needs no registry beyond the base ' +
+          'image. --base picks the base (default node:20-bookworm-slim). --cuda builds the CUDA variant on a base with ' +
+          "Node 20 and the CUDA 12 runtime: it installs onnxruntime-node's CUDA execution provider (downloaded at build " +
+          'time), for `--device cuda`.',
+      ),
     BUILD_IMAGE_OPTIONS,
   )
-    .addHelpText('after', '\nExamples:\n  $ corpus-proximity build-image\n  $ corpus-proximity build-image --cuda --base my-registry/node20-cuda12:latest --tag corpus-proximity-stage:cuda\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ corpus-proximity build-image\n  $ corpus-proximity build-image --cuda --base my-registry/node20-cuda12:latest --tag corpus-proximity-stage:cuda\n',
+    )
     .action(async (raw) => {
       const o = parseOptions('build-image', BUILD_IMAGE_OPTIONS, raw);
       await buildStageImage(new Docker(), { root: PACKAGE_ROOT, tag: o.tag, base: o.base, cuda: o.cuda, reporter: consoleReporter({ quiet: o.quiet }) });

@@ -27,7 +27,9 @@ export function clusterCommand(): Command {
       const o = parseOptions('cluster', CLUSTER_OPTIONS, raw);
       const cfg = resolveConfig({ cluster: clusterConfigFrom(o) }).cluster;
       const buf = await readFile(o.vectors).catch(() => {
-        throw new CproxError('NOT_FOUND', `embeddings file not found: ${o.vectors}`, { hint: 'pass --vectors with a .npy file (e.g. an index\'s embeddings.npy)' });
+        throw new CproxError('NOT_FOUND', `embeddings file not found: ${o.vectors}`, {
+          hint: "pass --vectors with a .npy file (e.g. an index's embeddings.npy)",
+        });
       });
       let m;
       try {
@@ -43,7 +45,14 @@ export function clusterCommand(): Command {
       const root = buildClusterTree(m, { cfg });
       progress.done();
       const seconds = (performance.now() - t0) / 1000;
-      const stats = { ...clusterStats(root, m.rows), engine: cfg.engine, config: cfg, retries: root.buildStats?.retries ?? 0, assigned_by_sampling: root.buildStats?.assignedBySampling ?? 0, timings: { cluster_seconds: +seconds.toFixed(3) } };
+      const stats = {
+        ...clusterStats(root, m.rows),
+        engine: cfg.engine,
+        config: cfg,
+        retries: root.buildStats?.retries ?? 0,
+        assigned_by_sampling: root.buildStats?.assignedBySampling ?? 0,
+        timings: { cluster_seconds: +seconds.toFixed(3) },
+      };
       const out = path.resolve(o.output);
       await writeFileAtomic(path.join(out, 'tree.json'), [JSON.stringify(root)]);
       await writeFileAtomic(path.join(out, 'chunk_to_cluster.json'), [JSON.stringify(buildChunkToCluster(root))]);

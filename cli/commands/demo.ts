@@ -12,39 +12,42 @@ import { addOptions, parseOptions } from '../options/register.js';
 import { DEMO_OPTIONS } from '../options/table.js';
 import { useColor } from './show.js';
 
-
 export function demoCommand(): Command {
-  return addOptions(new Command('demo')
-    .summary('build a demo index over US State of the Union addresses and annotate sample outputs')
-    .description(
-      'The quick start, offline: writes the bundled public-domain corpus (US State of the Union addresses ' +
-        '1790–2021; pretrain ≤ 1900, midtrain 1901–1980, sft ≥ 1981) as JSONL, builds an index over it with the ' +
-        'default settings, annotates a handful of sample model outputs and shows each one. Rerunning reuses the ' +
-        'finished stages. Everything lands in --output: corpus/, store/, index/, outputs.jsonl, annotated.jsonl.',
-    ),
+  return addOptions(
+    new Command('demo')
+      .summary('build a demo index over US State of the Union addresses and annotate sample outputs')
+      .description(
+        'The quick start, offline: writes the bundled public-domain corpus (US State of the Union addresses ' +
+          '1790–2021; pretrain ≤ 1900, midtrain 1901–1980, sft ≥ 1981) as JSONL, builds an index over it with the ' +
+          'default settings, annotates a handful of sample model outputs and shows each one. Rerunning reuses the ' +
+          'finished stages. Everything lands in --output: corpus/, store/, index/, outputs.jsonl, annotated.jsonl.',
+      ),
     DEMO_OPTIONS,
   )
-    .addHelpText(
-      'after',
-      '\nExamples:\n' +
-        '  $ corpus-proximity demo\n' +
-        '  $ corpus-proximity demo --output /tmp/cprox-demo --show-chunks --quiet\n',
-    )
+    .addHelpText('after', '\nExamples:\n' + '  $ corpus-proximity demo\n' + '  $ corpus-proximity demo --output /tmp/cprox-demo --show-chunks --quiet\n')
     .action(async (raw) => {
       const o = parseOptions('demo', DEMO_OPTIONS, raw);
       const reporter = consoleReporter({ quiet: o.quiet });
       const dir = path.resolve(o.output);
       const indexDir = await buildDemoIndex(dir, reporter);
       const outputsFile = path.join(dir, 'outputs.jsonl');
-      await writeFileAtomic(outputsFile, DEMO_OUTPUTS.map((r) => `${JSON.stringify(r)}\n`));
+      await writeFileAtomic(
+        outputsFile,
+        DEMO_OUTPUTS.map((r) => `${JSON.stringify(r)}\n`),
+      );
       const index = await loadIndex(indexDir);
       const rows = DEMO_OUTPUTS.map((row, i) => ({ line: i + 1, row: { ...row }, text: extractText(row) ?? '' }));
       const annotated = await annotateRows(index, rows, { k: 3, phraseLevel: true, indexPath: indexDir });
       const annotatedFile = path.join(dir, 'annotated.jsonl');
       const lines = annotated.map((r) => JSON.stringify(r));
-      await writeFileAtomic(annotatedFile, lines.map((l) => `${l}\n`));
+      await writeFileAtomic(
+        annotatedFile,
+        lines.map((l) => `${l}\n`),
+      );
       lines.forEach((line, i) => {
-        process.stdout.write(`\n━━━ output ${i} ━━━` + formatShow(parseAnnotatedLine(annotatedFile, i + 1, line), { showChunks: o.showChunks, color: useColor() }) + '\n');
+        process.stdout.write(
+          `\n━━━ output ${i} ━━━` + formatShow(parseAnnotatedLine(annotatedFile, i + 1, line), { showChunks: o.showChunks, color: useColor() }) + '\n',
+        );
       });
       reporter.info(
         `\nFiles: ${indexDir} (index), ${outputsFile}, ${annotatedFile}\n` +

@@ -55,7 +55,15 @@ export function indexCommand(): Command {
       const config = resolveConfig({
         chunk: { maxTokens: o.chunkTokens, overlap: o.chunkOverlap },
         // --deploy-gpu: the model folder is uploaded and read on the instance; here only its settings are checked.
-        embed: { ...(o.deployGpu ? { embedder: 'lexical' as const } : await embedderConfig(o.embedder, consoleReporter({ quiet: o.quiet }))), device: o.device, batchSize: o.batchSize, dtype: o.dtype, dims: o.dims, projection: o.projection, seed: o.seed },
+        embed: {
+          ...(o.deployGpu ? { embedder: 'lexical' as const } : await embedderConfig(o.embedder, consoleReporter({ quiet: o.quiet }))),
+          device: o.device,
+          batchSize: o.batchSize,
+          dtype: o.dtype,
+          dims: o.dims,
+          projection: o.projection,
+          seed: o.seed,
+        },
         search: { ann: o.ann, annMinRows: o.annMinRows, expansionSearch: o.efSearch },
         cluster: clusterConfigFrom(o),
         name: nameConfigFrom(o),
@@ -70,7 +78,10 @@ export function indexCommand(): Command {
       const shard = parseShard(o.shard);
       const until = o.until ?? (shard ? 'embed' : undefined);
       const docker = o.runner === 'docker' ? { docker: new Docker(), image: o.image, storeLocation: o.store ?? defaultStoreDir(), gpus: o.gpus } : undefined;
-      if (docker && until) throw new CproxError('BAD_INPUT', '--until and --shard run in this process', { hint: 'drop --runner docker (or run the image with `index … --until …` as its command)' });
+      if (docker && until)
+        throw new CproxError('BAD_INPUT', '--until and --shard run in this process', {
+          hint: 'drop --runner docker (or run the image with `index … --until …` as its command)',
+        });
       const store = await openStore(o.store ?? defaultStoreDir());
       await preflight(store, until && until !== STAGES.at(-1)!.name ? null : o.output); // output and store, before the prompt
       await confirmExactCorpus({ yes: o.yes, interactive: Boolean(process.stdin.isTTY), quiet: o.quiet });
@@ -80,7 +91,9 @@ export function indexCommand(): Command {
       const result = await buildIndex({ corpus, config, store, outputDir: o.output, stages: STAGES, reporter, docker, until, shard, runStages });
       const m = result.manifest;
       if (!m) {
-        reporter.info(`\nStopped after ${until}${shard ? ` (shard ${shard.index} of ${shard.count})` : ''}: run ${result.runId}; ran ${result.ran.join(', ') || 'nothing (already complete)'}`);
+        reporter.info(
+          `\nStopped after ${until}${shard ? ` (shard ${shard.index} of ${shard.count})` : ''}: run ${result.runId}; ran ${result.ran.join(', ') || 'nothing (already complete)'}`,
+        );
         return;
       }
       reporter.info(

@@ -5,20 +5,20 @@ import { formatCompact, formatShow } from '../annotate/format-show.js';
 import { addOptions, parseOptions } from '../options/register.js';
 import { SHOW_OPTIONS } from '../options/table.js';
 
-
 export function useColor(): boolean {
   return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 }
 
 export function showCommand(): Command {
-  return addOptions(new Command('show')
-    .summary('pretty-print one annotated output, chess-engine style')
-    .description(
-      'Print one row of an annotated file: each sentence with its best-matching clusters, as ' +
-        '"[rank] top-level › cluster (d=distance, stage)", then an interpretation: the mean rank-1 distance graded ' +
-        "HIGH / MEDIUM / LOW against the index's own calibration (the median and 90th percentile distance of " +
-        'sentences taken from the corpus itself). Colour only on a terminal; NO_COLOR disables it.',
-    ),
+  return addOptions(
+    new Command('show')
+      .summary('pretty-print one annotated output, chess-engine style')
+      .description(
+        'Print one row of an annotated file: each sentence with its best-matching clusters, as ' +
+          '"[rank] top-level › cluster (d=distance, stage)", then an interpretation: the mean rank-1 distance graded ' +
+          "HIGH / MEDIUM / LOW against the index's own calibration (the median and 90th percentile distance of " +
+          'sentences taken from the corpus itself). Colour only on a terminal; NO_COLOR disables it.',
+      ),
     SHOW_OPTIONS,
   )
     .addHelpText('after', '\nExample:\n  $ corpus-proximity show --annotated-file annotated.jsonl --index 0 --show-chunks\n')

@@ -6,22 +6,25 @@ import { STAGES } from '../../stages/table.js';
 import { addOptions, parseOptions } from '../options/register.js';
 import { STATUS_OPTIONS } from '../options/table.js';
 
-
 export function statusCommand(): Command {
-  return addOptions(new Command('status')
-    .summary('show every run in an artifact store and the state of each stage')
-    .description(
-      'List the runs under a store (a folder or s3://BUCKET/PREFIX) with each stage complete (with its duration, or the ' +
-        'run it was reused from), failed (with the error), running or interrupted, or not started, read from the ' +
-        'completion markers alone.',
-    ),
+  return addOptions(
+    new Command('status')
+      .summary('show every run in an artifact store and the state of each stage')
+      .description(
+        'List the runs under a store (a folder or s3://BUCKET/PREFIX) with each stage complete (with its duration, or the ' +
+          'run it was reused from), failed (with the error), running or interrupted, or not started, read from the ' +
+          'completion markers alone.',
+      ),
     STATUS_OPTIONS,
   )
     .addHelpText('after', '\nExample:\n  $ corpus-proximity status --store s3://my-bucket/corpus-proximity\n')
     .action(async (raw) => {
       const o = parseOptions('status', STATUS_OPTIONS, raw);
       const store = await openStore(o.store);
-      const runs = await runStatuses(store, STAGES.map((s) => s.name));
+      const runs = await runStatuses(
+        store,
+        STAGES.map((s) => s.name),
+      );
       if (o.json) {
         process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
         return;
@@ -31,7 +34,13 @@ export function statusCommand(): Command {
       for (const run of runs) {
         lines.push(`run ${run.runId}  ${run.state}${run.finishedAt ? `  (${run.finishedAt})` : ''}`);
         for (const s of run.stages) {
-          const detail = s.error ? `: ${s.error}` : s.reusedFrom ? ` (reused from ${s.reusedFrom})` : s.seconds !== undefined ? ` (${s.seconds.toFixed(1)} s)` : '';
+          const detail = s.error
+            ? `: ${s.error}`
+            : s.reusedFrom
+              ? ` (reused from ${s.reusedFrom})`
+              : s.seconds !== undefined
+                ? ` (${s.seconds.toFixed(1)} s)`
+                : '';
           lines.push(`  ${s.stage.padEnd(9)} ${s.state}${detail}`);
         }
       }

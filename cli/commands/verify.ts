@@ -7,18 +7,18 @@ import { openStore } from '../../pipeline/store/open.js';
 import { addOptions, parseOptions } from '../options/register.js';
 import { VERIFY_OPTIONS } from '../options/table.js';
 
-
 export function verifyCommand(): Command {
-  return addOptions(new Command('verify')
-    .summary('check every file of a local index against its manifest (sha256)')
-    .description(
-      'Hash every file of a CorpusIndex folder and compare it with the sha256 and size its manifest.json records. ' +
-        'With --store, also check manifest.json against the one the assemble stage of its run recorded in that store, ' +
-        'so an edited manifest (e.g. changed calibration) is caught too.\n\n' +
-        '`annotate` runs a cheaper check on every start: files unchanged since their last full check (same inode, ' +
-        'size, mtime and ctime) are trusted, any other file is hashed first. `sync` ends with this full check.\n\n' +
-        'Exit code 0 when everything matches, 2 when a file is missing, changed or the manifest differs.',
-    ),
+  return addOptions(
+    new Command('verify')
+      .summary('check every file of a local index against its manifest (sha256)')
+      .description(
+        'Hash every file of a CorpusIndex folder and compare it with the sha256 and size its manifest.json records. ' +
+          'With --store, also check manifest.json against the one the assemble stage of its run recorded in that store, ' +
+          'so an edited manifest (e.g. changed calibration) is caught too.\n\n' +
+          '`annotate` runs a cheaper check on every start: files unchanged since their last full check (same inode, ' +
+          'size, mtime and ctime) are trusted, any other file is hashed first. `sync` ends with this full check.\n\n' +
+          'Exit code 0 when everything matches, 2 when a file is missing, changed or the manifest differs.',
+      ),
     VERIFY_OPTIONS,
   )
     .addHelpText(
@@ -39,7 +39,9 @@ export function verifyCommand(): Command {
       if (o.json) process.stdout.write(JSON.stringify({ ok: problems.length === 0, ...report, seconds }, null, 2) + '\n');
       if (problems.length > 0) {
         for (const p of problems) process.stderr.write(`  ✗ ${p}\n`);
-        throw new CproxError('BAD_INDEX', `${o.corpusIndex}: ${problems.length} problem(s) found`, { hint: 'rebuild the index, or re-sync it with `corpus-proximity sync`' });
+        throw new CproxError('BAD_INDEX', `${o.corpusIndex}: ${problems.length} problem(s) found`, {
+          hint: 'rebuild the index, or re-sync it with `corpus-proximity sync`',
+        });
       }
       reporter.info(
         `verified ${report.files} file(s), ${(report.bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(1)} s: every sha256 matches the manifest` +

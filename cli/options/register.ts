@@ -83,17 +83,19 @@ function check(d: OptionDef, raw: unknown): { ok: true; value: unknown } | { ok:
 }
 
 /** Checks the values commander collected against the table; defaults applied, errors named by flag. */
-export function parseOptions<S extends Record<string, OptionDef>>(command: string, set: S, raw: Record<string, unknown>): OptionValues<S> {
+export function parseOptions<S extends Record<string, OptionDef>>(command: string, set: S, given: unknown): OptionValues<S> {
+  // Commander hands the action its option values as an untyped object.
+  const raw: Record<string, unknown> = typeof given === 'object' && given !== null ? { ...given } : {};
   const out: Record<string, unknown> = {};
   for (const [key, d] of Object.entries(set)) {
-    const given = raw[key];
-    if (given === undefined && d.kind !== 'switch') {
+    const value = raw[key];
+    if (value === undefined && d.kind !== 'switch') {
       out[key] = d.default;
       continue;
     }
-    const r = check(d, given);
+    const r = check(d, value);
     if (!r.ok) {
-      throw new CproxError('BAD_INPUT', `${command}: invalid ${longFlag(d.flags)} "${String(given)}": expected ${expected(d)}`, {
+      throw new CproxError('BAD_INPUT', `${command}: invalid ${longFlag(d.flags)} "${String(value)}": expected ${expected(d)}`, {
         hint: `see \`corpus-proximity ${command} --help\``,
       });
     }

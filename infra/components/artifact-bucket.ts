@@ -35,7 +35,11 @@ export class ArtifactBucket extends pulumi.ComponentResource {
       { bucket: this.bucket.id, policy: this.bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
       { parent: this, dependsOn: [publicAccess] },
     );
-    new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket: this.bucket.id, rules: lifecycleRules(args.prefix, args.runsExpireDays ?? 90) }, parent);
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-lifecycle`,
+      { bucket: this.bucket.id, rules: lifecycleRules(args.prefix, args.runsExpireDays ?? 90) },
+      parent,
+    );
     this.arn = this.bucket.arn;
     this.name = this.bucket.bucket;
     this.registerOutputs({ arn: this.arn, name: this.name });

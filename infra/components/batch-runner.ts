@@ -1,6 +1,14 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { assumeRolePolicy, batchInstanceTypes, batchOrchestratorPolicy, batchPipelineDefinition, batchStepCommands, runnerPolicy, type InstanceRequirements } from '../policy.js';
+import {
+  assumeRolePolicy,
+  batchInstanceTypes,
+  batchOrchestratorPolicy,
+  batchPipelineDefinition,
+  batchStepCommands,
+  runnerPolicy,
+  type InstanceRequirements,
+} from '../policy.js';
 
 export interface BatchRunnerArgs extends InstanceRequirements {
   bucketArn: pulumi.Input<string>;
@@ -34,17 +42,28 @@ export class BatchRunner extends pulumi.ComponentResource {
     super('corpus-proximity:infra:BatchRunner', name, {}, opts);
     const parent = { parent: this };
     const instanceRole = new aws.iam.Role(`${name}-instance-role`, { assumeRolePolicy: JSON.stringify(assumeRolePolicy('ec2.amazonaws.com')) }, parent);
-    new aws.iam.RolePolicyAttachment(`${name}-ecs-instance`, { role: instanceRole.name, policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role' }, parent);
+    new aws.iam.RolePolicyAttachment(
+      `${name}-ecs-instance`,
+      { role: instanceRole.name, policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role' },
+      parent,
+    );
     const profile = new aws.iam.InstanceProfile(`${name}-instance-profile`, { role: instanceRole.name }, parent);
     const jobRole = new aws.iam.Role(`${name}-job-role`, { assumeRolePolicy: JSON.stringify(assumeRolePolicy('ecs-tasks.amazonaws.com')) }, parent);
     new aws.iam.RolePolicy(
       `${name}-job-artifacts`,
-      { role: jobRole.id, policy: pulumi.all([args.bucketArn, args.repositoryArn]).apply(([b, r]) => JSON.stringify(runnerPolicy(b, args.prefix, r, args.corpusUri))) },
+      {
+        role: jobRole.id,
+        policy: pulumi.all([args.bucketArn, args.repositoryArn]).apply(([b, r]) => JSON.stringify(runnerPolicy(b, args.prefix, r, args.corpusUri))),
+      },
       parent,
     );
     const sg = new aws.ec2.SecurityGroup(
       `${name}-egress-only`,
-      { description: 'corpus-proximity batch: no inbound, HTTPS out', ingress: [], egress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: ['0.0.0.0/0'] }] },
+      {
+        description: 'corpus-proximity batch: no inbound, HTTPS out',
+        ingress: [],
+        egress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: ['0.0.0.0/0'] }],
+      },
       parent,
     );
     this.computeEnvironment = new aws.batch.ComputeEnvironment(
@@ -81,18 +100,20 @@ export class BatchRunner extends pulumi.ComponentResource {
           type: 'container',
           platformCapabilities: ['EC2'],
           timeout: { attemptDurationSeconds: args.timeoutSeconds },
-          retryStrategy: { attempts: 3, evaluateOnExits: [{ onStatusReason: 'Host EC2*', action: 'RETRY' }, { onReason: '*', action: 'EXIT' }] },
+          retryStrategy: {
+            attempts: 3,
+            evaluateOnExits: [
+              { onStatusReason: 'Host EC2*', action: 'RETRY' },
+              { onReason: '*', action: 'EXIT' },
+            ],
+          },
           containerProperties: pulumi.all([args.image, jobRole.arn, store]).apply(([image, roleArn, s]) => {
             const index = ['index', '--corpus', args.corpusUri, '--store', s, '--output', '/tmp/index', '--yes', ...(args.indexArgs ?? [])];
             return JSON.stringify({
               image,
               jobRoleArn: roleArn,
               command: batchStepCommands(index, args.embedShards)[step],
-              resourceRequirements: [
-                { type: 'VCPU', value: '4' },
-                { type: 'MEMORY', value: '15000' },
-                ...(gpus ? [{ type: 'GPU', value: String(gpus) }] : []),
-              ],
+              resourceRequirements: [{ type: 'VCPU', value: '4' }, { type: 'MEMORY', value: '15000' }, ...(gpus ? [{ type: 'GPU', value: String(gpus) }] : [])],
             });
           }),
         },
@@ -103,7 +124,10 @@ export class BatchRunner extends pulumi.ComponentResource {
     const { prepare, embed, finish } = this.jobs;
     new aws.iam.RolePolicy(
       `${name}-pipeline-submit`,
-      { role: orchestrator.id, policy: pulumi.all([this.queue.arn, prepare.arn, embed.arn, finish.arn]).apply(([q, ...defs]) => JSON.stringify(batchOrchestratorPolicy(q, defs))) },
+      {
+        role: orchestrator.id,
+        policy: pulumi.all([this.queue.arn, prepare.arn, embed.arn, finish.arn]).apply(([q, ...defs]) => JSON.stringify(batchOrchestratorPolicy(q, defs))),
+      },
       parent,
     );
     this.pipeline = new aws.sfn.StateMachine(
@@ -112,7 +136,11 @@ export class BatchRunner extends pulumi.ComponentResource {
         roleArn: orchestrator.arn,
         definition: pulumi
           .all([this.queue.arn, prepare.arn, embed.arn, finish.arn])
-          .apply(([queueArn, p, e, f]) => JSON.stringify(batchPipelineDefinition({ queueArn, prepare: p, embed: e, finish: f, shards: args.embedShards, timeoutSeconds: args.timeoutSeconds }))),
+          .apply(([queueArn, p, e, f]) =>
+            JSON.stringify(
+              batchPipelineDefinition({ queueArn, prepare: p, embed: e, finish: f, shards: args.embedShards, timeoutSeconds: args.timeoutSeconds }),
+            ),
+          ),
       },
       parent,
     );

@@ -38,20 +38,30 @@ export class GpuRunner extends pulumi.ComponentResource {
     const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: JSON.stringify(assumeRolePolicy('ec2.amazonaws.com')) }, parent);
     new aws.iam.RolePolicy(
       `${name}-artifacts`,
-      { role: role.id, policy: pulumi.all([args.bucketArn, args.repositoryArn]).apply(([b, r]) => JSON.stringify(runnerPolicy(b, args.prefix, r, args.corpusUri))) },
+      {
+        role: role.id,
+        policy: pulumi.all([args.bucketArn, args.repositoryArn]).apply(([b, r]) => JSON.stringify(runnerPolicy(b, args.prefix, r, args.corpusUri))),
+      },
       parent,
     );
     new aws.iam.RolePolicyAttachment(`${name}-ssm`, { role: role.name, policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' }, parent);
     const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, parent);
     const sg = new aws.ec2.SecurityGroup(
       `${name}-egress-only`,
-      { description: 'corpus-proximity GPU runner: no inbound, HTTPS out', ingress: [], egress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: ['0.0.0.0/0'] }] },
+      {
+        description: 'corpus-proximity GPU runner: no inbound, HTTPS out',
+        ingress: [],
+        egress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: ['0.0.0.0/0'] }],
+      },
       parent,
     );
     const ami =
       args.amiId ??
       aws.ec2
-        .getAmi({ mostRecent: true, owners: ['amazon'], filters: [{ name: 'name', values: ['Deep Learning Base OSS Nvidia Driver GPU AMI (Amazon Linux 2023)*'] }] }, parent)
+        .getAmi(
+          { mostRecent: true, owners: ['amazon'], filters: [{ name: 'name', values: ['Deep Learning Base OSS Nvidia Driver GPU AMI (Amazon Linux 2023)*'] }] },
+          parent,
+        )
         .then((a) => a.id);
     const store = pulumi.interpolate`s3://${args.bucketName}/${args.prefix}`;
     this.instance = new aws.ec2.Instance(
@@ -63,10 +73,24 @@ export class GpuRunner extends pulumi.ComponentResource {
         vpcSecurityGroupIds: [sg.id],
         subnetId: args.subnetId,
         instanceInitiatedShutdownBehavior: args.keepRunning ? 'stop' : 'terminate',
-        instanceMarketOptions: { marketType: 'spot', spotOptions: { maxPrice: args.maxPriceUsd?.toFixed(3), instanceInterruptionBehavior: 'terminate', spotInstanceType: 'one-time' } },
+        instanceMarketOptions: {
+          marketType: 'spot',
+          spotOptions: { maxPrice: args.maxPriceUsd?.toFixed(3), instanceInterruptionBehavior: 'terminate', spotInstanceType: 'one-time' },
+        },
         metadataOptions: { httpTokens: 'required' },
         rootBlockDevice: { volumeSize: args.diskGb, volumeType: 'gp3', encrypted: true, deleteOnTermination: true },
-        userData: pulumi.all([args.image, store]).apply(([image, s]) => userData({ region: args.region, image, store: s, corpusUri: args.corpusUri, keepRunning: args.keepRunning, gpus: true, indexArgs: args.indexArgs, timeoutSeconds: args.timeoutSeconds })),
+        userData: pulumi.all([args.image, store]).apply(([image, s]) =>
+          userData({
+            region: args.region,
+            image,
+            store: s,
+            corpusUri: args.corpusUri,
+            keepRunning: args.keepRunning,
+            gpus: true,
+            indexArgs: args.indexArgs,
+            timeoutSeconds: args.timeoutSeconds,
+          }),
+        ),
         tags: { Name: `${name}-corpus-proximity`, 'corpus-proximity:gpu': `${choice.gpu} ${choice.vramGb} GB` },
       },
       parent,

@@ -19,7 +19,14 @@ export class ImageRepository extends pulumi.ComponentResource {
       {
         repository: this.repository.name,
         policy: JSON.stringify({
-          rules: [{ rulePriority: 1, description: 'keep the newest images', selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: args.keepImages ?? 10 }, action: { type: 'expire' } }],
+          rules: [
+            {
+              rulePriority: 1,
+              description: 'keep the newest images',
+              selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: args.keepImages ?? 10 },
+              action: { type: 'expire' },
+            },
+          ],
         }),
       },
       { parent: this },

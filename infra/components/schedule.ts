@@ -23,7 +23,9 @@ export class ReindexSchedule extends pulumi.ComponentResource {
       `${name}-submit`,
       {
         role: role.id,
-        policy: pulumi.output(args.stateMachineArn).apply((sm) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'states:StartExecution', Resource: sm }] })),
+        policy: pulumi
+          .output(args.stateMachineArn)
+          .apply((sm) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'states:StartExecution', Resource: sm }] })),
       },
       parent,
     );

@@ -51,7 +51,7 @@ async function fetchVerified(store: ArtifactStore, key: string, rel: string, inf
     const hash = createHash('sha256');
     let size = 0;
     const tap = new Transform({
-      transform(chunk, _enc, cb) {
+      transform(chunk: Buffer, _enc, cb) {
         hash.update(chunk);
         size += chunk.length;
         cb(null, chunk);

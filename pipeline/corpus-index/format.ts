@@ -38,7 +38,13 @@ export const ManifestSchema = z.object({
   run_id: z.string(),
   code_version: z.string(),
   embedder: z.object({ id: z.string(), fingerprint: z.string(), dims: z.number().int().positive() }),
-  vectors: z.object({ file: z.string(), dtype: z.enum(['float32', 'float16']), rows: z.number().int().nonnegative(), dims: z.number().int().positive(), metric: z.literal('cosine') }),
+  vectors: z.object({
+    file: z.string(),
+    dtype: z.enum(['float32', 'float16']),
+    rows: z.number().int().nonnegative(),
+    dims: z.number().int().positive(),
+    metric: z.literal('cosine'),
+  }),
   /** The HNSW graph annotate searches instead of exact search; null below the size threshold. */
   ann: AnnSettingsSchema.extend({ file: z.string(), recall_at_10: z.number(), recall_queries: z.number().int() }).nullable(),
   counts: z.object({
@@ -50,7 +56,9 @@ export const ManifestSchema = z.object({
   }),
   calibration: CalibrationSchema.nullable(),
   /** Sorted uint64 (hash << 32 | chunk idx) table of winnowed word shingles: see pipeline/verbatim/shingles.ts. */
-  verbatim: z.object({ file: z.string(), shingle_words: z.number().int(), window: z.number().int(), hash: z.literal('fnv1a32'), entries: z.number().int() }).nullable(),
+  verbatim: z
+    .object({ file: z.string(), shingle_words: z.number().int(), window: z.number().int(), hash: z.literal('fnv1a32'), entries: z.number().int() })
+    .nullable(),
   files: z.record(z.string(), z.object({ size: z.number().int().nonnegative(), sha256: z.string() })),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;

@@ -37,21 +37,30 @@ export async function readManifest(dir: string): Promise<Manifest> {
     if (e instanceof CproxError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw (await stat(dir).then(() => true, () => false)) ? notAnIndex(dir, 'no manifest.json') : new CproxError('NOT_FOUND', `corpus index not found: ${dir}`, { hint: 'build one with `corpus-proximity index` or run `corpus-proximity demo`' });
+      throw (await stat(dir).then(
+        () => true,
+        () => false,
+      ))
+        ? notAnIndex(dir, 'no manifest.json')
+        : new CproxError('NOT_FOUND', `corpus index not found: ${dir}`, { hint: 'build one with `corpus-proximity index` or run `corpus-proximity demo`' });
     }
     throw e;
   }
   let json: Record<string, unknown>;
   try {
-    json = JSON.parse(raw);
+    json = JSON.parse(raw) as Record<string, unknown>;
   } catch {
     throw notAnIndex(dir, 'manifest.json is not valid JSON');
   }
   if (json.format !== FORMAT_NAME) throw notAnIndex(dir, 'manifest.json is not a corpus-proximity manifest');
   if (json.format_version !== FORMAT_VERSION) {
-    throw new CproxError('INDEX_VERSION', `${dir} has index format version ${String(json.format_version)}, this corpus-proximity reads version ${FORMAT_VERSION}`, {
-      hint: 'rebuild the index with this version (`corpus-proximity index`), or use the corpus-proximity release that built it',
-    });
+    throw new CproxError(
+      'INDEX_VERSION',
+      `${dir} has index format version ${String(json.format_version)}, this corpus-proximity reads version ${FORMAT_VERSION}`,
+      {
+        hint: 'rebuild the index with this version (`corpus-proximity index`), or use the corpus-proximity release that built it',
+      },
+    );
   }
   const parsed = ManifestSchema.safeParse(json);
   if (!parsed.success) throw notAnIndex(dir, `manifest.json is malformed (${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message})`);
@@ -74,17 +83,30 @@ export async function loadIndex(dir: string, opts: LoadIndexOptions = {}): Promi
       hint: `this index needs embedder ${manifest.embedder.id} with fingerprint ${manifest.embedder.fingerprint.slice(0, 12)}…; rebuild or re-sync it`,
     });
   }
-  if (embedder.dims !== manifest.vectors.dims) throw notAnIndex(dir, `the embedder gives ${embedder.dims}-dim vectors, the index holds ${manifest.vectors.dims}`);
-  const vectors = manifest.ann ? hnswIndex(openHnsw(path.join(root, manifest.ann.file), manifest.ann), path.join(root, manifest.vectors.file)) : exactVectors(await read(manifest.vectors.file), manifest, dir);
+  if (embedder.dims !== manifest.vectors.dims)
+    throw notAnIndex(dir, `the embedder gives ${embedder.dims}-dim vectors, the index holds ${manifest.vectors.dims}`);
+  const vectors = manifest.ann
+    ? hnswIndex(openHnsw(path.join(root, manifest.ann.file), manifest.ann), path.join(root, manifest.vectors.file))
+    : exactVectors(await read(manifest.vectors.file), manifest, dir);
   const tree = JSON.parse((await read(INDEX_FILES.tree)).toString('utf8')) as ClusterNode;
   const chunkToCluster = JSON.parse((await read(INDEX_FILES.chunkToCluster)).toString('utf8')) as Record<string, string>;
   const shingles = manifest.verbatim ? decodeShingleTable(await read(manifest.verbatim.file)) : null;
-  const parts: IndexParts = { manifest, embedder, vectors, tree, nodes: nodesById(tree), chunkToCluster, shingles, fetchChunks: (ids) => fetchChunks(root, ids) };
+  const parts: IndexParts = {
+    manifest,
+    embedder,
+    vectors,
+    tree,
+    nodes: nodesById(tree),
+    chunkToCluster,
+    shingles,
+    fetchChunks: (ids) => fetchChunks(root, ids),
+  };
   return { ...parts, dir: root, attribute: (spans, o) => attributeSpans(parts, spans, o) };
 }
 
 function exactVectors(buf: Buffer, manifest: Manifest, dir: string): VectorIndex {
   const npy = decodeNpy(buf, manifest.vectors.file);
-  if (npy.rows !== manifest.vectors.rows || npy.dims !== manifest.vectors.dims) throw notAnIndex(dir, `${manifest.vectors.file} shape disagrees with the manifest`);
+  if (npy.rows !== manifest.vectors.rows || npy.dims !== manifest.vectors.dims)
+    throw notAnIndex(dir, `${manifest.vectors.file} shape disagrees with the manifest`);
   return exactIndex({ data: npy.data, rows: npy.rows, dims: npy.dims });
 }

@@ -18,7 +18,10 @@ export interface ChunkRecord {
 
 /** Part files of a prepare marker in order. */
 export function chunkPartKeys(prepare: CompleteMarker): string[] {
-  return prepare.outputs.map((o) => o.key).filter((k) => /\/chunks\/part-\d+\.jsonl$/.test(k)).sort();
+  return prepare.outputs
+    .map((o) => o.key)
+    .filter((k) => /\/chunks\/part-\d+\.jsonl$/.test(k))
+    .sort();
 }
 
 export async function* readChunkRecords(store: ArtifactStore, prepare: CompleteMarker): AsyncGenerator<ChunkRecord> {

@@ -70,8 +70,18 @@ async function* fileBytes(file: CorpusFile): AsyncGenerator<Buffer> {
     for await (const chunk of stream) yield chunk as Buffer;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const what = err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : file.compression ? `not a valid ${file.compression} stream (${err.message})` : err.message;
-    throw inputError(file.absPath, undefined, `cannot read corpus file: ${what}`, file.compression ? 'check the file (e.g. `gzip -t` / `zstd -t`)' : 'fix its permissions');
+    const what =
+      err.code === 'EACCES' || err.code === 'EPERM'
+        ? 'permission denied'
+        : file.compression
+          ? `not a valid ${file.compression} stream (${err.message})`
+          : err.message;
+    throw inputError(
+      file.absPath,
+      undefined,
+      `cannot read corpus file: ${what}`,
+      file.compression ? 'check the file (e.g. `gzip -t` / `zstd -t`)' : 'fix its permissions',
+    );
   }
 }
 
@@ -105,7 +115,12 @@ async function* parquetDocuments(file: CorpusFile, field: string): AsyncGenerato
     buffer = await asyncBufferFromFile(file.absPath);
     metadata = await parquetMetadataAsync(buffer);
   } catch (e) {
-    throw inputError(file.absPath, undefined, `not a readable Parquet file (${e instanceof Error ? e.message : e})`, 'check the file or pass --format jsonl');
+    throw inputError(
+      file.absPath,
+      undefined,
+      `not a readable Parquet file (${e instanceof Error ? e.message : String(e)})`,
+      'check the file or pass --format jsonl',
+    );
   }
   const columns = parquetSchema(metadata).children.map((c) => c.element.name);
   if (!columns.includes(field)) {
@@ -117,7 +132,7 @@ async function* parquetDocuments(file: CorpusFile, field: string): AsyncGenerato
     const rows = await parquetReadObjects({ file: buffer, metadata, columns: [field], rowStart: start, rowEnd: end, compressors });
     for (let i = 0; i < rows.length; i++) {
       const rowNo = start + i + 1;
-      const value = rows[i][field];
+      const value: unknown = rows[i][field];
       if (value === null || value === undefined) continue; // a null cell is an empty document in a columnar file
       const text = textOf(value, field, file.absPath, rowNo, 'row');
       yield { docId: `${file.source}#${rowNo}`, text, stage: file.stage, source: file.source };

@@ -63,7 +63,8 @@ export function classifyFile(name: string, format: CorpusSpec['format']): { comp
     if (format === 'jsonl' && exts.some((e) => inner.endsWith(e))) return { compression };
   }
   const other = format === 'jsonl' ? 'parquet' : 'jsonl';
-  if (EXTENSIONS[other].some((e) => lower.endsWith(e))) return { skip: `${other === 'parquet' ? 'Parquet' : 'JSONL'} file (pass --format ${other} to read it)` };
+  if (EXTENSIONS[other].some((e) => lower.endsWith(e)))
+    return { skip: `${other === 'parquet' ? 'Parquet' : 'JSONL'} file (pass --format ${other} to read it)` };
   const bad = UNSUPPORTED_COMPRESSION.find((s) => lower.endsWith(s));
   if (bad) return { skip: `${bad} compression is not supported (decompress it, or recompress with gzip or zstd)` };
   return { skip: `not a ${exts.join('/')} file` };
@@ -76,7 +77,8 @@ function isOwnOutput(names: string[]): boolean {
 
 function unreadable(file: string, e: unknown): CproxError {
   const code = (e as NodeJS.ErrnoException).code;
-  const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOENT' ? 'broken symlink (its target does not exist)' : String(code ?? e);
+  const why =
+    code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOENT' ? 'broken symlink (its target does not exist)' : String(code ?? e);
   return inputError(file, undefined, `cannot read corpus file: ${why}`, 'fix its permissions or target, or move it out of the corpus folder');
 }
 
@@ -103,7 +105,10 @@ class Walker {
       return true;
     }
     const loop = what === 'folder' && (earlier === '.' || this.rel(p).startsWith(`${earlier}/`));
-    this.skipped.push({ source: this.rel(p), reason: loop ? `symlink loop back to ${earlier === '.' ? 'the corpus root' : earlier}` : `same ${what} as ${earlier} (read once)` });
+    this.skipped.push({
+      source: this.rel(p),
+      reason: loop ? `symlink loop back to ${earlier === '.' ? 'the corpus root' : earlier}` : `same ${what} as ${earlier} (read once)`,
+    });
     return false;
   }
 
@@ -113,7 +118,12 @@ class Walker {
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (e) {
-      throw inputError(dir, undefined, `cannot list corpus folder: ${(e as NodeJS.ErrnoException).code ?? e}`, 'fix its permissions, or move it out of the corpus folder');
+      throw inputError(
+        dir,
+        undefined,
+        `cannot list corpus folder: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+        'fix its permissions, or move it out of the corpus folder',
+      );
     }
     if (isOwnOutput(entries.map((e) => e.name))) {
       this.skipped.push({ source: this.rel(dir), reason: 'a corpus-proximity index or store' });

@@ -24,7 +24,7 @@ export async function* readLines(stream: AsyncIterable<Buffer | string>): AsyncG
   let pending: Buffer[] = [];
   let number = 0;
   for await (const chunk of stream) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     let start = 0;
     let nl = buf.indexOf(0x0a, start);
     while (nl !== -1) {

@@ -11,7 +11,7 @@ import { words } from '../text/tokenize.js';
 import { tfidf, type LexicalModel } from './lexical.js';
 
 export interface FitInput {
-  texts: AsyncIterable<string>;
+  texts: Iterable<string> | AsyncIterable<string>;
   total: number;
   progress?: Progress;
 }
@@ -51,7 +51,8 @@ export async function fitLexical(input: FitInput, cfg: EmbedConfig): Promise<Lex
   vocab.forEach((t, id) => (idf[id] = Math.log((1 + i) / (1 + df.get(t)!)) + 1));
   const dims = cfg.dims;
   // One coordinate is reserved for the query's out-of-vocabulary share (see lexical.ts).
-  const projection = cfg.projection === 'svd' ? Float32Array.from(randomizedSvd(csrOperator(sampleMatrix(sample, vocab, idf)), dims - 1, { seed: cfg.seed }).components) : null;
+  const projection =
+    cfg.projection === 'svd' ? Float32Array.from(randomizedSvd(csrOperator(sampleMatrix(sample, vocab, idf)), dims - 1, { seed: cfg.seed }).components) : null;
   return { dims, projectionKind: cfg.projection, seed: cfg.seed, documents: Math.max(1, i), vocab, idf, projection };
 }
 

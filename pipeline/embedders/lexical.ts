@@ -104,7 +104,7 @@ export function lexicalEmbedder(model: LexicalModel): Embedder {
     id: 'lexical',
     fingerprint: lexicalFingerprint(model),
     dims,
-    async embed(texts, { kind }) {
+    embed(texts, { kind }) {
       const out = new Float32Array(texts.length * dims);
       const acc = new Float64Array(inner);
       texts.forEach((text, r) => {
@@ -127,7 +127,7 @@ export function lexicalEmbedder(model: LexicalModel): Embedder {
         for (let j = 0; j < inner; j++) out[o + j] = (acc[j] / norm) * known;
         out[o + inner] = unknown;
       });
-      return normalizeRows(out, dims);
+      return Promise.resolve(normalizeRows(out, dims));
     },
     rescore(query, passages) {
       const q = tfidf(query, index, model.idf, oovIdf);

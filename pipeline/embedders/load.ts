@@ -63,7 +63,12 @@ async function loadOnnx(id: string, read: ReadEmbedderFile, opts: LoadEmbedderOp
   const ref = parsed.data;
   const needs = `this index needs embedder ${ref.id} (fingerprint ${ref.fingerprint.slice(0, 12)}…, built from ${ref.dir})`;
   const dir = opts.onnxDir ?? ref.dir;
-  if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) {
+  if (
+    !(await stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
     throw new CproxError('EMBEDDER_MISMATCH', `${needs}, and ${dir} is not here`, {
       hint: 'pass --embedder onnx:DIR with a local copy of that model folder (model.onnx, tokenizer.json, embedder.json)',
     });

@@ -73,21 +73,45 @@ async function sentenceTransformersSettings(dir: string): Promise<Record<string,
 
 export async function readOnnxModelDir(dirArg: string): Promise<OnnxModelDir> {
   const dir = path.resolve(dirArg);
-  if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) {
-    throw new CproxError('NOT_FOUND', `onnx embedder folder not found: ${dir}`, { hint: `pass --embedder onnx:DIR where DIR holds model.onnx, tokenizer.json and ${ONNX_CONFIG_FILE}` });
+  if (
+    !(await stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
+    throw new CproxError('NOT_FOUND', `onnx embedder folder not found: ${dir}`, {
+      hint: `pass --embedder onnx:DIR where DIR holds model.onnx, tokenizer.json and ${ONNX_CONFIG_FILE}`,
+    });
   }
   const candidates = [path.join(dir, 'model.onnx'), path.join(dir, 'onnx', 'model.onnx')];
-  const modelPath = (await Promise.all(candidates.map((f) => stat(f).then((s) => s.isFile(), () => false)))).findIndex(Boolean);
+  const modelPath = (
+    await Promise.all(
+      candidates.map((f) =>
+        stat(f).then(
+          (s) => s.isFile(),
+          () => false,
+        ),
+      ),
+    )
+  ).findIndex(Boolean);
   if (modelPath < 0) throw missing(dir, 'model.onnx');
   const tokenizerPath = path.join(dir, 'tokenizer.json');
-  if (!(await stat(tokenizerPath).then((s) => s.isFile(), () => false))) throw missing(dir, 'tokenizer.json');
+  if (
+    !(await stat(tokenizerPath).then(
+      (s) => s.isFile(),
+      () => false,
+    ))
+  )
+    throw missing(dir, 'tokenizer.json');
   const configFile = path.join(dir, ONNX_CONFIG_FILE);
   const raw = (await readJsonIfAny(configFile)) ?? (await sentenceTransformersSettings(dir));
   if (!raw) throw missing(dir, `${ONNX_CONFIG_FILE} (nor sentence-transformers' 1_Pooling/config.json)`);
   const parsed = OnnxSettingsSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new CproxError('BAD_INPUT', `${configFile}: ${issue.path.join('.') || 'settings'}: ${issue.message}`, { hint: `write ${ONNX_CONFIG_FILE} like ${EXAMPLE}` });
+    throw new CproxError('BAD_INPUT', `${configFile}: ${issue.path.join('.') || 'settings'}: ${issue.message}`, {
+      hint: `write ${ONNX_CONFIG_FILE} like ${EXAMPLE}`,
+    });
   }
   return { dir, modelPath: candidates[modelPath], tokenizerPath, settings: parsed.data };
 }

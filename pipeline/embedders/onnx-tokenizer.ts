@@ -25,15 +25,25 @@ export interface ModelTokenizer {
   readonly padId: number;
 }
 
+/**
+ * The part of @huggingface/tokenizers used here. Its shipped .d.ts files import each other without file extensions,
+ * which NodeNext resolution cannot follow, so the class arrives untyped: this is its type, stated once.
+ */
+interface HfTokenizer {
+  encode(text: string, options?: { add_special_tokens?: boolean }): { ids: number[] };
+  token_to_id(token: string): number | null | undefined;
+}
+const HfTokenizerClass = Tokenizer as unknown as new (json: object, config: object) => HfTokenizer;
+
 const WORD_CACHE = 200_000;
 const WORD = /\S+/g;
 
 export async function loadModelTokenizer(file: string): Promise<ModelTokenizer> {
-  let tokenizer: Tokenizer;
+  let tokenizer: HfTokenizer;
   let json: { padding?: { pad_id?: number } | null };
   try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-    tokenizer = new Tokenizer(json, {});
+    json = JSON.parse(await readFile(file, 'utf8')) as typeof json;
+    tokenizer = new HfTokenizerClass(json, {});
   } catch (e) {
     throw new CproxError('BAD_INPUT', `${file} is not a Hugging Face tokenizer.json this version can read (${(e as Error).message})`, {
       cause: e,
@@ -43,7 +53,7 @@ export async function loadModelTokenizer(file: string): Promise<ModelTokenizer> 
   const content = (text: string): number[] => tokenizer.encode(text, { add_special_tokens: false }).ids;
   // Where the special tokens go around a single sequence: find the content inside a probe's full encoding.
   const probe = content('a');
-  const full: number[] = tokenizer.encode('a').ids;
+  const full = tokenizer.encode('a').ids;
   const at = full.findIndex((_, i) => probe.every((id, j) => full[i + j] === id));
   const prefix = at < 0 ? [] : full.slice(0, at);
   const suffix = at < 0 ? [] : full.slice(at + probe.length);
@@ -63,7 +73,7 @@ export async function loadModelTokenizer(file: string): Promise<ModelTokenizer> 
       const room = Math.max(1, maxTokens - prefix.length - suffix.length);
       const body = content(text);
       const ids = [...prefix, ...(body.length > room ? body.slice(0, room) : body), ...suffix];
-      return { ids, typeIds: new Array(ids.length).fill(0), truncated: body.length > room };
+      return { ids, typeIds: new Array<number>(ids.length).fill(0), truncated: body.length > room };
     },
     count: (text) => content(text).length,
     spans(text) {

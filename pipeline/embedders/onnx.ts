@@ -3,7 +3,7 @@
  * sorted by length into batches (padding stays small), padded with an attention mask, truncated to max_tokens,
  * pooled (CLS or masked mean) and L2-normalised. Queries get the model's query prefix, passages its passage prefix.
  */
-import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { Tensor } from 'onnxruntime-node';
 import { CproxError } from '../errors.js';
 import { createSession, ort, type Device } from '../onnx-runtime.js';
 import { normalizeRows, type Embedder } from './embedder.js';
@@ -42,14 +42,18 @@ function int64(rows: number[][], width: number, fill: number): BigInt64Array {
 function pool(output: Tensor, batch: Encoded[], pooling: 'cls' | 'mean', dims: number, what: string): Float32Array {
   const data = output.data as Float32Array;
   const shape = output.dims;
-  if (output.type !== 'float32') throw new CproxError('BAD_INPUT', `${what}: the model output is ${output.type}, expected float32`, { hint: 'export the model with float32 outputs' });
+  if (output.type !== 'float32')
+    throw new CproxError('BAD_INPUT', `${what}: the model output is ${output.type}, expected float32`, { hint: 'export the model with float32 outputs' });
   const out = new Float32Array(batch.length * dims);
   if (shape.length === 2) {
     if (shape[1] !== dims) throw dimsError(what, shape[1], dims);
     out.set(data.subarray(0, batch.length * dims));
     return out;
   }
-  if (shape.length !== 3) throw new CproxError('BAD_INPUT', `${what}: the model output has shape [${shape.join(', ')}], expected [batch, tokens, dims] or [batch, dims]`, { hint: 'set "output" in embedder.json to the hidden-state output' });
+  if (shape.length !== 3)
+    throw new CproxError('BAD_INPUT', `${what}: the model output has shape [${shape.join(', ')}], expected [batch, tokens, dims] or [batch, dims]`, {
+      hint: 'set "output" in embedder.json to the hidden-state output',
+    });
   const [, seq, width] = shape;
   if (width !== dims) throw dimsError(what, width, dims);
   batch.forEach((e, b) => {
@@ -67,7 +71,9 @@ function pool(output: Tensor, batch: Encoded[], pooling: 'cls' | 'mean', dims: n
 }
 
 const dimsError = (what: string, got: number, want: number) =>
-  new CproxError('BAD_INPUT', `${what}: the model outputs ${got}-dim vectors, embedder.json says dims ${want}`, { hint: `set "dims": ${got} in embedder.json` });
+  new CproxError('BAD_INPUT', `${what}: the model outputs ${got}-dim vectors, embedder.json says dims ${want}`, {
+    hint: `set "dims": ${got} in embedder.json`,
+  });
 
 export async function onnxEmbedder(dirArg: string, opts: OnnxEmbedderOptions = {}): Promise<OnnxEmbedder> {
   const model = await readOnnxModelDir(dirArg);
@@ -80,19 +86,53 @@ export async function onnxEmbedder(dirArg: string, opts: OnnxEmbedderOptions = {
   ]);
   const { Tensor } = await ort();
   const inputs = new Set(session.inputNames);
-  if (!inputs.has('input_ids')) throw new CproxError('BAD_INPUT', `${what}: model.onnx has no input_ids input (inputs: ${session.inputNames.join(', ')})`, { hint: 'export a transformer encoder with input_ids and attention_mask inputs' });
+  if (!inputs.has('input_ids'))
+    throw new CproxError('BAD_INPUT', `${what}: model.onnx has no input_ids input (inputs: ${session.inputNames.join(', ')})`, {
+      hint: 'export a transformer encoder with input_ids and attention_mask inputs',
+    });
   const outputName = settings.output ?? session.outputNames[0];
-  if (!session.outputNames.includes(outputName)) throw new CproxError('BAD_INPUT', `${what}: model.onnx has no output "${outputName}" (outputs: ${session.outputNames.join(', ')})`, { hint: 'fix "output" in embedder.json' });
+  if (!session.outputNames.includes(outputName))
+    throw new CproxError('BAD_INPUT', `${what}: model.onnx has no output "${outputName}" (outputs: ${session.outputNames.join(', ')})`, {
+      hint: 'fix "output" in embedder.json',
+    });
   const batchSize = opts.batchSize ?? DEFAULT_ONNX_BATCH;
   let truncated = 0;
 
   async function run(batch: Encoded[]): Promise<Float32Array> {
     const width = Math.max(...batch.map((e) => e.ids.length));
     const dims = [batch.length, width];
-    const feeds: Record<string, Tensor> = { input_ids: new Tensor('int64', int64(batch.map((e) => e.ids), width, tokenizer.padId), dims) };
-    if (inputs.has('attention_mask')) feeds.attention_mask = new Tensor('int64', int64(batch.map((e) => e.ids.map(() => 1)), width, 0), dims);
-    if (inputs.has('token_type_ids')) feeds.token_type_ids = new Tensor('int64', int64(batch.map((e) => e.typeIds), width, 0), dims);
-    const result = await (session as InferenceSession).run(feeds, [outputName]);
+    const feeds: Record<string, Tensor> = {
+      input_ids: new Tensor(
+        'int64',
+        int64(
+          batch.map((e) => e.ids),
+          width,
+          tokenizer.padId,
+        ),
+        dims,
+      ),
+    };
+    if (inputs.has('attention_mask'))
+      feeds.attention_mask = new Tensor(
+        'int64',
+        int64(
+          batch.map((e) => e.ids.map(() => 1)),
+          width,
+          0,
+        ),
+        dims,
+      );
+    if (inputs.has('token_type_ids'))
+      feeds.token_type_ids = new Tensor(
+        'int64',
+        int64(
+          batch.map((e) => e.typeIds),
+          width,
+          0,
+        ),
+        dims,
+      );
+    const result = await session.run(feeds, [outputName]);
     return pool(result[outputName], batch, settings.pooling, settings.dims, what);
   }
 

@@ -77,7 +77,9 @@ export function chatClient(opts: ChatClientOptions): ChatClient {
       });
     } catch (e) {
       const name = (e as Error).name;
-      throw new Retryable(name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${opts.timeoutMs} ms` : `cannot reach ${endpoint} (${(e as Error).message})`);
+      throw new Retryable(
+        name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${opts.timeoutMs} ms` : `cannot reach ${endpoint} (${(e as Error).message})`,
+      );
     }
     const text = await res.text().catch(() => '');
     if (res.status === 429 || res.status >= 500) {
@@ -91,7 +93,8 @@ export function chatClient(opts: ChatClientOptions): ChatClient {
             ? `check --llm-base-url and that the server serves model "${opts.model}"`
             : 'check --llm-model and --llm-base-url';
       // Refused credentials and a wrong URL or model are the user's to fix (exit 2), not an internal failure.
-      const code = res.status === 401 || res.status === 403 ? 'AUTH' : res.status === 400 || res.status === 404 || res.status === 422 ? 'BAD_INPUT' : 'STAGE_FAILED';
+      const code =
+        res.status === 401 || res.status === 403 ? 'AUTH' : res.status === 400 || res.status === 404 || res.status === 422 ? 'BAD_INPUT' : 'STAGE_FAILED';
       throw new CproxError(code, `LLM endpoint ${endpoint} answered HTTP ${res.status}: ${text.slice(0, 200)}`, { hint });
     }
     let content: unknown;

@@ -14,7 +14,7 @@ import { exportIndex, type ExportResult } from '../corpus-index/export.js';
 import { readIndexMarker } from '../corpus-index/location.js';
 import { CproxError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
-import { joinKey, runKeys } from '../store/keys.js';
+import { joinKey } from '../store/keys.js';
 import type { ArtifactStore } from '../store/store.js';
 import { runStatuses } from './status.js';
 
@@ -95,9 +95,18 @@ export async function s3CorpusBytes(openStore: DeployOptions['openStore'], uri: 
  * Uploads a local corpus (or model folder) under `<prefix>/<area>/<name>/` and returns its s3:// URI (folder layout,
  * hence stages, kept).
  */
-async function uploadFolder(store: ArtifactStore, storeUrl: string, corpus: string, area: 'corpus' | 'models', reporter: Reporter): Promise<{ uri: string; bytes: number }> {
+async function uploadFolder(
+  store: ArtifactStore,
+  storeUrl: string,
+  corpus: string,
+  area: 'corpus' | 'models',
+  reporter: Reporter,
+): Promise<{ uri: string; bytes: number }> {
   const st = await stat(corpus).catch(() => null);
-  if (!st) throw new CproxError('NOT_FOUND', `${area === 'corpus' ? 'corpus' : 'model'} path does not exist: ${corpus}`, { hint: 'pass a local folder/file or an s3:// URI' });
+  if (!st)
+    throw new CproxError('NOT_FOUND', `${area === 'corpus' ? 'corpus' : 'model'} path does not exist: ${corpus}`, {
+      hint: 'pass a local folder/file or an s3:// URI',
+    });
   const name = path.basename(path.resolve(corpus)).replace(/[^A-Za-z0-9._-]/g, '_');
   const files = st.isDirectory() ? [] : [path.basename(corpus)];
   if (st.isDirectory()) for await (const f of walk(corpus)) files.push(f);
@@ -106,7 +115,10 @@ async function uploadFolder(store: ArtifactStore, storeUrl: string, corpus: stri
   for (const f of files) {
     const local = st.isDirectory() ? path.join(corpus, f) : corpus;
     bytes += (await stat(local)).size;
-    await store.writeStream(joinKey(area, name, ...f.split('/').map((s) => s.replace(/[^A-Za-z0-9._-]/g, '_'))), createReadStream(local) as AsyncIterable<Uint8Array>);
+    await store.writeStream(
+      joinKey(area, name, ...f.split('/').map((s) => s.replace(/[^A-Za-z0-9._-]/g, '_'))),
+      createReadStream(local) as AsyncIterable<Uint8Array>,
+    );
     progress.tick();
   }
   progress.done();
@@ -124,14 +136,18 @@ async function waitForRun(store: ArtifactStore, o: DeployOptions, since: number)
     const failed = runs.find((r) => r.state === 'failed' && r.stages.some((s) => s.state === 'failed' && s.finishedAt && Date.parse(s.finishedAt) >= since));
     if (failed) {
       const stage = failed.stages.find((s) => s.state === 'failed')!;
-      throw new CproxError('STAGE_FAILED', `the cloud run ${failed.runId} failed in stage ${stage.stage}: ${stage.error}`, { hint: 'see /var/log/corpus-proximity.log on the instance (--keep-running keeps it)' });
+      throw new CproxError('STAGE_FAILED', `the cloud run ${failed.runId} failed in stage ${stage.stage}: ${stage.error}`, {
+        hint: 'see /var/log/corpus-proximity.log on the instance (--keep-running keeps it)',
+      });
     }
     const current = runs.find((r) => r.state === 'incomplete');
     const line = current ? current.stages.map((s) => `${s.stage} ${s.state}`).join(', ') : 'waiting for the instance to start';
     if (line !== last) o.reporter.info(`  ${line}`);
     last = line;
     if (Date.now() > deadline) {
-      throw new CproxError('STAGE_FAILED', `no finished run after ${Math.round(o.timeoutMs / 60000)} min`, { hint: 'check the instance (--keep-running), or raise --timeout' });
+      throw new CproxError('STAGE_FAILED', `no finished run after ${Math.round(o.timeoutMs / 60000)} min`, {
+        hint: 'check the instance (--keep-running), or raise --timeout',
+      });
     }
     await new Promise((r) => setTimeout(r, o.pollMs ?? 30_000));
   }
@@ -147,8 +163,12 @@ export async function deployAndBuild(o: DeployOptions): Promise<ExportResult & {
   const corpusUri = uploaded?.uri ?? o.corpus;
   const modelUri = !o.model || o.model.startsWith('s3://') ? o.model : (await uploadFolder(store, storeUrl, o.model, 'models', reporter)).uri;
   // The run's hard time limit follows the corpus size (infra/policy.ts, runTimeLimitSeconds) unless maxRunHours is set.
-  const corpusBytes = uploaded ? uploaded.bytes : await s3CorpusBytes(o.openStore, corpusUri);
-  const settings = { ...o.settings, ...(corpusBytes !== null ? { corpusBytes } : {}), indexArgs: JSON.stringify([...(o.indexArgs ?? []), ...(modelUri ? ['--embedder', `onnx:${modelUri}`] : [])]) };
+  const corpusBytes = uploaded ? uploaded.bytes : await s3CorpusBytes((url) => o.openStore(url), corpusUri);
+  const settings = {
+    ...o.settings,
+    ...(corpusBytes !== null ? { corpusBytes } : {}),
+    indexArgs: JSON.stringify([...(o.indexArgs ?? []), ...(modelUri ? ['--embedder', `onnx:${modelUri}`] : [])]),
+  };
   reporter.info(`▸ deploy: stage image → ${String(base.repositoryUrl)}:${o.imageTag}`);
   await o.images.publish(String(base.repositoryUrl), o.imageTag);
   const since = Date.now();

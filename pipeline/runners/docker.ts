@@ -29,7 +29,16 @@ export interface DockerRunOptions {
   gpus?: boolean;
 }
 
-const AWS_ENV = ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_PROFILE'];
+const AWS_ENV = [
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_S3',
+  'AWS_PROFILE',
+];
 const CONTAINER_STORE = '/store';
 const CONTAINER_CORPUS = '/corpus';
 
@@ -76,10 +85,14 @@ async function runStageContainer(o: DockerRunOptions, keys: RunKeys, stage: Stag
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     if (StatusCode !== 0) {
       const failed = FailedMarkerSchema.safeParse(await readJson(o.store, keys.marker(stage.name, 'failed')).catch(() => null));
-      throw new CproxError('STAGE_FAILED', `stage ${stage.name} failed in its container (exit ${StatusCode})${failed.success ? `: ${failed.data.error.message}` : ''}`, {
-        hint: failed.success ? failed.data.error.hint ?? `see the [${stage.name}] log lines above` : `see the [${stage.name}] log lines above`,
-        context: { exitCode: StatusCode, stage: stage.name },
-      });
+      throw new CproxError(
+        'STAGE_FAILED',
+        `stage ${stage.name} failed in its container (exit ${StatusCode})${failed.success ? `: ${failed.data.error.message}` : ''}`,
+        {
+          hint: failed.success ? (failed.data.error.hint ?? `see the [${stage.name}] log lines above`) : `see the [${stage.name}] log lines above`,
+          context: { exitCode: StatusCode, stage: stage.name },
+        },
+      );
     }
   } finally {
     await container.remove({ force: true }).catch(() => undefined);
@@ -88,9 +101,12 @@ async function runStageContainer(o: DockerRunOptions, keys: RunKeys, stage: Stag
 
 export async function runPipelineInDocker(o: DockerRunOptions): Promise<{ runId: string; keys: RunKeys; ran: string[] }> {
   const keys = runKeys(runIdOf(o.inputs));
-  await o.docker.getImage(o.image).inspect().catch(() => {
-    throw new CproxError('NOT_FOUND', `docker image ${o.image} not found`, { hint: 'build it with `corpus-proximity build-image` (or pass --image)' });
-  });
+  await o.docker
+    .getImage(o.image)
+    .inspect()
+    .catch(() => {
+      throw new CproxError('NOT_FOUND', `docker image ${o.image} not found`, { hint: 'build it with `corpus-proximity build-image` (or pass --image)' });
+    });
   // The containers read the run's inputs from the store.
   if (!(await o.store.stat(keys.inputs()))) await writeJson(o.store, keys.inputs(), o.inputs, true);
   for (const stage of o.stages) await runStageContainer(o, keys, stage);

@@ -41,12 +41,15 @@ export const DEFAULT_STAGE_IMAGE = 'corpus-proximity-stage:latest';
 export async function buildStageImage(docker: Docker, opts: { root: string; tag: string; base?: string; cuda?: boolean; reporter: Reporter }): Promise<void> {
   const context = await stageImageContext(opts.root);
   try {
-    const stream = await docker.buildImage({ context, src: ['Dockerfile', 'app'] }, {
-      t: opts.tag,
-      target: opts.cuda ? 'cuda' : 'cpu',
-      buildargs: opts.base ? { BASE: opts.base } : {},
-      ...(opts.cuda ? {} : { networkmode: 'none' }),
-    });
+    const stream = await docker.buildImage(
+      { context, src: ['Dockerfile', 'app'] },
+      {
+        t: opts.tag,
+        target: opts.cuda ? 'cuda' : 'cpu',
+        buildargs: opts.base ? { BASE: opts.base } : {},
+        ...(opts.cuda ? {} : { networkmode: 'none' }),
+      },
+    );
     const events: Array<{ stream?: string; error?: string }> = await new Promise((resolve, reject) =>
       docker.modem.followProgress(stream, (err: Error | null, res: Array<{ stream?: string; error?: string }>) => (err ? reject(err) : resolve(res))),
     );

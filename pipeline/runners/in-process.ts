@@ -99,12 +99,18 @@ export async function runPipeline(opts: {
   const ran: string[] = [];
   const skipped: string[] = [];
   for (const name of [opts.only, opts.until]) {
-    if (name && !stages.some((s) => s.name === name)) throw new CproxError('BAD_INPUT', `unknown stage "${name}"`, { hint: `stages: ${stages.map((s) => s.name).join(', ')}` });
+    if (name && !stages.some((s) => s.name === name))
+      throw new CproxError('BAD_INPUT', `unknown stage "${name}"`, { hint: `stages: ${stages.map((s) => s.name).join(', ')}` });
   }
   const last = opts.only ?? opts.until;
   const sharded = opts.shard ? stages.find((s) => s.name === last) : undefined;
   if (opts.shard && !sharded?.runShard) {
-    throw new CproxError('BAD_INPUT', `stage ${last ?? '(none)'} cannot be sharded`, { hint: `shards apply to: ${stages.filter((s) => s.runShard).map((s) => s.name).join(', ')}` });
+    throw new CproxError('BAD_INPUT', `stage ${last ?? '(none)'} cannot be sharded`, {
+      hint: `shards apply to: ${stages
+        .filter((s) => s.runShard !== undefined)
+        .map((s) => s.name)
+        .join(', ')}`,
+    });
   }
   if (!(await store.stat(keys.inputs()))) await writeJson(store, keys.inputs(), inputs, true);
   await sweepLeftovers(store, reporter);
@@ -131,7 +137,8 @@ export async function runPipeline(opts: {
       continue;
     }
     const other = await findReusableMarker(store, stage.name, fingerprint);
-    if (!other.ok && other.problem && other.problem !== ownProblem) reporter.warn(`${stage.name}: the earlier run that computed it cannot be reused: ${other.problem}; re-running the stage`);
+    if (!other.ok && other.problem && other.problem !== ownProblem)
+      reporter.warn(`${stage.name}: the earlier run that computed it cannot be reused: ${other.problem}; re-running the stage`);
     if (other.ok) {
       // Same stage, same inputs and config in another run: point at its outputs instead of recomputing.
       const reusable = other.marker;
@@ -184,9 +191,7 @@ export async function runPipeline(opts: {
         : { code: 'INTERNAL', message: redact(e instanceof Error ? e.message : String(e)) };
       await writeFailedMarker(store, keys, stage.name, fingerprint, err);
       await writeJson(store, keys.pipelineMarker('failed'), { runId: keys.runId, stage: stage.name, error: err }, true);
-      throw isCproxError(e)
-        ? e
-        : new CproxError('STAGE_FAILED', `stage ${stage.name} failed: ${err.message}`, { cause: e });
+      throw isCproxError(e) ? e : new CproxError('STAGE_FAILED', `stage ${stage.name} failed: ${err.message}`, { cause: e });
     }
   }
   if (onlyIndex < stages.length - 1) return { runId: keys.runId, keys, markers, ran, skipped };

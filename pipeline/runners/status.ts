@@ -39,13 +39,24 @@ export async function runStatuses(store: ArtifactStore, stageNames: readonly str
         const m = CompleteMarkerSchema.safeParse(await readJson(store, rk.marker(stage, 'complete')).catch(() => null));
         if (m.success) {
           const seconds = (Date.parse(m.data.finishedAt) - Date.parse(m.data.startedAt)) / 1000;
-          stages.push({ stage, state: 'complete', finishedAt: m.data.finishedAt, seconds: m.data.reusedFrom ? undefined : seconds, reusedFrom: m.data.reusedFrom });
+          stages.push({
+            stage,
+            state: 'complete',
+            finishedAt: m.data.finishedAt,
+            seconds: m.data.reusedFrom ? undefined : seconds,
+            reusedFrom: m.data.reusedFrom,
+          });
           continue;
         }
       }
       if (files.has(`${stage}/${MARKER.failed}`)) {
         const f = FailedMarkerSchema.safeParse(await readJson(store, rk.marker(stage, 'failed')).catch(() => null));
-        stages.push({ stage, state: 'failed', finishedAt: f.success ? f.data.failedAt : undefined, error: f.success ? f.data.error.message : 'unreadable _FAILED.json' });
+        stages.push({
+          stage,
+          state: 'failed',
+          finishedAt: f.success ? f.data.failedAt : undefined,
+          error: f.success ? f.data.error.message : 'unreadable _FAILED.json',
+        });
         continue;
       }
       const started = [...files].some((f) => f.startsWith(`${stage}/`));

@@ -27,7 +27,12 @@ const threads = () => Math.max(1, os.availableParallelism());
 const ADD_BATCH = 10_000;
 
 /** Builds the graph over all rows (keys = row numbers) and saves it to `file`. */
-export function buildHnsw(vectors: Matrix, settings: Omit<AnnSettings, 'kind' | 'metric' | 'dims' | 'rows'>, file: string, onRows?: (n: number) => void): AnnSettings {
+export function buildHnsw(
+  vectors: Matrix,
+  settings: Omit<AnnSettings, 'kind' | 'metric' | 'dims' | 'rows'>,
+  file: string,
+  onRows?: (n: number) => void,
+): AnnSettings {
   const full: AnnSettings = { kind: 'usearch-hnsw', metric: 'ip', dims: vectors.dims, rows: vectors.rows, ...settings };
   const index = newIndex(full);
   for (let r0 = 0; r0 < vectors.rows; r0 += ADD_BATCH) {
@@ -43,7 +48,14 @@ export function buildHnsw(vectors: Matrix, settings: Omit<AnnSettings, 'kind' | 
 
 function newIndex(s: AnnSettings): UsearchIndex {
   const { Index } = loadUsearch();
-  return new Index({ metric: s.metric, dimensions: s.dims, connectivity: s.connectivity, expansion_add: s.expansion_add, expansion_search: s.expansion_search, quantization: s.quantization });
+  return new Index({
+    metric: s.metric,
+    dimensions: s.dims,
+    connectivity: s.connectivity,
+    expansion_add: s.expansion_add,
+    expansion_search: s.expansion_search,
+    quantization: s.quantization,
+  });
 }
 
 export interface HnswView {
@@ -57,12 +69,19 @@ export function openHnsw(file: string, settings: AnnSettings): HnswView {
   try {
     index.view(file);
   } catch (e) {
-    throw new CproxError('BAD_INDEX', `${file} is not a usearch index this version can open (${(e as Error).message})`, { cause: e, hint: 'rebuild the index or re-sync it' });
+    throw new CproxError('BAD_INDEX', `${file} is not a usearch index this version can open (${(e as Error).message})`, {
+      cause: e,
+      hint: 'rebuild the index or re-sync it',
+    });
   }
   if (index.size() !== settings.rows || index.dimensions() !== settings.dims || index.connectivity() !== settings.connectivity) {
-    throw new CproxError('BAD_INDEX', `${file} holds ${index.size()} vectors of ${index.dimensions()} dims (connectivity ${index.connectivity()}), the manifest says ${settings.rows} × ${settings.dims} (connectivity ${settings.connectivity})`, {
-      hint: 'the ANN file does not belong to this index: rebuild or re-sync it',
-    });
+    throw new CproxError(
+      'BAD_INDEX',
+      `${file} holds ${index.size()} vectors of ${index.dimensions()} dims (connectivity ${index.connectivity()}), the manifest says ${settings.rows} × ${settings.dims} (connectivity ${settings.connectivity})`,
+      {
+        hint: 'the ANN file does not belong to this index: rebuild or re-sync it',
+      },
+    );
   }
   return {
     settings,

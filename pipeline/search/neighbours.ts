@@ -82,7 +82,11 @@ export async function findNeighbours<C extends FetchedChunk>(
     const exact = rescore ? rescore(spans[s], passages) : null;
     const needle = squash(spans[s]);
     return row
-      .map((c, j): Neighbour => ({ idx: c.idx, similarity: exact ? exact[j] : c.similarity, verbatim: needle.length > 0 && (squashed.get(c.idx) ?? '').includes(needle) }))
+      .map((c, j): Neighbour => ({
+        idx: c.idx,
+        similarity: exact ? exact[j] : c.similarity,
+        verbatim: needle.length > 0 && (squashed.get(c.idx) ?? '').includes(needle),
+      }))
       .sort((a, b) => Number(b.verbatim) - Number(a.verbatim) || b.similarity - a.similarity || a.idx - b.idx)
       .slice(0, k);
   });

@@ -45,7 +45,9 @@ export function hnswIndex(view: HnswView, npyFile: string): VectorIndex {
   const { dims, rows } = view.settings;
   if (layout.rows !== rows || layout.dims !== dims) {
     closeSync(fd);
-    throw new CproxError('BAD_INDEX', `${npyFile} is ${layout.rows} × ${layout.dims}, the ANN file ${rows} × ${dims}`, { hint: 'rebuild or re-sync the index' });
+    throw new CproxError('BAD_INDEX', `${npyFile} is ${layout.rows} × ${layout.dims}, the ANN file ${rows} × ${dims}`, {
+      hint: 'rebuild or re-sync the index',
+    });
   }
   const rowBytes = dims * layout.bytesPerValue;
   const buf = Buffer.alloc(rowBytes);
@@ -53,7 +55,7 @@ export function hnswIndex(view: HnswView, npyFile: string): VectorIndex {
     rows,
     dims,
     kind: 'hnsw',
-    search: async (queries, count, k) => view.search(queries, count, k),
+    search: (queries, count, k) => Promise.resolve(view.search(queries, count, k)),
     vectors(ids) {
       const out = new Float32Array(ids.length * dims);
       ids.forEach((id, i) => {

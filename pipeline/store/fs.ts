@@ -23,7 +23,7 @@ export function fsStore(rootDir: string): ArtifactStore {
   const root = path.resolve(rootDir);
   const file = (key: string) => path.join(root, ...joinKey(key).split('/'));
 
-  async function writeParts(key: string, parts: AsyncIterable<Body>): Promise<WrittenObject> {
+  async function writeParts(key: string, parts: Iterable<Body> | AsyncIterable<Body>): Promise<WrittenObject> {
     try {
       const { size, sha256 } = await writeFileAtomic(file(key), parts, { sweepStale: false });
       return { key: joinKey(key), size, sha256 };
@@ -68,7 +68,7 @@ export function fsStore(rootDir: string): ArtifactStore {
       return createReadStream(f);
     },
     write(key, body) {
-      return writeParts(key, (async function* () { yield body; })());
+      return writeParts(key, [body]);
     },
     writeStream: writeParts,
     async stat(key) {

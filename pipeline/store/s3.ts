@@ -31,12 +31,12 @@ export function parseS3Url(url: string): S3Location {
 
 async function loadSdk(): Promise<{ s3: S3Module; storage: StorageModule }> {
   // Keep the SDK's "Node 20 support ends" notice out of normal output; real warnings still pass.
-  const original = process.emitWarning;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const original = process.emitWarning.bind(process);
+  process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
     const text = typeof warning === 'string' ? warning : warning.message;
     if (/AWS SDK for JavaScript.*(Node\.js|version)/is.test(text)) return;
     return (original as (...a: unknown[]) => void).call(process, warning, ...rest);
-  }) as typeof process.emitWarning;
+  };
   try {
     const [s3, storage] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]);
     return { s3, storage };
@@ -51,7 +51,15 @@ function isMissing(e: unknown): boolean {
 }
 
 /** S3's answers for credentials or permissions the user must fix. */
-const AUTH_ERRORS = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'CredentialsProviderError', 'AllAccessDisabled']);
+const AUTH_ERRORS = new Set([
+  'AccessDenied',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
+  'CredentialsProviderError',
+  'AllAccessDisabled',
+]);
 
 function storeError(op: string, key: string, e: unknown): CproxError {
   const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
@@ -76,7 +84,7 @@ export async function s3Store(url: string): Promise<ArtifactStore> {
   const relative = (key: string) => (prefix ? key.slice(prefix.length + 1) : key);
 
   /** Streams the parts into a multipart upload while hashing them; the object appears only when complete. */
-  async function writeParts(key: string, parts: AsyncIterable<Body>): Promise<WrittenObject> {
+  async function writeParts(key: string, parts: Iterable<Body> | AsyncIterable<Body>): Promise<WrittenObject> {
     const hash = createHash('sha256');
     let size = 0;
     const body = new PassThrough();
@@ -121,7 +129,7 @@ export async function s3Store(url: string): Promise<ArtifactStore> {
         throw storeError('read', key, e);
       }
     },
-    write: (key, body) => writeParts(key, (async function* () { yield body; })()),
+    write: (key, body) => writeParts(key, [body]),
     writeStream: writeParts,
     async stat(key) {
       try {

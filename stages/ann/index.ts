@@ -30,7 +30,9 @@ export const annStage: StageDefinition = {
     const m = decodeNpy(buf, key);
     const build = cfg.ann === 'always' || (cfg.ann === 'auto' && m.rows >= cfg.annMinRows);
     if (!build || m.rows === 0) {
-      ctx.reporter.info(`  exact search (${m.rows.toLocaleString('en-US')} chunks${cfg.ann === 'never' ? ', --ann never' : ` < ${cfg.annMinRows.toLocaleString('en-US')}`})`);
+      ctx.reporter.info(
+        `  exact search (${m.rows.toLocaleString('en-US')} chunks${cfg.ann === 'never' ? ', --ann never' : ` < ${cfg.annMinRows.toLocaleString('en-US')}`})`,
+      );
       return { facts: { ann: null } };
     }
     const vectors = { data: m.data, rows: m.rows, dims: m.dims };
@@ -39,8 +41,13 @@ export const annStage: StageDefinition = {
       try {
         const started = Date.now();
         const progress = ctx.reporter.progress('hnsw', m.rows, 'vectors');
-        const quantization = (ctx.upstream.embed.facts.dtype === 'float16' ? 'f16' : 'f32') as 'f16' | 'f32';
-        const settings = buildHnsw(vectors, { quantization, connectivity: cfg.connectivity, expansion_add: cfg.expansionAdd, expansion_search: cfg.expansionSearch }, tmp, (n) => progress.tick(n));
+        const quantization = ctx.upstream.embed.facts.dtype === 'float16' ? 'f16' : 'f32';
+        const settings = buildHnsw(
+          vectors,
+          { quantization, connectivity: cfg.connectivity, expansion_add: cfg.expansionAdd, expansion_search: cfg.expansionSearch },
+          tmp,
+          (n) => progress.tick(n),
+        );
         progress.done();
         const buildSeconds = (Date.now() - started) / 1000;
 
@@ -56,7 +63,9 @@ export const annStage: StageDefinition = {
         const approx = openHnsw(tmp, settings).search(queries, nq, k);
         const recall = Math.round(recallAtK(exact, approx) * 1e4) / 1e4;
         await ctx.store.writeStream(ctx.out(ANN_ARTIFACTS.graph), createReadStream(tmp));
-        ctx.reporter.info(`  HNSW over ${m.rows.toLocaleString('en-US')} vectors (M ${settings.connectivity}, ef ${settings.expansion_search}) in ${buildSeconds.toFixed(1)} s; recall@${RECALL_K} ${recall} on ${nq} queries`);
+        ctx.reporter.info(
+          `  HNSW over ${m.rows.toLocaleString('en-US')} vectors (M ${settings.connectivity}, ef ${settings.expansion_search}) in ${buildSeconds.toFixed(1)} s; recall@${RECALL_K} ${recall} on ${nq} queries`,
+        );
         return { facts: { ann: { ...settings, recall_at_10: recall, recall_queries: nq }, buildSeconds } };
       } finally {
         await rm(tmp, { force: true });

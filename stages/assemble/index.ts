@@ -58,7 +58,15 @@ export const assembleStage: StageDefinition = {
     keep(
       await store.writeStream(
         keys.indexFile(INDEX_FILES.metadata),
-        jsonLines((c): ChunkMetadata => ({ idx: c.idx, doc_id: c.doc_id, corpus_stage: c.stage, source: c.source, start: c.start, end: c.end, tokens: c.tokens })),
+        jsonLines((c): ChunkMetadata => ({
+          idx: c.idx,
+          doc_id: c.doc_id,
+          corpus_stage: c.stage,
+          source: c.source,
+          start: c.start,
+          end: c.end,
+          tokens: c.tokens,
+        })),
       ),
     );
     const shingleTable = shingles.finish();
@@ -75,7 +83,10 @@ export const assembleStage: StageDefinition = {
 
     const facts = upstream.embed.facts as { embedder: string; fingerprint: string; dims: number; dtype: VectorDtype };
     const { embed } = ctx.config;
-    const embedder = await loadEmbedder(facts.embedder, (name) => store.read(keys.indexFile(INDEX_FILES.embedderDir, name)), { onnxDir: embed.onnx?.dir, device: embed.device });
+    const embedder = await loadEmbedder(facts.embedder, (name) => store.read(keys.indexFile(INDEX_FILES.embedderDir, name)), {
+      onnxDir: embed.onnx?.dir,
+      device: embed.device,
+    });
     const vectorsBuf = await store.read(keys.indexFile(INDEX_FILES.embeddings));
     const vectors = decodeNpy(vectorsBuf!, INDEX_FILES.embeddings);
     // Calibration searches exactly: the same distances annotate sees, up to the graph's measured recall.
@@ -95,7 +106,14 @@ export const assembleStage: StageDefinition = {
 
     const clusterStats = (await readJson<Record<string, unknown>>(store, ctx.input('cluster', CLUSTER_ARTIFACTS.stats))) ?? {};
     const prepareFacts = upstream.prepare.facts as { documents: number; perStage: Record<string, number> };
-    keep(await writeJson(store, keys.indexFile(INDEX_FILES.stats), { ...clusterStats, prepare: upstream.prepare.facts, embed: upstream.embed.facts, search: { ann }, calibration }, true));
+    keep(
+      await writeJson(
+        store,
+        keys.indexFile(INDEX_FILES.stats),
+        { ...clusterStats, prepare: upstream.prepare.facts, embed: upstream.embed.facts, search: { ann }, calibration },
+        true,
+      ),
+    );
     keep(await writeJson(store, keys.indexFile(INDEX_FILES.config), { corpus: ctx.corpus, ...portableConfig(ctx.config) }, true));
 
     const indexDir = keys.indexDir();

@@ -34,7 +34,11 @@ function propagate(v: Matrix, sample: Int32Array, sampleLabels: Int32Array): Int
   if (!rest.length) return labels;
   const { Index } = loadUsearch();
   const index = new Index({ metric: 'l2sq', dimensions: v.dims, connectivity: 16, expansion_add: 64, expansion_search: 32 });
-  index.add(BigUint64Array.from(sample, (_, i) => BigInt(i)), rowsOf(v, sample), 1); // one thread: deterministic graph
+  index.add(
+    BigUint64Array.from(sample, (_, i) => BigInt(i)),
+    rowsOf(v, sample),
+    1,
+  ); // one thread: deterministic graph
   const found = index.search(rowsOf(v, rest), 1, 1);
   rest.forEach((r, i) => {
     if (matchCount(found, i) > 0) labels[r] = sampleLabels[Number(found.keys[i])];
@@ -44,7 +48,14 @@ function propagate(v: Matrix, sample: Int32Array, sampleLabels: Int32Array): Int
 
 export function hdbscanSplit(v: Matrix, minSize: number, cfg: ClusterConfig, rng: Rng): (Split & { retries: number; assigned: number }) | null {
   const n = v.rows;
-  const sample = n > cfg.sampleMax ? sampleMembers(Int32Array.from({ length: n }, (_, i) => i), cfg.sampleMax, rng) : null;
+  const sample =
+    n > cfg.sampleMax
+      ? sampleMembers(
+          Int32Array.from({ length: n }, (_, i) => i),
+          cfg.sampleMax,
+          rng,
+        )
+      : null;
   const points: Matrix = sample ? { data: rowsOf(v, sample), rows: sample.length, dims: v.dims } : v;
   // min_cluster_size is a share of the node: on a sample it shrinks with it.
   let mcs = sample ? Math.max(5, Math.round((minSize * sample.length) / n)) : minSize;
@@ -60,7 +71,15 @@ export function hdbscanSplit(v: Matrix, minSize: number, cfg: ClusterConfig, rng
   }
   if (result.clusters <= 1) return null;
   const labels = sample ? propagate(v, sample, result.labels) : result.labels;
-  const probe = sampleMembers(Int32Array.from({ length: n }, (_, i) => i), SILHOUETTE_SAMPLE, rng);
-  const sil = silhouette(v, probe, probe.map((i) => labels[i]));
+  const probe = sampleMembers(
+    Int32Array.from({ length: n }, (_, i) => i),
+    SILHOUETTE_SAMPLE,
+    rng,
+  );
+  const sil = silhouette(
+    v,
+    probe,
+    probe.map((i) => labels[i]),
+  );
   return { labels, clusters: result.clusters, silhouette: sil, retries, assigned: sample ? n - sample.length : 0 };
 }

@@ -79,14 +79,24 @@ export const clusterStage: StageDefinition = {
     const stats = {
       ...clusterStats(root, vectors.rows),
       engine: cfg.engine,
-      parameters: { max_depth: cfg.maxDepth, base_pct: cfg.basePct, decay: cfg.decay, silhouette_threshold: cfg.silhouetteThreshold, min_samples: cfg.minSamples, selection: cfg.selection, reduce_dims: cfg.reduceDims },
+      parameters: {
+        max_depth: cfg.maxDepth,
+        base_pct: cfg.basePct,
+        decay: cfg.decay,
+        silhouette_threshold: cfg.silhouetteThreshold,
+        min_samples: cfg.minSamples,
+        selection: cfg.selection,
+        reduce_dims: cfg.reduceDims,
+      },
       retries: root.buildStats?.retries ?? 0,
       assigned_by_sampling: root.buildStats?.assignedBySampling ?? 0,
     };
     await writeJson(ctx.store, ctx.out(CLUSTER_ARTIFACTS.tree), root);
     await writeJson(ctx.store, ctx.out(CLUSTER_ARTIFACTS.chunkToCluster), buildChunkToCluster(root));
     await writeJson(ctx.store, ctx.out(CLUSTER_ARTIFACTS.stats), stats, true);
-    ctx.reporter.info(`  ${stats.total_clusters} cluster${stats.total_clusters === 1 ? '' : 's'} (${stats.leaf_clusters} leaves, depth ${stats.max_depth}) in ${seconds.toFixed(1)} s`);
+    ctx.reporter.info(
+      `  ${stats.total_clusters} cluster${stats.total_clusters === 1 ? '' : 's'} (${stats.leaf_clusters} leaves, depth ${stats.max_depth}) in ${seconds.toFixed(1)} s`,
+    );
     return { facts: { clusters: stats.total_clusters, leaves: stats.leaf_clusters, maxDepth: stats.max_depth, seconds } };
   },
 };

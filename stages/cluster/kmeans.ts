@@ -69,7 +69,13 @@ function seedCentroids(v: Matrix, sample: Int32Array, k: number, rng: Rng): Floa
   return centroids;
 }
 
-export function sphericalKmeans(v: Matrix, members: Int32Array, k: number, rng: Rng, opts: { sample?: number; iterations?: number } = {}): { labels: Int32Array; centroids: Float64Array } {
+export function sphericalKmeans(
+  v: Matrix,
+  members: Int32Array,
+  k: number,
+  rng: Rng,
+  opts: { sample?: number; iterations?: number } = {},
+): { labels: Int32Array; centroids: Float64Array } {
   const { dims, data } = v;
   const sample = sampleMembers(members, opts.sample ?? 2000, rng);
   const centroids = seedCentroids(v, sample, k, rng);

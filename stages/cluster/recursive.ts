@@ -49,7 +49,11 @@ function fanOutSplit(v: Matrix, members: Int32Array, minSize: number, depth: num
     for (let c = 0; c < k; c++) if (sizes[c] >= minSize) remap[c] = clusters++;
     if (clusters < 2) continue;
     const final = labels.map((l) => remap[l]);
-    const sil = silhouette(v, probe.map((i) => members[i]), probe.map((i) => final[i]));
+    const sil = silhouette(
+      v,
+      probe.map((i) => members[i]),
+      probe.map((i) => final[i]),
+    );
     return { labels: final, clusters, silhouette: sil };
   }
   return null;
@@ -110,7 +114,14 @@ export function buildClusterTree(v: Matrix, opts: BuildTreeOptions): ClusterNode
       }
       result = r;
     } else {
-      result = fanOutSplit(reduced, Int32Array.from({ length: members.length }, (_, i) => i), minSize, node.depth, cfg, rng);
+      result = fanOutSplit(
+        reduced,
+        Int32Array.from({ length: members.length }, (_, i) => i),
+        minSize,
+        node.depth,
+        cfg,
+        rng,
+      );
     }
     if (!result) return; // ≤ 1 cluster: leaf with silhouette 0
     node.silhouette = result.silhouette;
@@ -128,5 +139,5 @@ export function buildClusterTree(v: Matrix, opts: BuildTreeOptions): ClusterNode
   const root = makeNode('0', 0, all);
   split(root, all, true);
   Object.defineProperty(root, 'buildStats', { value: buildStats, enumerable: false });
-  return root as ClusterNode & { buildStats?: TreeBuildStats };
+  return root;
 }

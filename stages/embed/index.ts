@@ -76,7 +76,8 @@ async function* vectorBytes(ctx: StageContext, made: Made, from: number, to: num
 }
 
 const shardRange = (total: number, s: Shard) => [Math.floor((s.index * total) / s.count), Math.floor(((s.index + 1) * total) / s.count)] as const;
-const shardFile = (ctx: StageContext, s: Shard, ext: 'npy' | 'json') => joinKey(ctx.keys.shardSet('embed', ctx.fingerprint, s.count), partName('part', s.index, ext));
+const shardFile = (ctx: StageContext, s: Shard, ext: 'npy' | 'json') =>
+  joinKey(ctx.keys.shardSet('embed', ctx.fingerprint, s.count), partName('part', s.index, ext));
 
 interface ShardDone {
   index: number;
@@ -119,14 +120,27 @@ async function findShardSet(ctx: StageContext, embedder: Embedder): Promise<{ co
   return best ? { count: best[0], done: best[1] } : null;
 }
 
-async function finish(ctx: StageContext, made: Made, rows: number, total: number, extra: Record<string, unknown> = {}) {
+function finish(ctx: StageContext, made: Made, rows: number, total: number, extra: Record<string, unknown> = {}) {
   const { embedder } = made;
   if (rows !== total) throw new Error(`embedded ${rows} chunks but prepare recorded ${total}`);
   const after = made.after?.() ?? {};
   if (Number(after.truncated) > 0) {
-    ctx.reporter.warn(`${after.truncated} of ${total} chunks were longer than the model's max_tokens and were truncated; lower --chunk-tokens to embed whole chunks`);
+    ctx.reporter.warn(
+      `${Number(after.truncated)} of ${total} chunks were longer than the model's max_tokens and were truncated; lower --chunk-tokens to embed whole chunks`,
+    );
   }
-  return { facts: { embedder: embedder.id, fingerprint: embedder.fingerprint, dims: embedder.dims, dtype: ctx.config.embed.dtype, rows, ...made.facts, ...after, ...extra } };
+  return {
+    facts: {
+      embedder: embedder.id,
+      fingerprint: embedder.fingerprint,
+      dims: embedder.dims,
+      dtype: ctx.config.embed.dtype,
+      rows,
+      ...made.facts,
+      ...after,
+      ...extra,
+    },
+  };
 }
 
 export const embedStage: StageDefinition = {
@@ -166,7 +180,9 @@ export const embedStage: StageDefinition = {
       }
       // Shards other machines finished are used as they are; missing ones are embedded here, then all concatenated.
       const missing = Array.from({ length: set.count }, (_, i) => i).filter((i) => !set.done.has(i));
-      ctx.reporter.info(`  ${set.done.size} of ${set.count} shards already embedded${missing.length ? `; embedding shard(s) ${missing.map((i) => i + 1).join(', ')} here` : ''}`);
+      ctx.reporter.info(
+        `  ${set.done.size} of ${set.count} shards already embedded${missing.length ? `; embedding shard(s) ${missing.map((i) => i + 1).join(', ')} here` : ''}`,
+      );
       for (const i of missing) await embedShard(ctx, made, { index: i, count: set.count }, progress);
       let rows = 0;
       async function* concatenated() {

@@ -25,7 +25,8 @@ export const prepareStage: StageDefinition = {
   async run(ctx) {
     // Windows count the ONNX model's own tokens (as the original Python plan does); the lexical embedder counts words.
     const onnx = ctx.config.embed.embedder === 'onnx' ? ctx.config.embed.onnx! : null;
-    const tokenize = onnx ? (await loadModelTokenizer((await readOnnxModelDir(onnx.dir)).tokenizerPath)).spans : wordSpans;
+    const modelTokenizer = onnx ? await loadModelTokenizer((await readOnnxModelDir(onnx.dir)).tokenizerPath) : null;
+    const tokenize = modelTokenizer ? (text: string) => modelTokenizer.spans(text) : wordSpans;
     const corpus = { ...ctx.corpus, path: ctx.corpusRoot };
     const { files, skipped } = await listCorpusFiles(corpus);
     const stats: ReadStats = { documents: 0, emptyDocuments: 0, replacedLines: 0, perStage: {} };
@@ -81,22 +82,39 @@ export const prepareStage: StageDefinition = {
       ctx.reporter.warn(`${stats.replacedLines} corpus line(s) had bytes that are not UTF-8; they were replaced by U+FFFD`);
     }
     if (chunks === 0) {
-      throw new CproxError('EMPTY_CORPUS', `the corpus at ${ctx.corpus.path} has no text (${files.length} file(s), ${stats.emptyDocuments} empty document(s))`, {
-        hint: `check that the files hold records with a non-empty "${ctx.corpus.textField}" field (or pass --text-field)`,
-      });
+      throw new CproxError(
+        'EMPTY_CORPUS',
+        `the corpus at ${ctx.corpus.path} has no text (${files.length} file(s), ${stats.emptyDocuments} empty document(s))`,
+        {
+          hint: `check that the files hold records with a non-empty "${ctx.corpus.textField}" field (or pass --text-field)`,
+        },
+      );
     }
     const unstaged = perStage.unstaged ?? 0;
     if (unstaged > 0) {
       ctx.reporter.warn(`${unstaged} chunk(s) have no training stage: put files under pretrain/, midtrain/ or sft/ folders, or pass --stage`);
     }
     if (skipped.length > 0) ctx.reporter.warn(`corpus ${ctx.corpus.path}: ${describeSkipped(skipped)}`);
-    ctx.reporter.info(`  ${chunks.toLocaleString('en-US')} chunks from ${stats.documents.toLocaleString('en-US')} documents in ${files.length} file(s) (${(bytes / 1e6).toFixed(1)} MB)`);
+    ctx.reporter.info(
+      `  ${chunks.toLocaleString('en-US')} chunks from ${stats.documents.toLocaleString('en-US')} documents in ${files.length} file(s) (${(bytes / 1e6).toFixed(1)} MB)`,
+    );
     const read = Object.entries(stats.perStage).sort(([a], [b]) => (a < b ? -1 : 1));
     for (const [stage, s] of read) {
-      ctx.reporter.info(`    ${stage}: ${s.files} file(s), ${s.documents.toLocaleString('en-US')} documents, ${(perStage[stage] ?? 0).toLocaleString('en-US')} chunks`);
+      ctx.reporter.info(
+        `    ${stage}: ${s.files} file(s), ${s.documents.toLocaleString('en-US')} documents, ${(perStage[stage] ?? 0).toLocaleString('en-US')} chunks`,
+      );
     }
     return {
-      facts: { chunks, documents: stats.documents, emptyDocuments: stats.emptyDocuments, replacedLines: stats.replacedLines, files: files.length, skippedFiles: skipped.length, perStage, read: stats.perStage },
+      facts: {
+        chunks,
+        documents: stats.documents,
+        emptyDocuments: stats.emptyDocuments,
+        replacedLines: stats.replacedLines,
+        files: files.length,
+        skippedFiles: skipped.length,
+        perStage,
+        read: stats.perStage,
+      },
     };
   },
 };

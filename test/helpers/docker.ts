@@ -17,7 +17,10 @@ export interface Engine {
 }
 
 async function ping(docker: Docker): Promise<boolean> {
-  return docker.ping().then(() => true, () => false);
+  return docker.ping().then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function startEngine(): Promise<Engine | null> {
@@ -34,7 +37,23 @@ export async function startEngine(): Promise<Engine | null> {
   if (!dockerd || process.getuid?.() !== 0) return null;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cprox-dockerd-'));
   const socket = path.join(dir, 'docker.sock');
-  const child = spawn(dockerd, ['--host', `unix://${socket}`, '--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec'), '--pidfile', path.join(dir, 'docker.pid'), '--iptables=false', '--ip6tables=false', '--bridge=none'], { stdio: 'ignore' });
+  const child = spawn(
+    dockerd,
+    [
+      '--host',
+      `unix://${socket}`,
+      '--data-root',
+      path.join(dir, 'data'),
+      '--exec-root',
+      path.join(dir, 'exec'),
+      '--pidfile',
+      path.join(dir, 'docker.pid'),
+      '--iptables=false',
+      '--ip6tables=false',
+      '--bridge=none',
+    ],
+    { stdio: 'ignore' },
+  );
   const docker = new Docker({ socketPath: socket });
   for (let i = 0; i < 100 && !(await ping(docker)); i++) await new Promise((r) => setTimeout(r, 200));
   if (!(await ping(docker))) {
@@ -66,9 +85,15 @@ export async function buildNodeBaseImage(docker: Docker, tag: string): Promise<v
   try {
     const node = execFileSync('sh', ['-c', 'readlink -f "$(command -v node)"'], { encoding: 'utf8' }).trim();
     // node's libraries and those of the native addons it loads (onnxruntime, usearch).
-    const find = 'find node_modules/onnxruntime-node/bin node_modules/usearch/prebuilds \\( -name "*.node" -o -name "libonnxruntime.so*" \\) -path "*linux[-/]x64*"';
-    const addons = execFileSync('sh', ['-c', find], { encoding: 'utf8', cwd: ROOT }).split('\n').filter(Boolean).map((f) => path.join(ROOT, f));
-    const libs = [...new Set([node, ...addons].flatMap((f) => execFileSync('ldd', [f], { encoding: 'utf8' }).match(/\/\S+/g) ?? []))].filter((l) => !l.includes('node_modules'));
+    const find =
+      'find node_modules/onnxruntime-node/bin node_modules/usearch/prebuilds \\( -name "*.node" -o -name "libonnxruntime.so*" \\) -path "*linux[-/]x64*"';
+    const addons = execFileSync('sh', ['-c', find], { encoding: 'utf8', cwd: ROOT })
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => path.join(ROOT, f));
+    const libs = [...new Set([node, ...addons].flatMap((f) => execFileSync('ldd', [f], { encoding: 'utf8' }).match(/\/\S+/g) ?? []))].filter(
+      (l) => !l.includes('node_modules'),
+    );
     const root = path.join(ctx, 'rootfs');
     await mkdir(path.join(root, 'usr', 'local', 'bin'), { recursive: true });
     await cp(node, path.join(root, 'usr', 'local', 'bin', 'node'));

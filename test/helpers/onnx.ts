@@ -7,7 +7,10 @@ import { addresses } from './corpus.js';
 export function corpusWords(limit = 3000): string[] {
   const counts = new Map<string, number>();
   for (const a of addresses().slice(0, 40)) for (const w of words(a.text)) counts.set(w, (counts.get(w) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit).map(([w]) => w);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, limit)
+    .map(([w]) => w);
 }
 
 export function writeTestEncoder(dir: string, o: Partial<TinyEncoderOptions> = {}) {

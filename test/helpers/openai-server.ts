@@ -19,7 +19,7 @@ export async function startOpenAiServer(answer: (req: RecordedRequest, n: number
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (d) => (raw += d));
-    req.on('end', async () => {
+    const reply = async () => {
       const rec: RecordedRequest = { path: req.url ?? '', headers: req.headers, body: JSON.parse(raw || '{}'), raw };
       requests.push(rec);
       const r = await answer(rec, requests.length);
@@ -27,11 +27,17 @@ export async function startOpenAiServer(answer: (req: RecordedRequest, n: number
       const body =
         r.body ??
         (status === 200
-          ? JSON.stringify({ id: `chatcmpl-${requests.length}`, object: 'chat.completion', model: rec.body.model, choices: [{ index: 0, message: { role: 'assistant', content: r.content ?? '' }, finish_reason: 'stop' }] })
+          ? JSON.stringify({
+              id: `chatcmpl-${requests.length}`,
+              object: 'chat.completion',
+              model: rec.body.model,
+              choices: [{ index: 0, message: { role: 'assistant', content: r.content ?? '' }, finish_reason: 'stop' }],
+            })
           : JSON.stringify({ error: { message: 'scripted failure' } }));
       res.writeHead(status, { 'content-type': 'application/json', ...r.headers });
       res.end(body);
-    });
+    };
+    req.on('end', () => void reply());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -43,4 +49,8 @@ export async function startOpenAiServer(answer: (req: RecordedRequest, n: number
 }
 
 /** The user message of a request. */
-export const userPrompt = (r: RecordedRequest) => r.body.messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
+export const userPrompt = (r: RecordedRequest) =>
+  r.body.messages
+    .filter((m) => m.role === 'user')
+    .map((m) => m.content)
+    .join('\n');

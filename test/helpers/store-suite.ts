@@ -32,7 +32,12 @@ export function testStoreDriver(name: string, make: () => Promise<{ store: Artif
 
     it('streams a multi-part write and hashes the whole', async () => {
       const parts = ['a'.repeat(100_000), 'b'.repeat(50_000)];
-      const w = await store.writeStream('runs/r1/x/big.txt', (async function* () { yield* parts; })());
+      const w = await store.writeStream(
+        'runs/r1/x/big.txt',
+        (async function* () {
+          yield* parts;
+        })(),
+      );
       expect(w.sha256).toBe(sha(parts.join('')));
       const chunks: Buffer[] = [];
       for await (const c of (await store.readStream('runs/r1/x/big.txt'))!) chunks.push(c as Buffer);
@@ -71,4 +76,3 @@ export function testStoreDriver(name: string, make: () => Promise<{ store: Artif
     });
   });
 }
-

@@ -9,7 +9,7 @@ export function zstdRawFrame(data: Buffer): Buffer {
   header.writeUInt32LE(0xfd2fb528, 0);
   header[4] = (2 << 6) | (1 << 5); // FCS_Field_Size 4 bytes, Single_Segment_flag
   header.writeUInt32LE(data.length, 5);
-  const parts = [header];
+  const parts: Buffer[] = [header];
   for (let at = 0; at < data.length || at === 0; at += MAX_BLOCK) {
     const block = data.subarray(at, at + MAX_BLOCK);
     const last = at + MAX_BLOCK >= data.length ? 1 : 0;

@@ -16,7 +16,10 @@ describe('demo', () => {
     const r = await runCli(['demo', '--output', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.match(/📍 Source Analysis:/g)).toHaveLength(5);
-    const rows = (await readFile(path.join(out, 'annotated.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const rows = (await readFile(path.join(out, 'annotated.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const top = (i: number) => rows[i].annotations.filter((a: { rank: number }) => a.rank === 1);
     // Output 0 quotes Lincoln (1862, pretrain) verbatim, output 2 the 2002 address (sft).
     expect(top(0).every((a: { verbatim: boolean; corpus_stage: string }) => a.verbatim && a.corpus_stage === 'pretrain')).toBe(true);

@@ -91,7 +91,9 @@ describe('index --deploy-gpu orchestration', () => {
     const local = files.reduce((n, f) => n + f.size, 0);
     expect(calls[1].corpusBytes).toBe(local);
     expect(await s3CorpusBytes(s3Store, String(calls[1].corpusUri))).toBe(local);
-    expect(await s3CorpusBytes(s3Store, `${String(calls[1].corpusUri)}/sft/speeches.jsonl`)).toBe((await stat(path.join(corpus, 'sft', 'speeches.jsonl'))).size);
+    expect(await s3CorpusBytes(s3Store, `${String(calls[1].corpusUri)}/sft/speeches.jsonl`)).toBe(
+      (await stat(path.join(corpus, 'sft', 'speeches.jsonl'))).size,
+    );
     expect(await s3CorpusBytes(s3Store, 's3://artifacts/deploy-a/nothing-here')).toBeNull();
   });
 
@@ -129,7 +131,9 @@ describe('index --deploy-gpu orchestration', () => {
         if (settings.compute === true) {
           const args = JSON.parse(String(settings.indexArgs)) as string[];
           const env = { ...server.env, XDG_CACHE_HOME: path.join(dir, 'instance-cache') };
-          void runCli(['index', '--corpus', String(settings.corpusUri), '--store', storeUrl, '--output', path.join(dir, 'on-instance'), '--yes', ...args], { env });
+          void runCli(['index', '--corpus', String(settings.corpusUri), '--store', storeUrl, '--output', path.join(dir, 'on-instance'), '--yes', ...args], {
+            env,
+          });
         }
         return { store: storeUrl, repositoryUrl: '123456789012.dkr.ecr.us-east-1.amazonaws.com/stage' };
       },
@@ -160,7 +164,9 @@ describe('index --deploy-gpu orchestration', () => {
   });
 
   it('the CLI stops at once without the Pulumi CLI, saying how to install it', async () => {
-    const r = await runCli(['index', '--corpus', corpus, '--output', path.join(dir, 'x'), '--deploy-gpu', '--yes'], { env: { PATH: path.dirname(process.execPath) } });
+    const r = await runCli(['index', '--corpus', corpus, '--output', path.join(dir, 'x'), '--deploy-gpu', '--yes'], {
+      env: { PATH: path.dirname(process.execPath) },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--deploy-gpu needs the Pulumi CLI/);
     expect(r.stderr).toMatch(/hint: install it: .*get\.pulumi\.com/);

@@ -54,7 +54,9 @@ describe.skipIf(!engine && !required)('--runner docker', () => {
     const bad = path.join(dir, 'bad.jsonl');
     await writeFile(bad, '{"text":"fine"}\n{oops\n');
     const store = path.join(dir, 'store-bad');
-    const r = await runCli(['index', '--corpus', bad, '--output', path.join(dir, 'x'), '--store', store, '--yes', '--runner', 'docker', '--image', image], { env });
+    const r = await runCli(['index', '--corpus', bad, '--output', path.join(dir, 'x'), '--store', store, '--yes', '--runner', 'docker', '--image', image], {
+      env,
+    });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/error: stage prepare failed in its container \(exit 2\): .*bad\.jsonl:2: not valid JSON/);
     const status = await runCli(['status', '--store', store]);
@@ -65,7 +67,10 @@ describe.skipIf(!engine && !required)('--runner docker', () => {
     const s3: S3Server = await startS3rver(path.join(dir, 's3'), ['artifacts']);
     try {
       const out = path.join(dir, 'index-s3');
-      const r = await runCli(['index', '--corpus', corpus, '--output', out, '--store', 's3://artifacts/docker', '--yes', '--runner', 'docker', '--image', image], { env: { ...env, ...s3.env } });
+      const r = await runCli(
+        ['index', '--corpus', corpus, '--output', out, '--store', 's3://artifacts/docker', '--yes', '--runner', 'docker', '--image', image],
+        { env: { ...env, ...s3.env } },
+      );
       expect(r.code, r.stderr).toBe(0);
       const status = await runCli(['status', '--store', 's3://artifacts/docker', '--json'], { env: s3.env });
       expect(JSON.parse(status.stdout)[0].state).toBe('complete');

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { tempDir, textOfYear, writeYearsCorpus } from '../helpers/corpus.js';
 import { startOpenAiServer } from '../helpers/openai-server.js';
 
@@ -27,7 +27,11 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup());
 
-const oneLine = (stderr: string) => stderr.trim().split('\n').filter((l) => !/^\s*$/.test(l));
+const oneLine = (stderr: string) =>
+  stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !/^\s*$/.test(l));
 
 describe('exit 0', () => {
   it('--help, --version and a successful annotate', async () => {
@@ -76,7 +80,24 @@ describe('exit 2: bad input or usage', () => {
     try {
       // The key's variable is not named like a secret on purpose: --llm-api-key-env registers it all the same.
       const r2 = await runCli(
-        ['index', '--corpus', corpus, '--output', path.join(dir, 'idx-401'), '--store', store, '--yes', '--namer', 'llm', '--llm-base-url', server.baseUrl, '--llm-model', 'm', '--llm-api-key-env', 'MY_LLM_KEY'],
+        [
+          'index',
+          '--corpus',
+          corpus,
+          '--output',
+          path.join(dir, 'idx-401'),
+          '--store',
+          store,
+          '--yes',
+          '--namer',
+          'llm',
+          '--llm-base-url',
+          server.baseUrl,
+          '--llm-model',
+          'm',
+          '--llm-api-key-env',
+          'MY_LLM_KEY',
+        ],
         { env: { MY_LLM_KEY: KEY } },
       );
       expect(r2.code, r2.stderr).toBe(2);
@@ -96,7 +117,24 @@ describe('exit 3: internal failure', () => {
   it('an LLM endpoint that keeps failing with 5xx, retries exhausted', async () => {
     const server = await startOpenAiServer(() => ({ status: 503 }));
     try {
-      const r = await runCli(['index', '--corpus', corpus, '--output', path.join(dir, 'idx-503'), '--store', path.join(dir, 'store-503'), '--yes', '--namer', 'llm', '--llm-base-url', server.baseUrl, '--llm-model', 'm', '--llm-max-retries', '0']);
+      const r = await runCli([
+        'index',
+        '--corpus',
+        corpus,
+        '--output',
+        path.join(dir, 'idx-503'),
+        '--store',
+        path.join(dir, 'store-503'),
+        '--yes',
+        '--namer',
+        'llm',
+        '--llm-base-url',
+        server.baseUrl,
+        '--llm-model',
+        'm',
+        '--llm-max-retries',
+        '0',
+      ]);
       expect(r.code, r.stderr).toBe(3);
       expect(r.stderr).toMatch(/failed after 1 attempt\(s\): HTTP 503/);
     } finally {

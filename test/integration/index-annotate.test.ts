@@ -39,7 +39,10 @@ async function annotate(rows: unknown[], extra: string[] = []): Promise<Array<Re
     input: rows.map((x) => JSON.stringify(x)).join('\n') + '\n',
   });
   expect(r.code, r.stderr).toBe(0);
-  return r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 async function chunkText(idx: number): Promise<string> {
@@ -101,7 +104,19 @@ describe('index → annotate → show through the CLI', () => {
     expect(out[2].annotations).toEqual([]);
     expect(out[3].annotations[0].text_span).toBe('The state of our economy is strong.');
     for (const a of out[0].annotations) {
-      expect(Object.keys(a)).toEqual(expect.arrayContaining(['text_span', 'cluster_id', 'cluster_name', 'cluster_depth', 'distance', 'rank', 'corpus_stage', 'nearest_chunk_idx', 'nearest_chunk_text']));
+      expect(Object.keys(a)).toEqual(
+        expect.arrayContaining([
+          'text_span',
+          'cluster_id',
+          'cluster_name',
+          'cluster_depth',
+          'distance',
+          'rank',
+          'corpus_stage',
+          'nearest_chunk_idx',
+          'nearest_chunk_text',
+        ]),
+      );
     }
   });
 
@@ -109,13 +124,29 @@ describe('index → annotate → show through the CLI', () => {
     const file = path.join(dir, 'windows.jsonl');
     const rows = [
       { output: 'The tariff was reduced.' },
-      { object: 'chat.completion', choices: [{ message: { role: 'assistant', content: [{ type: 'text', text: 'Our navy grew. ' }, { type: 'text', text: 'Ships were built.' }] } }] },
+      {
+        object: 'chat.completion',
+        choices: [
+          {
+            message: {
+              role: 'assistant',
+              content: [
+                { type: 'text', text: 'Our navy grew. ' },
+                { type: 'text', text: 'Ships were built.' },
+              ],
+            },
+          },
+        ],
+      },
       { object: 'chat.completion', choices: [{ message: { role: 'assistant', content: null, tool_calls: [{ id: 't' }] } }] },
     ];
     await writeFile(file, '\ufeff' + rows.map((r) => JSON.stringify(r)).join('\r\n') + '\r\n');
     const r = await runCli(['annotate', '--corpus-index', indexDir, '--input', file, '--k', '1']);
     expect(r.code, r.stderr).toBe(0);
-    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const out = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(out.map((o) => o.annotations.map((a: Ann) => a.text_span))).toEqual([['The tariff was reduced.'], ['Our navy grew.', 'Ships were built.'], []]);
   });
 
@@ -136,7 +167,7 @@ describe('index → annotate → show through the CLI', () => {
     expect(show.stdout).toMatch(/\[1\] .+ \(d=0\.\d{3}, pretrain\)/);
     expect(show.stdout).toContain('Corpus: "');
     expect(show.stdout).toContain('🎯 Interpretation:');
-    expect(show.stdout).not.toMatch(/\x1b\[/); // no colour when stdout is not a TTY
+    expect(show.stdout).not.toContain('\x1b['); // no colour when stdout is not a TTY
     const compact = await runCli(['show', '--annotated-file', file, '--compact']);
     expect(compact.stdout.trim()).toMatch(/^".+" → .+ \(0\.\d\d\)/);
   });
@@ -144,7 +175,18 @@ describe('index → annotate → show through the CLI', () => {
   it('--stage labels files outside stage folders; without it they have no stage and a warning says so', async () => {
     const file = path.join(dir, 'loose.jsonl');
     await writeFile(file, JSON.stringify({ text: textOfYear(1934) }) + '\n');
-    const staged = await runCli(['index', '--corpus', file, '--stage', 'midtrain', '--output', path.join(dir, 'loose-idx'), '--store', path.join(dir, 'store'), '--yes']);
+    const staged = await runCli([
+      'index',
+      '--corpus',
+      file,
+      '--stage',
+      'midtrain',
+      '--output',
+      path.join(dir, 'loose-idx'),
+      '--store',
+      path.join(dir, 'store'),
+      '--yes',
+    ]);
     expect(staged.code, staged.stderr).toBe(0);
     const meta = JSON.parse((await readFile(path.join(dir, 'loose-idx', 'metadata.jsonl'), 'utf8')).split('\n')[0]);
     expect(meta.corpus_stage).toBe('midtrain');

@@ -18,7 +18,8 @@ let store: string;
 let indexDir: string;
 
 const jsonl = (years: number[]) => years.map((y) => JSON.stringify({ id: `${y}`, text: addresses().find((a) => a.year === y)!.text })).join('\n') + '\n';
-const build = (out: string, extra: string[] = [], c = corpus, s = store) => runCli(['index', '--corpus', c, '--output', out, '--store', s, '--yes', ...extra], { env: { XDG_CACHE_HOME: path.join(dir, 'cache') } });
+const build = (out: string, extra: string[] = [], c = corpus, s = store) =>
+  runCli(['index', '--corpus', c, '--output', out, '--store', s, '--yes', ...extra], { env: { XDG_CACHE_HOME: path.join(dir, 'cache') } });
 const manifestOf = async (d: string) => JSON.parse(await readFile(path.join(d, 'manifest.json'), 'utf8'));
 
 /** Flips one byte in the middle of a file, keeping its size. */
@@ -68,7 +69,12 @@ describe('corpus completeness', () => {
     expect(r.stderr).toMatch(/symlink loop back to the corpus root \(pretrain\/loop\)/);
     expect(r.stderr).toMatch(/\.xz compression is not supported .*extra\.jsonl\.xz/);
     expect(r.stderr).toMatch(/sft: 1 file\(s\), 2 documents/);
-    const sources = new Set((await readFile(path.join(out, 'metadata.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).source));
+    const sources = new Set(
+      (await readFile(path.join(out, 'metadata.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).source),
+    );
     expect([...sources].sort()).toEqual(['midtrain/books.jsonl.zst', 'pretrain/old.jsonl', 'pretrain/web.jsonl.gz', 'sft/chat.jsonl']);
   });
 

@@ -34,7 +34,27 @@ function labeller(): (r: RecordedRequest, n: number) => Reply {
 async function index(name: string, server: { baseUrl: string }, extra: string[] = [], store = path.join(dir, `store-${name}`)) {
   const out = path.join(dir, `index-${name}`);
   const r = await runCli(
-    ['index', '--corpus', corpus, '--output', out, '--store', store, '--yes', '--max-depth', '2', '--namer', 'llm', '--llm-base-url', server.baseUrl, '--llm-model', 'test-model', '--llm-max-retries', '2', ...extra],
+    [
+      'index',
+      '--corpus',
+      corpus,
+      '--output',
+      out,
+      '--store',
+      store,
+      '--yes',
+      '--max-depth',
+      '2',
+      '--namer',
+      'llm',
+      '--llm-base-url',
+      server.baseUrl,
+      '--llm-model',
+      'test-model',
+      '--llm-max-retries',
+      '2',
+      ...extra,
+    ],
     { env: { OPENAI_API_KEY: KEY } },
   );
   return { r, out, store };
@@ -47,7 +67,9 @@ function* nodes(n: ClusterNode): Generator<ClusterNode> {
 }
 
 async function allFiles(root: string): Promise<string[]> {
-  return (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
+  return (await readdir(root, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
 }
 
 describe('LLM namer', () => {
@@ -69,12 +91,18 @@ describe('LLM namer', () => {
         expect(req.path).toBe('/v1/chat/completions');
         expect(req.headers.authorization).toBe(`Bearer ${KEY}`);
       }
-      const chunks = (await readFile(path.join(out, 'chunks.jsonl'), 'utf8')).trim().split('\n').map((l) => (JSON.parse(l).text as string).replace(/\s+/g, ' '));
+      const chunks = (await readFile(path.join(out, 'chunks.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l).text as string).replace(/\s+/g, ' '));
       for (const child of all.filter((n) => n.depth === 2)) {
         const parent = all.find((p) => p.children.includes(child))!;
         const own = new Set(child.indices.map((i) => chunks[i].slice(0, 80)));
         const prompts = server.requests.map(userPrompt).filter((p) => p.includes(`Parent cluster: "${parent.name}"`));
-        expect(prompts.some((p) => [...own].some((c) => p.includes(c))), child.cluster_id).toBe(true);
+        expect(
+          prompts.some((p) => [...own].some((c) => p.includes(c))),
+          child.cluster_id,
+        ).toBe(true);
         // The parent was named before any of its children were asked about.
         const parentAsked = server.requests.findIndex((q) => userPrompt(q).includes(`Cluster size: ${parent.size} chunks`));
         const childAsked = server.requests.findIndex((q) => userPrompt(q).includes(`Parent cluster: "${parent.name}"`));

@@ -38,8 +38,19 @@ afterAll(() => tmp.cleanup());
 const manifestOf = async (dir: string) => JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
 
 async function annotate(dir: string, texts: string[], extra: string[] = []) {
-  const r = await runCli(['annotate', '--corpus-index', dir, '--k', '3', ...extra], { input: texts.map((t) => JSON.stringify({ output: t })).join('\n') + '\n' });
-  return { ...r, rows: r.code === 0 ? r.stdout.trim().split('\n').map((l) => JSON.parse(l)) : [] };
+  const r = await runCli(['annotate', '--corpus-index', dir, '--k', '3', ...extra], {
+    input: texts.map((t) => JSON.stringify({ output: t })).join('\n') + '\n',
+  });
+  return {
+    ...r,
+    rows:
+      r.code === 0
+        ? r.stdout
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l))
+        : [],
+  };
 }
 
 describe('index with --embedder onnx:DIR', () => {
@@ -60,8 +71,14 @@ describe('index with --embedder onnx:DIR', () => {
 
   it("cuts chunks in the model's own tokens", async () => {
     const tok = await loadModelTokenizer(path.join(model, 'tokenizer.json'));
-    const chunks = (await readFile(path.join(annIndex, 'chunks.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).text as string);
-    const meta = (await readFile(path.join(annIndex, 'metadata.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const chunks = (await readFile(path.join(annIndex, 'chunks.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).text as string);
+    const meta = (await readFile(path.join(annIndex, 'metadata.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(Math.max(...meta.map((x) => x.tokens))).toBe(120);
     // Counted per word, the model's tokens of each chunk stay within a few of the recorded count.
     for (const i of [0, 7, Math.floor(chunks.length / 2)]) expect(Math.abs(tok.count(chunks[i]) - meta[i].tokens)).toBeLessThanOrEqual(3);
@@ -69,15 +86,30 @@ describe('index with --embedder onnx:DIR', () => {
 
   it('annotates verbatim corpus sentences to a chunk holding them, through the graph and exactly', async () => {
     // A complete sentence from inside one chunk of each stage (chunks are short here, so sentences often straddle two).
-    const chunks = (await readFile(path.join(annIndex, 'chunks.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).text as string);
-    const meta = (await readFile(path.join(annIndex, 'metadata.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const chunks = (await readFile(path.join(annIndex, 'chunks.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).text as string);
+    const meta = (await readFile(path.join(annIndex, 'metadata.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const stages = ['pretrain', 'midtrain', 'sft'];
     const picks = stages.map((stage) => {
       const idx = meta.filter((x) => x.corpus_stage === stage).map((x) => x.idx as number)[10];
-      return { stage, s: splitSentences(chunks[idx]).map((x) => x.text).slice(1, -1).find((t) => t.split(' ').length > 8)! };
+      return {
+        stage,
+        s: splitSentences(chunks[idx])
+          .map((x) => x.text)
+          .slice(1, -1)
+          .find((t) => t.split(' ').length > 8)!,
+      };
     });
     for (const dir of [annIndex, exactIndexDir]) {
-      const r = await annotate(dir, picks.map((p) => p.s));
+      const r = await annotate(
+        dir,
+        picks.map((p) => p.s),
+      );
       expect(r.code, r.stderr).toBe(0);
       r.rows.forEach((row: { annotations: Array<{ rank: number; verbatim: boolean; corpus_stage: string; distance: number }> }, i: number) => {
         const top = row.annotations.find((a) => a.rank === 1)!;

@@ -20,7 +20,10 @@ beforeAll(async () => {
 afterAll(() => cleanup());
 
 async function exists(p: string) {
-  return readdir(path.dirname(p)).then((f) => f.includes(path.basename(p)), () => false);
+  return readdir(path.dirname(p)).then(
+    (f) => f.includes(path.basename(p)),
+    () => false,
+  );
 }
 
 /** Starts `index`, waits until the given stage's marker exists, then sends `signal`. */
@@ -128,7 +131,10 @@ describe('resumable index builds', () => {
       expect(r.code, `${stage}: ${r.stderr}`).toBe(0);
       expect((await manifestOf(out)).files, stage).toEqual(reference.files);
       expect(await tempLeftovers(store), stage).toEqual([]);
-      expect((await readdir(dir)).filter((f) => f.startsWith(`killed-${stage}.`)), stage).toEqual([]);
+      expect(
+        (await readdir(dir)).filter((f) => f.startsWith(`killed-${stage}.`)),
+        stage,
+      ).toEqual([]);
     }
   });
 
@@ -166,7 +172,11 @@ describe('resumable index builds', () => {
     const [x, y] = [await annotate(refOut), await annotate(out)];
     expect(x.code, x.stderr).toBe(0);
     // The same but for the index's own path and the time of the run.
-    const answers = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l, (k, v) => (['corpus_index_path', 'timestamp'].includes(k) ? undefined : v)));
+    const answers = (stdout: string) =>
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l, (k, v) => (['corpus_index_path', 'timestamp'].includes(k) ? undefined : v)));
     expect(answers(y.stdout)).toEqual(answers(x.stdout));
     expect(answers(x.stdout)).toHaveLength(queries.length);
   });

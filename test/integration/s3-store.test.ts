@@ -144,7 +144,9 @@ describe('index with --store s3://', () => {
     }
     const out = path.join(dir, 'from-s3-corpus');
     const env = { ...server.env, XDG_CACHE_HOME: path.join(dir, 'cache') };
-    const r = await runCli(['index', '--corpus', 's3://artifacts/corpora/staged', '--output', out, '--store', path.join(dir, 'store-s3corpus'), '--yes'], { env });
+    const r = await runCli(['index', '--corpus', 's3://artifacts/corpora/staged', '--output', out, '--store', path.join(dir, 'store-s3corpus'), '--yes'], {
+      env,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/corpus s3:\/\/artifacts\/corpora\/staged → .*cache\/corpus-proximity\/corpora\/artifacts\/corpora\/staged/);
     const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8'));
@@ -152,16 +154,24 @@ describe('index with --store s3://', () => {
     // Another machine (here: an emptied cache) copies the corpus afresh, gets the objects' times, so the same run:
     // what lets the jobs of a Batch pipeline meet in one run.
     await rm(path.join(dir, 'cache'), { recursive: true });
-    const again = await runCli(['index', '--corpus', 's3://artifacts/corpora/staged', '--output', out, '--store', path.join(dir, 'store-s3corpus'), '--yes'], { env });
+    const again = await runCli(['index', '--corpus', 's3://artifacts/corpora/staged', '--output', out, '--store', path.join(dir, 'store-s3corpus'), '--yes'], {
+      env,
+    });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain(`prepare: already complete (run ${manifest.run_id})`);
-    const missing = await runCli(['index', '--corpus', 's3://artifacts/corpora/nothing-here', '--output', path.join(dir, 'y'), '--store', path.join(dir, 'store-s3corpus'), '--yes'], { env });
+    const missing = await runCli(
+      ['index', '--corpus', 's3://artifacts/corpora/nothing-here', '--output', path.join(dir, 'y'), '--store', path.join(dir, 'store-s3corpus'), '--yes'],
+      { env },
+    );
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nothing at s3:\/\/artifacts\/corpora\/nothing-here/);
   });
 
   it('a bucket that does not exist is a clear store error', async () => {
-    const r = await runCli(['index', '--corpus', path.join(dir, 'corpus.jsonl'), '--output', path.join(dir, 'x'), '--store', 's3://no-such-bucket/p', '--yes'], { env: server.env });
+    const r = await runCli(
+      ['index', '--corpus', path.join(dir, 'corpus.jsonl'), '--output', path.join(dir, 'x'), '--store', 's3://no-such-bucket/p', '--yes'],
+      { env: server.env },
+    );
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/error: store .* failed: NoSuchBucket/);
     expect(r.stderr).toMatch(/hint: check AWS credentials/);

@@ -62,7 +62,10 @@ describe('recursive tree, HDBSCAN engine', () => {
   it('structureless data: retries, then a leaf (the seed crashed on negative silhouettes; any value in [−1, 1] is valid)', () => {
     const rng = createRng(3);
     const n = 400;
-    const data = normalizeRows(Float32Array.from({ length: n * 8 }, () => rng.normal()), 8);
+    const data = normalizeRows(
+      Float32Array.from({ length: n * 8 }, () => rng.normal()),
+      8,
+    );
     const cfg = resolveConfig({ cluster: { engine: 'hdbscan' } }).cluster;
     const root = buildClusterTree({ data, rows: n, dims: 8 }, { cfg });
     expect(Object.keys(buildChunkToCluster(root))).toHaveLength(n);

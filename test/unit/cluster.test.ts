@@ -43,7 +43,12 @@ describe('recursive clustering (k-means engine)', () => {
     expect(Object.keys(map)).toHaveLength(labels.length);
     const top = labels.map((_, i) => map[String(i)].split('.').slice(0, 2).join('.'));
     const ids = [...new Set(top)];
-    expect(ari(labels, top.map((t) => ids.indexOf(t)))).toBeGreaterThanOrEqual(0.9);
+    expect(
+      ari(
+        labels,
+        top.map((t) => ids.indexOf(t)),
+      ),
+    ).toBeGreaterThanOrEqual(0.9);
   });
 
   it('builds a consistent tree: children partition their parent minus its noise; ids encode the path', () => {

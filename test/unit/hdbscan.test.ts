@@ -60,7 +60,7 @@ function samePartition(x: Int32Array, y: Int32Array): boolean {
   const fwd = new Map<number, number>();
   const back = new Map<number, number>();
   for (let i = 0; i < x.length; i++) {
-    if ((x[i] < 0) !== (y[i] < 0)) return false;
+    if (x[i] < 0 !== y[i] < 0) return false;
     if (x[i] < 0) continue;
     if ((fwd.get(x[i]) ?? y[i]) !== y[i] || (back.get(y[i]) ?? x[i]) !== x[i]) return false;
     fwd.set(x[i], y[i]);
@@ -77,7 +77,14 @@ interface Dataset {
   truth: number[];
 }
 
-function mixture(name: string, seed: number, specs: Array<{ n: number; std: number }>, dims: number, noise: number, transform?: (x: number[]) => number[]): Dataset {
+function mixture(
+  name: string,
+  seed: number,
+  specs: Array<{ n: number; std: number }>,
+  dims: number,
+  noise: number,
+  transform?: (x: number[]) => number[],
+): Dataset {
   const rng = createRng(seed);
   const rows: number[][] = [];
   const truth: number[] = [];
@@ -97,16 +104,57 @@ function mixture(name: string, seed: number, specs: Array<{ n: number; std: numb
 }
 
 const datasets: Dataset[] = [
-  mixture('blobs with noise', 1, [{ n: 300, std: 1 }, { n: 250, std: 1 }, { n: 200, std: 1 }, { n: 150, std: 1 }], 8, 100),
-  mixture('varied densities', 2, [{ n: 400, std: 0.5 }, { n: 300, std: 1.5 }, { n: 300, std: 3 }], 5, 50),
-  mixture('anisotropic', 3, [{ n: 350, std: 1 }, { n: 350, std: 1 }, { n: 300, std: 1 }], 4, 30, (x) => [x[0] * 0.6 - x[1] * 0.6, x[0] * -0.4 + x[1] * 0.8, x[2] * 3, x[3]]),
-  mixture('many small clusters', 4, Array.from({ length: 12 }, () => ({ n: 60, std: 0.8 })), 10, 80),
+  mixture(
+    'blobs with noise',
+    1,
+    [
+      { n: 300, std: 1 },
+      { n: 250, std: 1 },
+      { n: 200, std: 1 },
+      { n: 150, std: 1 },
+    ],
+    8,
+    100,
+  ),
+  mixture(
+    'varied densities',
+    2,
+    [
+      { n: 400, std: 0.5 },
+      { n: 300, std: 1.5 },
+      { n: 300, std: 3 },
+    ],
+    5,
+    50,
+  ),
+  mixture(
+    'anisotropic',
+    3,
+    [
+      { n: 350, std: 1 },
+      { n: 350, std: 1 },
+      { n: 300, std: 1 },
+    ],
+    4,
+    30,
+    (x) => [x[0] * 0.6 - x[1] * 0.6, x[0] * -0.4 + x[1] * 0.8, x[2] * 3, x[3]],
+  ),
+  mixture(
+    'many small clusters',
+    4,
+    Array.from({ length: 12 }, () => ({ n: 60, std: 0.8 })),
+    10,
+    80,
+  ),
 ];
 
 describe('HDBSCAN engine vs the exact O(n²) reference', () => {
   for (const ds of datasets) {
     it(`${ds.name}: identical partitions (EOM and leaf)`, () => {
-      for (const [mcs, ms] of [[20, 10], [40, 5]]) {
+      for (const [mcs, ms] of [
+        [20, 10],
+        [40, 5],
+      ]) {
         const engine = hdbscan(ds.points, { minClusterSize: mcs, minSamples: ms });
         const ref = referenceLabels(ds.points, mcs, ms);
         expect(engine.clusters).toBeGreaterThan(1);
@@ -133,7 +181,10 @@ describe('HDBSCAN engine vs the exact O(n²) reference', () => {
     for (const ds of datasets) {
       const r = hdbscan(ds.points, { minClusterSize: 20, minSamples: 10 });
       const keep = ds.truth.map((t, i) => (t >= 0 ? i : -1)).filter((i) => i >= 0);
-      const score = ari(keep.map((i) => ds.truth[i]), keep.map((i) => r.labels[i]));
+      const score = ari(
+        keep.map((i) => ds.truth[i]),
+        keep.map((i) => r.labels[i]),
+      );
       expect(score, ds.name).toBeGreaterThanOrEqual(0.9);
     }
   });

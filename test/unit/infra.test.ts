@@ -6,12 +6,22 @@
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { StackConfigSchema } from '../../infra/config.js';
-import { batchInstanceTypes, chooseInstanceType, lifecycleRules, RUN_LIMIT, runnerPolicy, runTimeLimitSeconds, tlsOnlyBucketPolicy, userData } from '../../infra/policy.js';
+import {
+  batchInstanceTypes,
+  chooseInstanceType,
+  lifecycleRules,
+  RUN_LIMIT,
+  runnerPolicy,
+  runTimeLimitSeconds,
+  tlsOnlyBucketPolicy,
+  userData,
+} from '../../infra/policy.js';
 
 interface Recorded {
   type: string;
   name: string;
-  inputs: Record<string, any>;
+  // Pulumi mock inputs: whatever each resource was given.
+  inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 let resources: Recorded[] = [];
 
@@ -55,7 +65,11 @@ describe('pulumi program, single-instance mode', () => {
   });
 
   it('creates the five kinds of resources it needs and the components parent their children', () => {
-    for (const t of ['ArtifactBucket', 'ImageRepository', 'GpuRunner']) expect(rs.some((r) => r.type === `corpus-proximity:infra:${t}`), t).toBe(true);
+    for (const t of ['ArtifactBucket', 'ImageRepository', 'GpuRunner'])
+      expect(
+        rs.some((r) => r.type === `corpus-proximity:infra:${t}`),
+        t,
+      ).toBe(true);
     expect(ofType(rs, 'ec2/instance:Instance')).toHaveLength(1);
   });
 
@@ -139,7 +153,16 @@ describe('pulumi program, batch mode with a schedule', () => {
     const defs = ofType(rs, 'batch/jobDefinition:JobDefinition');
     expect(defs.map((d) => d.name)).toEqual(['batch-prepare', 'batch-embed', 'batch-finish']);
     const [prepare, embed, finish] = defs.map((d) => JSON.parse(d.inputs.containerProperties));
-    const index = ['index', '--corpus', 's3://corpora/nanochat', '--store', 's3://artifacts-bucket-bucket-name/corpus-proximity', '--output', '/tmp/index', '--yes'];
+    const index = [
+      'index',
+      '--corpus',
+      's3://corpora/nanochat',
+      '--store',
+      's3://artifacts-bucket-bucket-name/corpus-proximity',
+      '--output',
+      '/tmp/index',
+      '--yes',
+    ];
     expect(prepare.command).toEqual([...index, '--until', 'prepare']);
     expect(embed.command).toEqual([...index, '--shard', 'batch/6']);
     expect(finish.command).toEqual(index);
@@ -208,7 +231,15 @@ describe('infra decisions', () => {
     expect(read.map((st) => st.Action)).toEqual(['s3:GetObject', 's3:ListBucket']);
     expect(read[0].Resource).toBe('arn:aws:s3:::corpora/nanochat/*');
     expect(lifecycleRules('cp', 30)[0]).toMatchObject({ filter: { prefix: 'cp/runs/' }, expiration: { days: 30 } });
-    const script = userData({ region: 'us-east-1', image: 'r.example/img:1', store: "s3://b/it's", corpusUri: 's3://c/d', keepRunning: false, gpus: true, timeoutSeconds: 3600 });
+    const script = userData({
+      region: 'us-east-1',
+      image: 'r.example/img:1',
+      store: "s3://b/it's",
+      corpusUri: 's3://c/d',
+      keepRunning: false,
+      gpus: true,
+      timeoutSeconds: 3600,
+    });
     expect(script).toContain(`--store 's3://b/it'\\''s'`); // quoted for the shell
     expect(script).toContain('--gpus all');
   });

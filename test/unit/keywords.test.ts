@@ -14,7 +14,9 @@ describe('keywords namer', () => {
   const parent = counts([...navy, ...tax]);
 
   it('ranks what sets a cluster apart from its parent', () => {
-    const top = rankTerms(counts(navy), parent, navy.length).slice(0, 3).map(([t]) => t);
+    const top = rankTerms(counts(navy), parent, navy.length)
+      .slice(0, 3)
+      .map(([t]) => t);
     expect(top).toEqual(expect.arrayContaining(['ships', 'navy', 'fleet']));
     expect(rankTerms(counts(tax), parent, tax.length)[0][0]).toMatch(/tariff|tax/);
   });
@@ -35,7 +37,18 @@ describe('keywords namer', () => {
   });
 
   it('a phrase replaces the words it contains; plural forms are not repeated', () => {
-    expect(pickTerms([['health', 3], ['health care', 2], ['indians', 1.5], ['indian', 1], ['budget', 0.5]], 3)).toEqual(['health care', 'indians', 'budget']);
+    expect(
+      pickTerms(
+        [
+          ['health', 3],
+          ['health care', 2],
+          ['indians', 1.5],
+          ['indian', 1],
+          ['budget', 0.5],
+        ],
+        3,
+      ),
+    ).toEqual(['health care', 'indians', 'budget']);
   });
 
   it('pathIds lists a node and its ancestors', () => {

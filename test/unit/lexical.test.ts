@@ -9,10 +9,14 @@ import { splitSentences } from '../../pipeline/text/segment.js';
 import { verbatimCandidates, ShingleTableBuilder } from '../../pipeline/verbatim/shingles.js';
 import { addresses } from '../helpers/corpus.js';
 
-const texts = addresses().slice(0, 12).map((a) => a.text.slice(0, 6000));
+const texts = addresses()
+  .slice(0, 12)
+  .map((a) => a.text.slice(0, 6000));
 
 async function fit(overrides: Record<string, unknown> = {}) {
-  async function* it() { yield* texts; }
+  async function* it() {
+    yield* texts;
+  }
   return fitLexical({ texts: it(), total: texts.length }, resolveConfig({ embed: overrides }).embed);
 }
 
@@ -31,7 +35,9 @@ describe('lexical embedder', () => {
       const loaded = lexicalEmbedder(parseLexicalModel(Buffer.from(files.model), files.projection));
       const orig = lexicalEmbedder(model);
       expect(loaded.fingerprint).toBe(orig.fingerprint);
-      expect(Array.from(await loaded.embed(['The tariff and the treaty.'], { kind: 'query' }))).toEqual(Array.from(await orig.embed(['The tariff and the treaty.'], { kind: 'query' })));
+      expect(Array.from(await loaded.embed(['The tariff and the treaty.'], { kind: 'query' }))).toEqual(
+        Array.from(await orig.embed(['The tariff and the treaty.'], { kind: 'query' })),
+      );
     }
   });
 
@@ -48,7 +54,10 @@ describe('lexical embedder', () => {
 
   it('words the corpus never had push a query away: cosine scales by the known share', async () => {
     const e = lexicalEmbedder(await fit());
-    const [known, mixed] = [await e.embed(['treaty commerce tariff'], { kind: 'query' }), await e.embed(['treaty commerce tariff mitochondria ribosome photosynthesis'], { kind: 'query' })];
+    const [known, mixed] = [
+      await e.embed(['treaty commerce tariff'], { kind: 'query' }),
+      await e.embed(['treaty commerce tariff mitochondria ribosome photosynthesis'], { kind: 'query' }),
+    ];
     const passage = await e.embed(['The treaty of commerce lowered the tariff.'], { kind: 'passage' });
     const cos = (q: Float32Array) => q.reduce((s, x, j) => s + x * passage[j], 0);
     expect(cos(mixed)).toBeLessThan(cos(known) * 0.8);

@@ -10,7 +10,10 @@ import { referenceForward, type EncoderWeights } from '../../bench/fixtures/tiny
 import { tempDir } from '../helpers/corpus.js';
 import { writeTestEncoder } from '../helpers/onnx.js';
 
-const CUDA_PROVIDER = path.join(path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json')), 'bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so');
+const CUDA_PROVIDER = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json')),
+  'bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so',
+);
 
 const SENTENCES = [
   'The state of the Union is strong.',

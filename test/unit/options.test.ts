@@ -12,7 +12,9 @@ import * as TABLE from '../../cli/options/table.js';
 import { resolveConfig } from '../../pipeline/config.js';
 
 const { INDEX_OPTIONS, REMOTE_INDEX_OPTIONS } = TABLE;
-const SETS = Object.entries(TABLE).filter(([name]) => name.endsWith('_OPTIONS') && name !== 'REMOTE_INDEX_OPTIONS') as Array<[string, Record<string, OptionDef>]>;
+const SETS = Object.entries(TABLE).filter(([name]) => name.endsWith('_OPTIONS') && name !== 'REMOTE_INDEX_OPTIONS') as Array<
+  [string, Record<string, OptionDef>]
+>;
 
 function parseIndex(argv: string[]) {
   let values: Record<string, unknown> = {};
@@ -39,7 +41,9 @@ describe('option table', () => {
   });
 
   it('values are checked against the table and explained by flag', () => {
-    expect(() => parseIndex(['--corpus', 'c', '--output', 'o', '--chunk-tokens', '9000'])).toThrow('index: invalid --chunk-tokens "9000": expected an integer from 8 to 8192');
+    expect(() => parseIndex(['--corpus', 'c', '--output', 'o', '--chunk-tokens', '9000'])).toThrow(
+      'index: invalid --chunk-tokens "9000": expected an integer from 8 to 8192',
+    );
     expect(() => parseIndex(['--corpus', 'c', '--output', 'o', '--dims', '12.5'])).toThrow('expected an integer from 8 to 2048');
     expect(() => parseIndex(['--corpus', 'c', '--output', 'o', '--engine', 'dbscan'])).toThrow('expected one of hdbscan, kmeans');
     expect(() => parseIndex(['--corpus', 'c', '--output', 'o', '--shard', '1-4'])).toThrow('expected I/N (I counted from 0) or batch/N');
@@ -54,7 +58,14 @@ describe('option table', () => {
   it('every option a cloud run repeats comes back unchanged from its flags', () => {
     const given: string[] = ['--corpus', 'c', '--output', 'o'];
     for (const [key, d] of REMOTE_INDEX_OPTIONS) {
-      const value = d.kind === 'enum' ? d.choices.at(-1)! : d.kind === 'int' ? String(d.max ?? (d.min ?? 0) + 3) : d.kind === 'number' ? String(d.max ?? (d.min ?? 0) + 0.5) : `${key}-value`;
+      const value =
+        d.kind === 'enum'
+          ? d.choices.at(-1)!
+          : d.kind === 'int'
+            ? String(d.max ?? (d.min ?? 0) + 3)
+            : d.kind === 'number'
+              ? String(d.max ?? (d.min ?? 0) + 0.5)
+              : `${key}-value`;
       given.push(longFlag(d.flags), value);
     }
     const first = parseIndex(given);
@@ -70,9 +81,38 @@ describe('option table', () => {
     // the LLM namer (refused with --deploy-gpu) and the embedder (its model folder is uploaded and passed separately).
     expect(local.sort()).toEqual(
       [
-        'corpus', 'output', 'embedder', 'namer', 'llmBaseUrl', 'llmModel', 'llmApiKeyEnv', 'llmConcurrency', 'llmMaxRetries', 'llmTimeout', 'promptTemplate', 'fallback',
-        'store', 'runner', 'image', 'gpus', 'until', 'shard', 'deployGpu', 'keepRunning', 'stack', 'region', 'timeout', 'minVram', 'minCpuRam', 'maxPrice',
-        'gpuFilter', 'containerDisk', 'base', 'maxRunHours', 'yes', 'quiet',
+        'corpus',
+        'output',
+        'embedder',
+        'namer',
+        'llmBaseUrl',
+        'llmModel',
+        'llmApiKeyEnv',
+        'llmConcurrency',
+        'llmMaxRetries',
+        'llmTimeout',
+        'promptTemplate',
+        'fallback',
+        'store',
+        'runner',
+        'image',
+        'gpus',
+        'until',
+        'shard',
+        'deployGpu',
+        'keepRunning',
+        'stack',
+        'region',
+        'timeout',
+        'minVram',
+        'minCpuRam',
+        'maxPrice',
+        'gpuFilter',
+        'containerDisk',
+        'base',
+        'maxRunHours',
+        'yes',
+        'quiet',
       ].sort(),
     );
   });

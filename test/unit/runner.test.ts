@@ -39,7 +39,7 @@ function table(calls: string[], failIn?: string): StageDefinition[] {
       calls.push('b');
       if (failIn === 'b') throw new Error('boom');
       const upstream = await ctx.store.read(ctx.input('a', 'a.txt'));
-      await ctx.store.write(ctx.out('b.txt'), `${upstream}|depth=${ctx.config.cluster.maxDepth}`);
+      await ctx.store.write(ctx.out('b.txt'), `${String(upstream)}|depth=${ctx.config.cluster.maxDepth}`);
       return {};
     },
   };

@@ -14,7 +14,10 @@ import { tempDir } from '../helpers/corpus.js';
 
 function randomMatrix(rows: number, dims: number, seed: number): Float32Array {
   const rng = createRng(seed);
-  return normalizeRows(Float32Array.from({ length: rows * dims }, () => rng.normal()), dims);
+  return normalizeRows(
+    Float32Array.from({ length: rows * dims }, () => rng.normal()),
+    dims,
+  );
 }
 
 /** The oracle: every dot product in float64, fully sorted (ties: lower row first). */
@@ -49,7 +52,8 @@ describe('exact search (onnxruntime Gemm + TopK, tiled)', () => {
     const k = 7;
     for (const tileRows of [undefined, 64, 7]) {
       const r = await ortExactSearch({ data: corpus, rows: 500, dims }, { data: queries, rows: 600, dims }, k, { tileRows });
-      for (let q = 0; q < 600; q += 13) expect(Array.from(r.indices.subarray(q * k, q * k + k)), `tile ${tileRows} query ${q}`).toEqual(bruteForce(corpus, 500, queries, q, dims, k));
+      for (let q = 0; q < 600; q += 13)
+        expect(Array.from(r.indices.subarray(q * k, q * k + k)), `tile ${tileRows} query ${q}`).toEqual(bruteForce(corpus, 500, queries, q, dims, k));
     }
   });
 
@@ -65,7 +69,10 @@ describe('exact search (onnxruntime Gemm + TopK, tiled)', () => {
 
 describe('HNSW graph (usearch)', () => {
   it('reaches recall@10 ≥ 0.95 against brute force on clustered vectors, after a save and a memory-mapped view', async () => {
-    const dims = 32, rows = 4000, nq = 100, k = 10;
+    const dims = 32,
+      rows = 4000,
+      nq = 100,
+      k = 10;
     const corpus = clustered(rows, dims, 40, 5);
     const queries = clustered(nq, dims, 40, 5 + 1000);
     const { dir, cleanup } = await tempDir();
@@ -74,7 +81,11 @@ describe('HNSW graph (usearch)', () => {
       const settings = buildHnsw({ data: corpus, rows, dims }, { quantization: 'f32', connectivity: 16, expansion_add: 128, expansion_search: 64 }, file);
       const view = openHnsw(file, settings);
       const approx = view.search(queries, nq, k);
-      const exact = { k, indices: Int32Array.from({ length: nq * k }, (_, i) => bruteForce(corpus, rows, queries, Math.floor(i / k), dims, k)[i % k]), scores: new Float32Array(nq * k) };
+      const exact = {
+        k,
+        indices: Int32Array.from({ length: nq * k }, (_, i) => bruteForce(corpus, rows, queries, Math.floor(i / k), dims, k)[i % k]),
+        scores: new Float32Array(nq * k),
+      };
       expect(recallAtK(exact, approx)).toBeGreaterThanOrEqual(0.95);
       // Scores are inner products (usearch reports 1 − ip).
       const top = approx.indices[0];
@@ -93,12 +104,18 @@ describe('HNSW graph (usearch)', () => {
 
 describe('float16 vectors', () => {
   it('round-trip through .npy within half precision, and rows read on demand equal the decoded matrix', async () => {
-    const dims = 8, rows = 50;
+    const dims = 8,
+      rows = 50;
     const m = randomMatrix(rows, dims, 9);
     const buf = Buffer.concat([npyHeader(rows, dims, NPY_DESCR.float16), float16Bytes(m)]);
     const back = decodeNpy(buf);
     for (let i = 0; i < m.length; i++) expect(Math.abs(back.data[i] - m[i])).toBeLessThanOrEqual(Math.abs(m[i]) * 2 ** -11 + 1e-7);
-    expect(Array.from(decodeNpy(Buffer.concat([npyHeader(1, 4, NPY_DESCR.float16), float16Bytes(Float32Array.of(0, -2, 65504, 1e-6))])).data)).toEqual([0, -2, 65504, Math.fround(1.0132789611816406e-6)]);
+    expect(Array.from(decodeNpy(Buffer.concat([npyHeader(1, 4, NPY_DESCR.float16), float16Bytes(Float32Array.of(0, -2, 65504, 1e-6))])).data)).toEqual([
+      0,
+      -2,
+      65504,
+      Math.fround(1.0132789611816406e-6),
+    ]);
   });
 });
 

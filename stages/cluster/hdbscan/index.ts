@@ -29,7 +29,13 @@ export function hdbscan(points: Matrix, opts: HdbscanOptions): HdbscanResult {
   const n = points.rows;
   const minSamples = Math.max(1, Math.min(opts.minSamples, n));
   if (n < 2) {
-    return { labels: new Int32Array(n).fill(-1), probabilities: new Float64Array(n), outlierScores: new Float64Array(n), clusters: 0, condensed: condenseTree({ a: new Int32Array(), b: new Int32Array(), w: new Float64Array() }, Math.max(n, 1), opts.minClusterSize) };
+    return {
+      labels: new Int32Array(n).fill(-1),
+      probabilities: new Float64Array(n),
+      outlierScores: new Float64Array(n),
+      clusters: 0,
+      condensed: condenseTree({ a: new Int32Array(), b: new Int32Array(), w: new Float64Array() }, Math.max(n, 1), opts.minClusterSize),
+    };
   }
   const graph = knnGraph(points.data, n, points.dims, graphDegree(n, minSamples));
   const core = coreDistances(graph, n, minSamples);

@@ -95,7 +95,12 @@ function approximateKnn(data: Float32Array, n: number, dims: number, k: number):
   // One thread: concurrent insertion makes the HNSW graph, and so the clusters, differ from run to run.
   index.add(keys, data, 1);
   const r = index.search(data, k + 1, 1);
-  const graph = dropSelf(n, k, (i, j) => (j < matchCount(r, i) ? Number(r.keys[i * (k + 1) + j]) : -1), (i, j) => Math.sqrt(Math.max(0, r.distances[i * (k + 1) + j])));
+  const graph = dropSelf(
+    n,
+    k,
+    (i, j) => (j < matchCount(r, i) ? Number(r.keys[i * (k + 1) + j]) : -1),
+    (i, j) => Math.sqrt(Math.max(0, r.distances[i * (k + 1) + j])),
+  );
   graph.wider = (ids, kk) => {
     const q = new Float32Array(ids.length * dims);
     ids.forEach((id, i) => q.set(data.subarray(id * dims, (id + 1) * dims), i * dims));

@@ -114,7 +114,10 @@ export function condenseTree(tree: SpanningTree, n: number, minClusterSize: numb
       }
     };
     if (ls >= minClusterSize && rs >= minClusterSize) {
-      for (const [side, s] of [[l, ls], [r, rs]] as const) {
+      for (const [side, s] of [
+        [l, ls],
+        [r, rs],
+      ] as const) {
         relabel[side] = next++;
         parent.push(cluster);
         child.push(relabel[side]);
@@ -123,7 +126,10 @@ export function condenseTree(tree: SpanningTree, n: number, minClusterSize: numb
         stack.push(side);
       }
     } else {
-      for (const [side, s] of [[l, ls], [r, rs]] as const) {
+      for (const [side, s] of [
+        [l, ls],
+        [r, rs],
+      ] as const) {
         if (s >= minClusterSize) {
           relabel[side] = cluster; // the cluster continues through this side
           stack.push(side);

@@ -13,7 +13,6 @@ export const EXACT_MST_MAX = 5000;
 const EXACT_JOIN_MAX = 5000;
 const JOIN_SAMPLE = 256;
 
-
 function dist(p: Matrix, a: number, b: number): number {
   let s = 0;
   const oa = a * p.dims;
@@ -125,7 +124,15 @@ export function knnMst(p: Matrix, g: KnnGraph, core: Float64Array): SpanningTree
 }
 
 /** One Borůvka round: every component but the largest adds its cheapest edge to another component. */
-function joinComponents(p: Matrix, core: Float64Array, uf: UnionFind, a: number[], b: number[], wt: number[], neighbours?: (ids: number[], k: number) => number[][]): void {
+function joinComponents(
+  p: Matrix,
+  core: Float64Array,
+  uf: UnionFind,
+  a: number[],
+  b: number[],
+  wt: number[],
+  neighbours?: (ids: number[], k: number) => number[][],
+): void {
   const n = p.rows;
   const members = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {

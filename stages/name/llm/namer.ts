@@ -19,10 +19,17 @@ export const NAME_SOURCES = { llm: 'llm', invalid: 'keywords (llm answer invalid
 
 /** Strips what models wrap labels in: quotes, "Label:", markdown, trailing punctuation. */
 export function cleanLabel(raw: string): string {
-  let s = raw.trim().split('\n').find((l) => l.trim()) ?? '';
-  s = s.replace(/^\s*(?:cluster\s+)?label\s*[:\-]\s*/i, '').replace(/[*_`#]/g, '');
+  let s =
+    raw
+      .trim()
+      .split('\n')
+      .find((l) => l.trim()) ?? '';
+  s = s.replace(/^\s*(?:cluster\s+)?label\s*[:-]\s*/i, '').replace(/[*_`#]/g, '');
   s = s.trim().replace(/^["'“”‘’«»]+|["'“”‘’«»]+$/g, '');
-  return s.replace(/[\s.,;:!?]+$/u, '').replace(/\s+/g, ' ').trim();
+  return s
+    .replace(/[\s.,;:!?]+$/u, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** Why a label is unusable, or null when it is fine. */
@@ -110,7 +117,11 @@ export async function nameTreeWithLlm(input: LlmNamingInput, deps: LlmNamingDeps
       if (problem) {
         // Re-ask once, saying what was wrong.
         label = await ask(
-          [...messages, { role: 'assistant', content: label }, { role: 'user', content: `That label cannot be used: ${problem}. Reply with a different label of 2 to 5 words only.` }],
+          [
+            ...messages,
+            { role: 'assistant', content: label },
+            { role: 'user', content: `That label cannot be used: ${problem}. Reply with a different label of 2 to 5 words only.` },
+          ],
           node,
         );
         problem = labelProblem(label, siblings);

@@ -69,7 +69,7 @@ export function loadTemplates(dir: string | undefined): PromptTemplates {
   ) as Record<(typeof TEMPLATE_FILES)[number], nunjucks.Template>;
   const render = (f: (typeof TEMPLATE_FILES)[number], ctx: ClusterPromptContext) => {
     try {
-      return compiled[f].render(ctx as unknown as object).trim();
+      return compiled[f].render(ctx).trim();
     } catch (e) {
       throw new CproxError('BAD_INPUT', `prompt template ${path.join(resolved, f)} failed to render: ${(e as Error).message}`, {
         hint: 'templates may use corpus, parent (name, path, is_root), cluster (id, size, depth, keywords, representatives) and siblings',
