@@ -172,6 +172,11 @@ export async function runPipeline(opts: {
     const started = new Date();
     try {
       const result = await stage.run(ctx);
+      const facts = stage.facts.safeParse(result.facts ?? {});
+      if (!facts.success) {
+        const issue = facts.error.issues[0];
+        throw new CproxError('INTERNAL', `stage ${stage.name} recorded facts outside its contract (${issue.path.join('.')}: ${issue.message})`);
+      }
       markers[stage.name] = await writeCompleteMarker(store, keys, {
         stage: stage.name,
         fingerprint,

@@ -1,4 +1,5 @@
 /** The contract between the stage table and the runners. */
+import type { z } from 'zod';
 import type { CorpusSpec, IndexConfig } from '../config.js';
 import type { CompleteMarker } from '../markers.js';
 import type { Reporter } from '../reporter.js';
@@ -47,6 +48,10 @@ export interface StageDefinition {
   readonly name: string;
   readonly description: string;
   readonly inputs: readonly string[];
+  /** The artifacts it writes: name → path under its folder (a file, or a folder of parts). */
+  readonly artifacts: Readonly<Record<string, string>>;
+  /** The facts its marker records: checked before the marker is written. */
+  readonly facts: z.ZodType;
   /** The slice of the run inputs this stage depends on; its hash is part of the stage fingerprint. */
   configOf(inputs: RunInputs): unknown;
   run(ctx: StageContext): Promise<StageResult>;

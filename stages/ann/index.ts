@@ -9,22 +9,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { tempPathFor, withTempPath } from '../../pipeline/atomic-file.js';
 import { decodeNpy } from '../../pipeline/npy.js';
-import type { StageDefinition } from '../../pipeline/runners/stage.js';
 import { buildHnsw, openHnsw, recallAtK } from '../../pipeline/search/hnsw.js';
 import { ortExactSearch } from '../../pipeline/search/ort-exact.js';
-import { EMBED_ARTIFACTS } from '../embed/index.js';
+import { defineStage, inputKey, outputKey, upstreamFacts } from '../contracts.js';
 
-export const ANN_ARTIFACTS = { graph: 'vectors.usearch' } as const;
 export const RECALL_K = 10;
 
-export const annStage: StageDefinition = {
-  name: 'ann',
+export const annStage = defineStage('ann', {
   description: 'build the HNSW search graph (large indexes) and measure its recall@10',
   inputs: ['embed'],
   configOf: ({ config }) => ({ search: config.search }),
   async run(ctx) {
     const cfg = ctx.config.search;
-    const key = ctx.input('embed', EMBED_ARTIFACTS.vectors);
+    const key = inputKey(ctx, 'embed', 'vectors');
     const buf = await ctx.store.read(key);
     if (!buf) throw new Error(`missing ${key}`);
     const m = decodeNpy(buf, key);
@@ -36,12 +33,12 @@ export const annStage: StageDefinition = {
       return { facts: { ann: null } };
     }
     const vectors = { data: m.data, rows: m.rows, dims: m.dims };
-    const tmp = tempPathFor(path.join(os.tmpdir(), `cprox-${ANN_ARTIFACTS.graph}`));
+    const tmp = tempPathFor(path.join(os.tmpdir(), 'cprox-vectors.usearch'));
     return withTempPath(tmp, async () => {
       try {
         const started = Date.now();
         const progress = ctx.reporter.progress('hnsw', m.rows, 'vectors');
-        const quantization = ctx.upstream.embed.facts.dtype === 'float16' ? 'f16' : 'f32';
+        const quantization = upstreamFacts(ctx, 'embed').dtype === 'float16' ? 'f16' : 'f32';
         const settings = buildHnsw(
           vectors,
           { quantization, connectivity: cfg.connectivity, expansion_add: cfg.expansionAdd, expansion_search: cfg.expansionSearch },
@@ -62,7 +59,7 @@ export const annStage: StageDefinition = {
         const exact = await ortExactSearch(vectors, { data: queries, rows: nq, dims: m.dims }, k);
         const approx = openHnsw(tmp, settings).search(queries, nq, k);
         const recall = Math.round(recallAtK(exact, approx) * 1e4) / 1e4;
-        await ctx.store.writeStream(ctx.out(ANN_ARTIFACTS.graph), createReadStream(tmp));
+        await ctx.store.writeStream(outputKey(ctx, 'ann', 'graph'), createReadStream(tmp));
         ctx.reporter.info(
           `  HNSW over ${m.rows.toLocaleString('en-US')} vectors (M ${settings.connectivity}, ef ${settings.expansion_search}) in ${buildSeconds.toFixed(1)} s; recall@${RECALL_K} ${recall} on ${nq} queries`,
         );
@@ -72,4 +69,4 @@ export const annStage: StageDefinition = {
       }
     });
   },
-};
+});

@@ -1,38 +1,32 @@
 /** assemble: gather the stage artifacts into the CorpusIndex layout, calibrate distances, write manifest.json last. */
-import { chunkCount, readChunkRecords, type ChunkRecord } from '../../pipeline/corpus/chunk-records.js';
+import type { ChunkRecord } from '../../pipeline/corpus/chunk-records.js';
 import { FORMAT_NAME, FORMAT_VERSION, INDEX_FILES, type ChunkMetadata, type Manifest } from '../../pipeline/corpus-index/format.js';
 import { loadEmbedder } from '../../pipeline/embedders/load.js';
 import { CODE_VERSION } from '../../pipeline/version.js';
 import { stageRelativeName } from '../../pipeline/store/keys.js';
-import { decodeNpy, type VectorDtype } from '../../pipeline/npy.js';
+import { decodeNpy } from '../../pipeline/npy.js';
 import { portableConfig } from '../../pipeline/config.js';
-import type { AnnSettings } from '../../pipeline/search/hnsw.js';
 import { exactIndex } from '../../pipeline/search/vector-index.js';
-import { ANN_ARTIFACTS } from '../ann/index.js';
-import type { StageDefinition } from '../../pipeline/runners/stage.js';
 import { readJson, writeJson, type WrittenObject } from '../../pipeline/store/store.js';
-import { CLUSTER_ARTIFACTS } from '../cluster/index.js';
-import { EMBED_ARTIFACTS } from '../embed/index.js';
-import { NAME_ARTIFACTS } from '../name/index.js';
+import { chunkCount, chunkRecords, defineStage, inputKey, inputKeysUnder, upstreamFacts } from '../contracts.js';
 import { encodeShingleTable, ShingleTableBuilder, SHINGLE_WORDS, verbatimCandidates, WINDOW } from '../../pipeline/verbatim/shingles.js';
 import { calibrate, calibrationSentences, calibrationStep } from './calibrate.js';
 
 const LINES_PER_WRITE = 512;
 
-export const assembleStage: StageDefinition = {
-  name: 'assemble',
+export const assembleStage = defineStage('assemble', {
   description: 'assemble the CorpusIndex and its manifest',
   inputs: ['prepare', 'embed', 'ann', 'cluster', 'name'],
   configOf: ({ corpus, config }) => ({ corpus, config: portableConfig(config), formatVersion: FORMAT_VERSION }),
   async run(ctx) {
-    const { store, keys, upstream } = ctx;
+    const { store, keys } = ctx;
     const written: WrittenObject[] = [];
     const keep = (w: WrittenObject) => (written.push(w), w);
-    const total = chunkCount(upstream.prepare);
+    const total = chunkCount(ctx);
 
     async function* jsonLines<T>(map: (c: ChunkRecord) => T): AsyncGenerator<string> {
       let batch: string[] = [];
-      for await (const c of readChunkRecords(store, upstream.prepare)) {
+      for await (const c of chunkRecords(ctx)) {
         batch.push(JSON.stringify(map(c)));
         if (batch.length === LINES_PER_WRITE) {
           yield batch.join('\n') + '\n';
@@ -71,17 +65,17 @@ export const assembleStage: StageDefinition = {
     );
     const shingleTable = shingles.finish();
     keep(await store.write(keys.indexFile(INDEX_FILES.verbatim), encodeShingleTable(shingleTable)));
-    keep(await store.copy(ctx.input('embed', EMBED_ARTIFACTS.vectors), keys.indexFile(INDEX_FILES.embeddings)));
-    keep(await store.copy(ctx.input('name', NAME_ARTIFACTS.tree), keys.indexFile(INDEX_FILES.tree)));
-    keep(await store.copy(ctx.input('cluster', CLUSTER_ARTIFACTS.chunkToCluster), keys.indexFile(INDEX_FILES.chunkToCluster)));
-    for (const key of ctx.inputsUnder('embed', EMBED_ARTIFACTS.embedderDir)) {
-      keep(await store.copy(key, keys.indexFile(INDEX_FILES.embedderDir, stageRelativeName(key).slice(EMBED_ARTIFACTS.embedderDir.length + 1))));
+    keep(await store.copy(inputKey(ctx, 'embed', 'vectors'), keys.indexFile(INDEX_FILES.embeddings)));
+    keep(await store.copy(inputKey(ctx, 'name', 'tree'), keys.indexFile(INDEX_FILES.tree)));
+    keep(await store.copy(inputKey(ctx, 'cluster', 'chunkToCluster'), keys.indexFile(INDEX_FILES.chunkToCluster)));
+    for (const key of inputKeysUnder(ctx, 'embed', 'embedderDir')) {
+      keep(await store.copy(key, keys.indexFile(INDEX_FILES.embedderDir, stageRelativeName(key).slice('embedder/'.length))));
     }
 
-    const ann = (upstream.ann.facts.ann ?? null) as (AnnSettings & { recall_at_10: number; recall_queries: number }) | null;
-    if (ann) keep(await store.copy(ctx.input('ann', ANN_ARTIFACTS.graph), keys.indexFile(INDEX_FILES.ann)));
+    const { ann } = upstreamFacts(ctx, 'ann');
+    if (ann) keep(await store.copy(inputKey(ctx, 'ann', 'graph'), keys.indexFile(INDEX_FILES.ann)));
 
-    const facts = upstream.embed.facts as { embedder: string; fingerprint: string; dims: number; dtype: VectorDtype };
+    const facts = upstreamFacts(ctx, 'embed');
     const { embed } = ctx.config;
     const embedder = await loadEmbedder(facts.embedder, (name) => store.read(keys.indexFile(INDEX_FILES.embedderDir, name)), {
       onnxDir: embed.onnx?.dir,
@@ -97,20 +91,21 @@ export const assembleStage: StageDefinition = {
         verbatimCandidates: (span) => verbatimCandidates(shingleTable, span),
         async fetchChunks(ids) {
           const found = new Map<number, { text: string }>();
-          for await (const c of readChunkRecords(store, upstream.prepare)) if (ids.has(c.idx)) found.set(c.idx, { text: c.text });
+          for await (const c of chunkRecords(ctx)) if (ids.has(c.idx)) found.set(c.idx, { text: c.text });
           return found;
         },
       },
       calibrationSentences(sampled),
     ).finally(() => embedder.close?.());
 
-    const clusterStats = (await readJson<Record<string, unknown>>(store, ctx.input('cluster', CLUSTER_ARTIFACTS.stats))) ?? {};
-    const prepareFacts = upstream.prepare.facts as { documents: number; perStage: Record<string, number> };
+    const clusterStats = (await readJson<Record<string, unknown>>(store, inputKey(ctx, 'cluster', 'stats'))) ?? {};
+    const prepareFacts = upstreamFacts(ctx, 'prepare');
+    const clusterFacts = upstreamFacts(ctx, 'cluster');
     keep(
       await writeJson(
         store,
         keys.indexFile(INDEX_FILES.stats),
-        { ...clusterStats, prepare: upstream.prepare.facts, embed: upstream.embed.facts, search: { ann }, calibration },
+        { ...clusterStats, prepare: ctx.upstream.prepare.facts, embed: ctx.upstream.embed.facts, search: { ann }, calibration },
         true,
       ),
     );
@@ -123,13 +118,13 @@ export const assembleStage: StageDefinition = {
       run_id: keys.runId,
       code_version: CODE_VERSION,
       embedder: { id: facts.embedder, fingerprint: facts.fingerprint, dims: facts.dims },
-      vectors: { file: INDEX_FILES.embeddings, dtype: facts.dtype ?? 'float32', rows: vectors.rows, dims: vectors.dims, metric: 'cosine' },
+      vectors: { file: INDEX_FILES.embeddings, dtype: facts.dtype, rows: vectors.rows, dims: vectors.dims, metric: 'cosine' },
       ann: ann ? { file: INDEX_FILES.ann, ...ann } : null,
       counts: {
         chunks: total,
         documents: prepareFacts.documents,
-        clusters: Number(upstream.cluster.facts.clusters),
-        leaf_clusters: Number(upstream.cluster.facts.leaves),
+        clusters: clusterFacts.clusters,
+        leaf_clusters: clusterFacts.leaves,
         per_stage: prepareFacts.perStage,
       },
       calibration,
@@ -142,4 +137,4 @@ export const assembleStage: StageDefinition = {
     if (calibration) ctx.reporter.info(`  calibration: corpus sentences sit at d≈${calibration.p50} (median), ${calibration.p90} (p90)`);
     return { facts: { chunks: total } };
   },
-};
+});

@@ -1,13 +1,10 @@
 /** cluster: embeddings → tree.json, chunk_to_cluster.json, stats.json. */
-import { readChunkRecords } from '../../pipeline/corpus/chunk-records.js';
 import { buildChunkToCluster, walkTree, type ClusterNode } from '../../pipeline/corpus-index/tree.js';
 import { decodeNpy } from '../../pipeline/npy.js';
-import type { StageDefinition } from '../../pipeline/runners/stage.js';
 import { writeJson } from '../../pipeline/store/store.js';
-import { EMBED_ARTIFACTS } from '../embed/index.js';
+import { chunkRecords, defineStage, inputKey, outputKey } from '../contracts.js';
 import { buildClusterTree } from './recursive.js';
 
-export const CLUSTER_ARTIFACTS = { tree: 'tree.json', chunkToCluster: 'chunk_to_cluster.json', stats: 'stats.json' } as const;
 const SAMPLE_TEXTS = 5;
 const SAMPLE_CHARS = 200;
 
@@ -47,13 +44,12 @@ export function clusterStats(root: ClusterNode, total: number) {
   };
 }
 
-export const clusterStage: StageDefinition = {
-  name: 'cluster',
+export const clusterStage = defineStage('cluster', {
   description: 'build the recursive cluster tree',
   inputs: ['prepare', 'embed'],
   configOf: ({ config }) => ({ cluster: config.cluster }),
   async run(ctx) {
-    const key = ctx.input('embed', EMBED_ARTIFACTS.vectors);
+    const key = inputKey(ctx, 'embed', 'vectors');
     const buf = await ctx.store.read(key);
     if (!buf) throw new Error(`missing ${key}`);
     const vectors = decodeNpy(buf, key);
@@ -69,7 +65,7 @@ export const clusterStage: StageDefinition = {
       for (const i of node.indices.slice(0, SAMPLE_TEXTS)) wanted.set(i, [...(wanted.get(i) ?? []), node]);
     }
     const texts = new Map<number, string>();
-    for await (const c of readChunkRecords(ctx.store, ctx.upstream.prepare)) {
+    for await (const c of chunkRecords(ctx)) {
       if (wanted.has(c.idx)) texts.set(c.idx, c.text.slice(0, SAMPLE_CHARS));
     }
     for (const node of walkTree(root)) node.sample_texts = node.indices.slice(0, SAMPLE_TEXTS).map((i) => texts.get(i) ?? '');
@@ -91,12 +87,12 @@ export const clusterStage: StageDefinition = {
       retries: root.buildStats?.retries ?? 0,
       assigned_by_sampling: root.buildStats?.assignedBySampling ?? 0,
     };
-    await writeJson(ctx.store, ctx.out(CLUSTER_ARTIFACTS.tree), root);
-    await writeJson(ctx.store, ctx.out(CLUSTER_ARTIFACTS.chunkToCluster), buildChunkToCluster(root));
-    await writeJson(ctx.store, ctx.out(CLUSTER_ARTIFACTS.stats), stats, true);
+    await writeJson(ctx.store, outputKey(ctx, 'cluster', 'tree'), root);
+    await writeJson(ctx.store, outputKey(ctx, 'cluster', 'chunkToCluster'), buildChunkToCluster(root));
+    await writeJson(ctx.store, outputKey(ctx, 'cluster', 'stats'), stats, true);
     ctx.reporter.info(
       `  ${stats.total_clusters} cluster${stats.total_clusters === 1 ? '' : 's'} (${stats.leaf_clusters} leaves, depth ${stats.max_depth}) in ${seconds.toFixed(1)} s`,
     );
     return { facts: { clusters: stats.total_clusters, leaves: stats.leaf_clusters, maxDepth: stats.max_depth, seconds } };
   },
-};
+});

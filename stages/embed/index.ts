@@ -6,7 +6,6 @@
  * GPU). A full run then concatenates every finished shard of its fingerprint, embedding only missing ones itself.
  */
 import { embedIdentity } from '../../pipeline/config.js';
-import { chunkCount, readChunkRecords } from '../../pipeline/corpus/chunk-records.js';
 import type { Embedder } from '../../pipeline/embedders/embedder.js';
 import { fitLexical } from '../../pipeline/embedders/lexical-fit.js';
 import { LEXICAL_FILES, lexicalEmbedder, serializeLexicalModel } from '../../pipeline/embedders/lexical.js';
@@ -14,7 +13,8 @@ import { ONNX_REF_FILE, onnxRefFile } from '../../pipeline/embedders/load.js';
 import { onnxEmbedder } from '../../pipeline/embedders/onnx.js';
 import { float16Bytes, float32Bytes, npyHeader, NPY_DESCR } from '../../pipeline/npy.js';
 import type { Progress } from '../../pipeline/reporter.js';
-import type { Shard, StageContext, StageDefinition } from '../../pipeline/runners/stage.js';
+import type { Shard, StageContext } from '../../pipeline/runners/stage.js';
+import { chunkCount, chunkRecords, defineStage, outputKey } from '../contracts.js';
 import { joinKey, parseShardSet, partName } from '../../pipeline/store/keys.js';
 import { readJson, writeJson, type WrittenObject } from '../../pipeline/store/store.js';
 import { verifyOutputs } from '../../pipeline/markers.js';
@@ -22,7 +22,6 @@ import { verifyOutputs } from '../../pipeline/markers.js';
 /** Chunks per embed call; an ONNX embedder sorts each call's texts by length, so it gets more at once. */
 const LEXICAL_BATCH = 512;
 const ONNX_BATCH = 4096;
-export const EMBED_ARTIFACTS = { vectors: 'embeddings.npy', embedderDir: 'embedder' } as const;
 
 interface Made {
   embedder: Embedder;
@@ -34,14 +33,14 @@ interface Made {
 /** The embedder of this run; `record` writes what a query needs into embedder/ (not for a shard). */
 async function makeEmbedder(ctx: StageContext, record: boolean): Promise<Made> {
   const cfg = ctx.config.embed;
-  const write = (name: string, body: string | Uint8Array) => (record ? ctx.store.write(ctx.out(EMBED_ARTIFACTS.embedderDir, name), body) : null);
+  const write = (name: string, body: string | Uint8Array) => (record ? ctx.store.write(outputKey(ctx, 'embed', 'embedderDir', name), body) : null);
   if (cfg.embedder === 'onnx') {
     const e = await onnxEmbedder(cfg.onnx!.dir, { device: cfg.device, batchSize: cfg.batchSize, fingerprint: cfg.onnx!.fingerprint });
     await write(ONNX_REF_FILE, onnxRefFile(e));
     ctx.reporter.info(`  ${e.id}: ${e.dims} dims, ${e.model.settings.pooling} pooling, max ${e.model.settings.max_tokens} tokens, device ${cfg.device}`);
     return { embedder: e, batch: ONNX_BATCH, facts: { max_tokens: e.model.settings.max_tokens }, after: () => ({ truncated: e.truncated() }) };
   }
-  const total = chunkCount(ctx.upstream.prepare);
+  const total = chunkCount(ctx);
   const model = await fitLexical({ texts: chunkTexts(ctx), total, progress: ctx.reporter.progress('fit vocabulary', total, 'chunks') }, cfg);
   const files = serializeLexicalModel(model);
   await write(LEXICAL_FILES.model, files.model);
@@ -52,7 +51,7 @@ async function makeEmbedder(ctx: StageContext, record: boolean): Promise<Made> {
 
 async function* chunkTexts(ctx: StageContext, from = 0, to = Infinity): AsyncGenerator<string> {
   let i = 0;
-  for await (const c of readChunkRecords(ctx.store, ctx.upstream.prepare)) {
+  for await (const c of chunkRecords(ctx)) {
     if (i >= to) return;
     if (i++ >= from) yield c.text;
   }
@@ -90,7 +89,7 @@ interface ShardDone {
 }
 
 async function embedShard(ctx: StageContext, made: Made, s: Shard, progress: Progress): Promise<void> {
-  const [from, to] = shardRange(chunkCount(ctx.upstream.prepare), s);
+  const [from, to] = shardRange(chunkCount(ctx), s);
   const { embedder } = made;
   async function* bytes() {
     yield npyHeader(to - from, embedder.dims, NPY_DESCR[ctx.config.embed.dtype]);
@@ -143,14 +142,13 @@ function finish(ctx: StageContext, made: Made, rows: number, total: number, extr
   };
 }
 
-export const embedStage: StageDefinition = {
-  name: 'embed',
+export const embedStage = defineStage('embed', {
   description: 'make the embedder (fit the lexical one, or open the ONNX model) and embed every chunk',
   inputs: ['prepare'],
   configOf: ({ config }) => ({ embed: embedIdentity(config.embed) }),
   async runShard(ctx, shard) {
     const made = await makeEmbedder(ctx, false);
-    const [from, to] = shardRange(chunkCount(ctx.upstream.prepare), shard);
+    const [from, to] = shardRange(chunkCount(ctx), shard);
     const progress = ctx.reporter.progress(`embed shard ${shard.index + 1}/${shard.count}`, to - from, 'chunks');
     try {
       await embedShard(ctx, made, shard, progress);
@@ -160,7 +158,7 @@ export const embedStage: StageDefinition = {
     progress.done();
   },
   async run(ctx) {
-    const total = chunkCount(ctx.upstream.prepare);
+    const total = chunkCount(ctx);
     const made = await makeEmbedder(ctx, true);
     const { embedder } = made;
     const dtype = ctx.config.embed.dtype;
@@ -174,7 +172,7 @@ export const embedStage: StageDefinition = {
           yield npyHeader(total, embedder.dims, NPY_DESCR[dtype]);
           yield* vectorBytes(ctx, made, 0, total, counted);
         }
-        await ctx.store.writeStream(ctx.out(EMBED_ARTIFACTS.vectors), bytes());
+        await ctx.store.writeStream(outputKey(ctx, 'embed', 'vectors'), bytes());
         progress.done();
         return finish(ctx, made, rows, total);
       }
@@ -202,11 +200,11 @@ export const embedStage: StageDefinition = {
           rows += to - from;
         }
       }
-      await ctx.store.writeStream(ctx.out(EMBED_ARTIFACTS.vectors), concatenated());
+      await ctx.store.writeStream(outputKey(ctx, 'embed', 'vectors'), concatenated());
       progress.done();
       return finish(ctx, made, rows, total, { shards: set.count, shardsEmbeddedElsewhere: set.done.size });
     } finally {
       await embedder.close?.();
     }
   },
-};
+});

@@ -3,17 +3,15 @@
  * The keyword labels are always computed (offline, cheap): they are the default names, the LLM's prompt material
  * and its fallback.
  */
-import { readChunkRecords } from '../../pipeline/corpus/chunk-records.js';
 import { walkTree, type ClusterNode } from '../../pipeline/corpus-index/tree.js';
 import type { NameConfig } from '../../pipeline/config.js';
-import type { StageContext, StageDefinition } from '../../pipeline/runners/stage.js';
+import type { StageContext } from '../../pipeline/runners/stage.js';
 import { readJson, writeJson } from '../../pipeline/store/store.js';
-import { CLUSTER_ARTIFACTS } from '../cluster/index.js';
+import { chunkRecords, defineStage, inputKey, outputKey } from '../contracts.js';
 import { chunkTerms, labelSiblings, type TermCounts } from './keywords.js';
 import { nameWithLlm } from './llm/run.js';
 import { templateHash } from './llm/prompts.js';
 
-export const NAME_ARTIFACTS = { tree: 'tree.json' } as const;
 export const ROOT_NAME = 'Whole corpus';
 
 /** Ids of a node and its ancestors: "0.2.1" → ["0", "0.2", "0.2.1"]. */
@@ -33,7 +31,7 @@ async function countClusterTerms(ctx: StageContext, root: ClusterNode, chunkToCl
   const counts = new Map<string, TermCounts>();
   for (const node of walkTree(root)) counts.set(node.cluster_id, new Map());
   const progress = ctx.reporter.progress('count terms', root.size, 'chunks');
-  for await (const chunk of readChunkRecords(ctx.store, ctx.upstream.prepare)) {
+  for await (const chunk of chunkRecords(ctx)) {
     const terms = chunkTerms(chunk.text);
     for (const id of pathIds(chunkToCluster[String(chunk.idx)] ?? root.cluster_id)) {
       const target = counts.get(id)!;
@@ -62,14 +60,13 @@ function nameWithKeywords(root: ClusterNode, counts: Map<string, TermCounts>, te
   return labels;
 }
 
-export const nameStage: StageDefinition = {
-  name: 'name',
+export const nameStage = defineStage('name', {
   description: 'name the clusters',
   inputs: ['prepare', 'embed', 'cluster'],
   configOf: ({ config }) => ({ name: nameFingerprint(config.name) }),
   async run(ctx) {
-    const treeKey = ctx.input('cluster', CLUSTER_ARTIFACTS.tree);
-    const mapKey = ctx.input('cluster', CLUSTER_ARTIFACTS.chunkToCluster);
+    const treeKey = inputKey(ctx, 'cluster', 'tree');
+    const mapKey = inputKey(ctx, 'cluster', 'chunkToCluster');
     const root = await readJson<ClusterNode>(ctx.store, treeKey);
     const chunkToCluster = await readJson<Record<string, string>>(ctx.store, mapKey);
     if (!root || !chunkToCluster) throw new Error(`missing ${treeKey} or ${mapKey}`);
@@ -82,7 +79,7 @@ export const nameStage: StageDefinition = {
     let llmFacts = {};
     if (ctx.config.name.namer === 'llm' && named > 0) llmFacts = await nameWithLlm(ctx, root, counts, keywordLabels);
 
-    await writeJson(ctx.store, ctx.out(NAME_ARTIFACTS.tree), root);
+    await writeJson(ctx.store, outputKey(ctx, 'name', 'tree'), root);
     const top = root.children.map((c) => c.name).slice(0, 8);
     ctx.reporter.info(
       named === 0
@@ -91,4 +88,4 @@ export const nameStage: StageDefinition = {
     );
     return { facts: { named, namer: ctx.config.name.namer, ...llmFacts } };
   },
-};
+});

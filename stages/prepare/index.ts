@@ -5,7 +5,7 @@ import { readDocuments, type ReadStats } from '../../pipeline/corpus/documents.j
 import { describeSkipped, listCorpusFiles } from '../../pipeline/corpus/files.js';
 import { CproxError } from '../../pipeline/errors.js';
 import { partName } from '../../pipeline/store/keys.js';
-import type { StageDefinition } from '../../pipeline/runners/stage.js';
+import { defineStage, outputKey } from '../contracts.js';
 import { wordSpans } from '../../pipeline/text/tokenize.js';
 import type { EmbedConfig } from '../../pipeline/config.js';
 import { readOnnxModelDir } from '../../pipeline/embedders/onnx-config.js';
@@ -17,8 +17,7 @@ const tokenUnit = (embed: EmbedConfig) => (embed.embedder === 'onnx' ? { tokeniz
 export const CHUNKS_PER_PART = 100_000;
 const LINES_PER_WRITE = 512;
 
-export const prepareStage: StageDefinition = {
-  name: 'prepare',
+export const prepareStage = defineStage('prepare', {
   description: 'read the corpus, split paragraphs, cut token windows',
   inputs: [],
   configOf: ({ corpus, corpusFingerprint, config }) => ({ corpus, corpusFingerprint, chunk: config.chunk, tokens: tokenUnit(config.embed) }),
@@ -73,7 +72,7 @@ export const prepareStage: StageDefinition = {
         }
         if (batch.length) yield batch.join('\n') + '\n';
       }
-      await ctx.store.writeStream(ctx.out('chunks', partName('part', part, 'jsonl')), partLines());
+      await ctx.store.writeStream(outputKey(ctx, 'prepare', 'chunks', partName('part', part, 'jsonl')), partLines());
       part++;
     }
     progress.done();
@@ -117,4 +116,4 @@ export const prepareStage: StageDefinition = {
       },
     };
   },
-};
+});

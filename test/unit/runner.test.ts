@@ -3,8 +3,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig, resolveCorpusSpec } from '../../pipeline/config.js';
 import { readCompleteMarker } from '../../pipeline/markers.js';
-import { runPipeline } from '../../pipeline/runners/in-process.js';
+import { runIdOf, runPipeline } from '../../pipeline/runners/in-process.js';
+import { runKeys } from '../../pipeline/store/keys.js';
 import type { RunInputs, StageDefinition } from '../../pipeline/runners/stage.js';
+import { z } from 'zod';
 import { fsStore } from '../../pipeline/store/fs.js';
 import { readJson, type ArtifactStore } from '../../pipeline/store/store.js';
 import { tempDir } from '../helpers/corpus.js';
@@ -18,22 +20,26 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup());
 
-function table(calls: string[], failIn?: string): StageDefinition[] {
+function table(calls: string[], failIn?: string, badFacts = false): StageDefinition[] {
   const a: StageDefinition = {
     name: 'a',
     description: 'first',
     inputs: [],
+    artifacts: { text: 'a.txt' },
+    facts: z.object({ n: z.number() }),
     configOf: (i) => i.config.chunk,
     async run(ctx) {
       calls.push('a');
       await ctx.store.write(ctx.out('a.txt'), `tokens=${ctx.config.chunk.maxTokens}`);
-      return { facts: { n: 1 } };
+      return { facts: { n: badFacts ? 'one' : 1 } };
     },
   };
   const b: StageDefinition = {
     name: 'b',
     description: 'second',
     inputs: ['a'],
+    artifacts: { text: 'b.txt' },
+    facts: z.object({}),
     configOf: (i) => i.config.cluster,
     async run(ctx) {
       calls.push('b');
@@ -101,6 +107,15 @@ describe('in-process runner', () => {
     calls.length = 0;
     await runPipeline({ store, inputs: inputs({ chunk: { maxTokens: 300 }, cluster: { maxDepth: 1 } }), stages: table(calls) });
     expect(calls).toEqual(['b']);
+  });
+
+  it('a stage whose facts break its contract fails before its marker is written', async () => {
+    const calls: string[] = [];
+    const cfg = inputs({ chunk: { maxTokens: 77 } });
+    const err = await runPipeline({ store, inputs: cfg, stages: table(calls, undefined, true) }).catch((e: unknown) => e);
+    expect(String(err)).toMatch(/stage a recorded facts outside its contract \(n: .*number/);
+    expect(calls).toEqual(['a']);
+    expect(await readCompleteMarker(store, runKeys(runIdOf(cfg)), 'a')).toBeNull();
   });
 
   it('records the failure marker content', async () => {

@@ -1,11 +1,10 @@
 /** Glue between the name stage and the LLM namer: prompt material from the artifacts, the client from the config. */
-import { readChunkRecords } from '../../../pipeline/corpus/chunk-records.js';
 import { walkTree, type ClusterNode } from '../../../pipeline/corpus-index/tree.js';
 import { CproxError } from '../../../pipeline/errors.js';
 import { chatClient } from '../../../pipeline/llm/chat-client.js';
 import { decodeNpy } from '../../../pipeline/npy.js';
 import type { StageContext } from '../../../pipeline/runners/stage.js';
-import { EMBED_ARTIFACTS } from '../../embed/index.js';
+import { chunkRecords, inputKey } from '../../contracts.js';
 import { pickTerms, rankTerms, type TermCounts } from '../keywords.js';
 import { nameTreeWithLlm } from './namer.js';
 import { loadTemplates } from './prompts.js';
@@ -20,7 +19,7 @@ export async function nameWithLlm(ctx: StageContext, root: ClusterNode, counts: 
   if (!cfg) throw new CproxError('BAD_INPUT', '--namer llm needs --llm-base-url and --llm-model');
   const templates = loadTemplates(cfg.templateDir);
 
-  const vectorsKey = ctx.input('embed', EMBED_ARTIFACTS.vectors);
+  const vectorsKey = inputKey(ctx, 'embed', 'vectors');
   const npy = decodeNpy((await ctx.store.read(vectorsKey))!, vectorsKey);
   const vectors = { data: npy.data, rows: npy.rows, dims: npy.dims };
   const keywords = new Map<string, string[]>();
@@ -36,7 +35,7 @@ export async function nameWithLlm(ctx: StageContext, root: ClusterNode, counts: 
   }
   const wanted = new Set([...repIds.values()].flat());
   const texts = new Map<number, string>();
-  for await (const c of readChunkRecords(ctx.store, ctx.upstream.prepare)) {
+  for await (const c of chunkRecords(ctx)) {
     if (wanted.has(c.idx)) texts.set(c.idx, c.text.replace(/\s+/g, ' ').slice(0, REPRESENTATIVE_CHARS));
   }
   const representatives = new Map([...repIds].map(([id, ids]) => [id, ids.map((i) => texts.get(i) ?? '')]));
