@@ -18,42 +18,48 @@ import {
 } from '../../pipeline/config.js';
 import { DEFAULT_STAGE_IMAGE } from '../../pipeline/runners/image.js';
 import { STAGES } from '../../stages/table.js';
-import { choice, fromConfig, int, text, toggle } from './spec.js';
+import type { z } from 'zod';
+import { choice, fromConfig, int, text, toggle, type Group } from './spec.js';
 
 const RUN_ID = { pattern: /^[0-9a-f]{16}$/, expected: 'a 16-hex-digit run id (see `corpus-proximity status`)' };
 
+/** An option that sets an index config (or stack config) field; `remote` when a cloud run must repeat it. */
+const set = <S extends z.ZodType>(group: Group, field: S, flags: string, help: string, remote = true) => fromConfig(field, { flags, help, group, remote });
+
+/** Help texts too long for one line of the table. */
+const HELP = {
+  corpus:
+    'JSONL (also .jsonl.gz/.jsonl.zst) or Parquet file, a folder searched recursively (symlinks followed; files not read are listed in a warning), ' +
+    'or s3://bucket/path (copied to ~/.cache/corpus-proximity/corpora first)',
+  embedder:
+    'lexical (weightless TF-IDF) or onnx:DIR, a sentence-embedding model folder (local or s3://…) with model.onnx (or onnx/model.onnx), ' +
+    'tokenizer.json and embedder.json ({"pooling": "cls"|"mean", "max_tokens": N, "dims": D, "query_prefix": "…"}; ' +
+    "a sentence-transformers folder's own config files also work)",
+  device: 'where onnxruntime runs an ONNX model; cuda needs onnxruntime-node\'s CUDA 12 binaries and an NVIDIA GPU (README "GPU")',
+  llmBaseUrl: 'OpenAI-compatible endpoint, e.g. https://api.openai.com/v1, http://localhost:8000/v1 (vLLM), http://localhost:11434/v1 (ollama)',
+  store: 'artifact store for stage outputs and markers: a folder or s3://BUCKET/PREFIX (default: $CPROX_STORE or ~/.cache/corpus-proximity/store)',
+  shard:
+    'embed only shard I of N (I from 0; batch/N reads $AWS_BATCH_JOB_ARRAY_INDEX) and stop: a Batch array child. ' +
+    'A later full build uses the finished shards',
+  deployGpu: "build on a cloud GPU (AWS, through Pulumi): corpus uploaded, index built in the stack's bucket, synced to --output",
+  maxRunHours: 'hard limit of the cloud run: the container is stopped and the instance powered off after it (default 2 h + 2 h per GB of corpus, at most 48 h)',
+  annotateEmbedder:
+    'for an index built with an ONNX model: where the model folder is (local or s3://…; default: the folder recorded at index time); ' +
+    'it must match the fingerprint the index records',
+  annotateTextField: 'field holding the text to annotate (default: output, text or response, else an OpenAI completion)',
+  verifyStore: 'the artifact store the index was built in (a folder or s3://BUCKET/PREFIX): also check the manifest against its assemble marker',
+};
+
 const quiet = toggle({ flags: '-q, --quiet', help: 'print only warnings and errors', group: 'general' });
 const json = toggle({ flags: '--json', help: 'print JSON on stdout instead of text', group: 'display' });
-const device = fromConfig(EmbedConfigSchema.shape.device, {
-  flags: '--device <device>',
-  help: 'where onnxruntime runs an ONNX model; cuda needs onnxruntime-node\'s CUDA 12 binaries and an NVIDIA GPU (README "GPU")',
-  group: 'embed',
-  remote: true,
-});
-const seed = fromConfig(ClusterConfigSchema.shape.seed, {
-  flags: '--seed <n>',
-  help: 'random seed of projection, sampling and clustering',
-  group: 'cluster',
-  remote: true,
-});
+const device = set('embed', EmbedConfigSchema.shape.device, '--device <device>', HELP.device);
+const corpusIndex = text({ flags: '--corpus-index <dir>', help: 'index folder written by `index`, `sync` or `demo`', group: 'input', required: true });
 
 /** Corpus input of `index`. */
 const CORPUS = {
-  corpus: text({
-    flags: '--corpus <path>',
-    help:
-      'JSONL (also .jsonl.gz/.jsonl.zst) or Parquet file, a folder searched recursively (symlinks followed; files not read are listed in a warning), ' +
-      'or s3://bucket/path (copied to ~/.cache/corpus-proximity/corpora first)',
-    group: 'corpus',
-    required: true,
-  }),
-  format: fromConfig(CorpusSpecSchema.shape.format, { flags: '--format <format>', help: 'corpus file format', group: 'corpus', remote: true }),
-  textField: fromConfig(CorpusSpecSchema.shape.textField, {
-    flags: '--text-field <name>',
-    help: 'field or column holding the document text',
-    group: 'corpus',
-    remote: true,
-  }),
+  corpus: text({ flags: '--corpus <path>', help: HELP.corpus, group: 'corpus', required: true }),
+  format: set('corpus', CorpusSpecSchema.shape.format, '--format <format>', 'corpus file format'),
+  textField: set('corpus', CorpusSpecSchema.shape.textField, '--text-field <name>', 'field or column holding the document text'),
   stage: choice(TRAINING_STAGES, {
     flags: '--stage <stage>',
     help: 'training stage of files not under a pretrain/midtrain/sft folder',
@@ -65,168 +71,77 @@ const CORPUS = {
 
 /** Chunking and embedding (`index`). */
 const EMBED = {
-  chunkTokens: fromConfig(ChunkConfigSchema.shape.maxTokens, { flags: '--chunk-tokens <n>', help: 'tokens per chunk window', group: 'embed', remote: true }),
-  chunkOverlap: fromConfig(ChunkConfigSchema.shape.overlap, {
-    flags: '--chunk-overlap <fraction>',
-    help: 'overlap between consecutive windows',
-    group: 'embed',
-    remote: true,
-  }),
+  chunkTokens: set('embed', ChunkConfigSchema.shape.maxTokens, '--chunk-tokens <n>', 'tokens per chunk window'),
+  chunkOverlap: set('embed', ChunkConfigSchema.shape.overlap, '--chunk-overlap <fraction>', 'overlap between consecutive windows'),
   embedder: text({
     flags: '--embedder <spec>',
-    help:
-      'lexical (weightless TF-IDF) or onnx:DIR, a sentence-embedding model folder (local or s3://…) with model.onnx (or onnx/model.onnx), ' +
-      'tokenizer.json and embedder.json ({"pooling": "cls"|"mean", "max_tokens": N, "dims": D, "query_prefix": "…"}; ' +
-      "a sentence-transformers folder's own config files also work)",
+    help: HELP.embedder,
     group: 'embed',
     pattern: /^(lexical|onnx:.+)$/,
     expected: 'lexical or onnx:DIR',
     default: 'lexical',
   }),
   device,
-  batchSize: fromConfig(EmbedConfigSchema.shape.batchSize, {
-    flags: '--batch-size <n>',
-    help: 'texts per onnxruntime call (ONNX embedder)',
-    group: 'embed',
-    remote: true,
-  }),
-  dtype: fromConfig(EmbedConfigSchema.shape.dtype, {
-    flags: '--dtype <dtype>',
-    help: 'how embeddings.npy stores vectors; float16 halves the file',
-    group: 'embed',
-    remote: true,
-  }),
-  dims: fromConfig(EmbedConfigSchema.shape.dims, { flags: '--dims <n>', help: 'dimensions of the lexical embedder', group: 'embed', remote: true }),
-  projection: fromConfig(EmbedConfigSchema.shape.projection, {
-    flags: '--projection <kind>',
-    help: 'how TF-IDF is reduced to --dims (lexical embedder)',
-    group: 'embed',
-    remote: true,
-  }),
+  batchSize: set('embed', EmbedConfigSchema.shape.batchSize, '--batch-size <n>', 'texts per onnxruntime call (ONNX embedder)'),
+  dtype: set('embed', EmbedConfigSchema.shape.dtype, '--dtype <dtype>', 'how embeddings.npy stores vectors; float16 halves the file'),
+  dims: set('embed', EmbedConfigSchema.shape.dims, '--dims <n>', 'dimensions of the lexical embedder'),
+  projection: set('embed', EmbedConfigSchema.shape.projection, '--projection <kind>', 'how TF-IDF is reduced to --dims (lexical embedder)'),
 };
 
 /** The nearest-neighbour search graph (`index`). */
 const SEARCH = {
-  ann: fromConfig(SearchConfigSchema.shape.ann, {
-    flags: '--ann <when>',
-    help: 'build the HNSW search graph: auto (from --ann-min-rows chunks), always, never',
-    group: 'search',
-    remote: true,
-  }),
-  annMinRows: fromConfig(SearchConfigSchema.shape.annMinRows, {
-    flags: '--ann-min-rows <n>',
-    help: 'chunks from which --ann auto builds the graph; smaller indexes are searched exactly',
-    group: 'search',
-    remote: true,
-  }),
-  efSearch: fromConfig(SearchConfigSchema.shape.expansionSearch, {
-    flags: '--ef-search <n>',
-    help: 'HNSW ef at query time: higher is better recall, slower',
-    group: 'search',
-    remote: true,
-  }),
+  ann: set('search', SearchConfigSchema.shape.ann, '--ann <when>', 'build the HNSW search graph: auto (from --ann-min-rows chunks), always, never'),
+  annMinRows: set(
+    'search',
+    SearchConfigSchema.shape.annMinRows,
+    '--ann-min-rows <n>',
+    'chunks from which --ann auto builds the graph; fewer are searched exactly',
+  ),
+  efSearch: set('search', SearchConfigSchema.shape.expansionSearch, '--ef-search <n>', 'HNSW ef at query time: higher is better recall, slower'),
 };
 
 /** Recursive clustering: `index` and `cluster`. */
+const C = ClusterConfigSchema.shape;
 const CLUSTER = {
-  engine: fromConfig(ClusterConfigSchema.shape.engine, {
-    flags: '--engine <engine>',
-    help: "flat clusterer per node: kmeans (best on lexical vectors) or hdbscan (the original Python plan's)",
-    group: 'cluster',
-    remote: true,
-  }),
-  maxDepth: fromConfig(ClusterConfigSchema.shape.maxDepth, { flags: '--max-depth <n>', help: 'cluster tree depth', group: 'cluster', remote: true }),
-  basePct: fromConfig(ClusterConfigSchema.shape.basePct, {
-    flags: '--base-pct <fraction>',
-    help: 'minimum cluster size as a fraction of a node',
-    group: 'cluster',
-    remote: true,
-  }),
-  decay: fromConfig(ClusterConfigSchema.shape.decay, {
-    flags: '--decay <factor>',
-    help: 'per-depth decay of the minimum cluster size',
-    group: 'cluster',
-    remote: true,
-  }),
-  silhouetteThreshold: fromConfig(ClusterConfigSchema.shape.silhouetteThreshold, {
-    flags: '--silhouette-threshold <s>',
-    help: 'split children further while their silhouette is below this',
-    group: 'cluster',
-    remote: true,
-  }),
-  minSamples: fromConfig(ClusterConfigSchema.shape.minSamples, { flags: '--min-samples <n>', help: 'HDBSCAN min_samples', group: 'cluster', remote: true }),
-  selection: fromConfig(ClusterConfigSchema.shape.selection, {
-    flags: '--selection <method>',
-    help: 'HDBSCAN cluster selection',
-    group: 'cluster',
-    remote: true,
-  }),
-  selectionEpsilon: fromConfig(ClusterConfigSchema.shape.selectionEpsilon, {
-    flags: '--selection-epsilon <d>',
-    help: 'HDBSCAN cluster_selection_epsilon in the reduced space',
-    group: 'cluster',
-    remote: true,
-  }),
-  maxK: fromConfig(ClusterConfigSchema.shape.maxK, {
-    flags: '--max-k <n>',
-    help: 'largest number of children the kmeans engine tries per node',
-    group: 'cluster',
-    remote: true,
-  }),
-  sampleMax: fromConfig(ClusterConfigSchema.shape.sampleMax, {
-    flags: '--sample-max <n>',
-    help: 'nodes larger than this are fitted on a sample, the rest assigned by nearest neighbour',
-    group: 'cluster',
-    remote: true,
-  }),
-  seed,
+  engine: set('cluster', C.engine, '--engine <engine>', "flat clusterer per node: kmeans (best on lexical vectors) or hdbscan (the original Python plan's)"),
+  maxDepth: set('cluster', C.maxDepth, '--max-depth <n>', 'cluster tree depth'),
+  basePct: set('cluster', C.basePct, '--base-pct <fraction>', 'minimum cluster size as a fraction of a node'),
+  decay: set('cluster', C.decay, '--decay <factor>', 'per-depth decay of the minimum cluster size'),
+  silhouetteThreshold: set('cluster', C.silhouetteThreshold, '--silhouette-threshold <s>', 'split children further while their silhouette is below this'),
+  minSamples: set('cluster', C.minSamples, '--min-samples <n>', 'HDBSCAN min_samples'),
+  selection: set('cluster', C.selection, '--selection <method>', 'HDBSCAN cluster selection'),
+  selectionEpsilon: set('cluster', C.selectionEpsilon, '--selection-epsilon <d>', 'HDBSCAN cluster_selection_epsilon in the reduced space'),
+  maxK: set('cluster', C.maxK, '--max-k <n>', 'largest number of children the kmeans engine tries per node'),
+  sampleMax: set('cluster', C.sampleMax, '--sample-max <n>', 'nodes larger than this are fitted on a sample, the rest assigned by nearest neighbour'),
+  seed: set('cluster', C.seed, '--seed <n>', 'random seed of projection, sampling and clustering'),
 };
 
-/** Cluster naming (`index`). */
+/** Cluster naming (`index`); not repeated remotely: --deploy-gpu names with keywords. */
+const L = LlmNamerSchema.shape;
 const NAME = {
-  namer: fromConfig(NameConfigSchema.shape.namer, { flags: '--namer <namer>', help: 'how clusters are named: offline keywords, or an LLM', group: 'name' }),
-  llmBaseUrl: text({
-    flags: '--llm-base-url <url>',
-    help: 'OpenAI-compatible endpoint, e.g. https://api.openai.com/v1, http://localhost:8000/v1 (vLLM), http://localhost:11434/v1 (ollama)',
-    group: 'name',
-  }),
+  namer: set('name', NameConfigSchema.shape.namer, '--namer <namer>', 'how clusters are named: offline keywords, or an LLM', false),
+  llmBaseUrl: text({ flags: '--llm-base-url <url>', help: HELP.llmBaseUrl, group: 'name' }),
   llmModel: text({ flags: '--llm-model <name>', help: 'model name the endpoint serves, e.g. gpt-4o-mini', group: 'name' }),
-  llmApiKeyEnv: fromConfig(LlmNamerSchema.shape.apiKeyEnv, {
-    flags: '--llm-api-key-env <var>',
-    help: 'environment variable holding the API key (unset: no key sent)',
-    group: 'name',
-  }),
-  llmConcurrency: fromConfig(LlmNamerSchema.shape.concurrency, { flags: '--llm-concurrency <n>', help: 'sibling groups named at once', group: 'name' }),
-  llmMaxRetries: fromConfig(LlmNamerSchema.shape.maxRetries, {
-    flags: '--llm-max-retries <n>',
-    help: 'retries on 429/5xx/timeouts, with exponential backoff',
-    group: 'name',
-  }),
+  llmApiKeyEnv: set('name', L.apiKeyEnv, '--llm-api-key-env <var>', 'environment variable holding the API key (unset: no key sent)', false),
+  llmConcurrency: set('name', L.concurrency, '--llm-concurrency <n>', 'sibling groups named at once', false),
+  llmMaxRetries: set('name', L.maxRetries, '--llm-max-retries <n>', 'retries on 429/5xx/timeouts, with exponential backoff', false),
   llmTimeout: int({
     flags: '--llm-timeout <seconds>',
     help: 'per-request timeout in seconds',
     group: 'name',
     min: 1,
-    laterDefault: LlmNamerSchema.shape.timeoutMs.def.defaultValue / 1000,
+    laterDefault: L.timeoutMs.def.defaultValue / 1000,
   }),
   promptTemplate: text({ flags: '--prompt-template <dir>', help: 'folder with system.njk and user.njk to replace the bundled naming prompts', group: 'name' }),
-  fallback: fromConfig(LlmNamerSchema.shape.fallback, {
-    flags: '--fallback <kind>',
-    help: 'when the LLM keeps failing: stop with an error (none) or use keyword names',
-    group: 'name',
-  }),
+  fallback: set('name', L.fallback, '--fallback <kind>', 'when the LLM keeps failing: stop with an error (none) or use keyword names', false),
 };
 
 /** Where stages run and keep their outputs (`index`). */
 const RUNNER = {
-  store: text({
-    flags: '--store <dir|s3://bucket/prefix>',
-    help: 'artifact store for stage outputs and markers: a folder or s3://BUCKET/PREFIX (default: $CPROX_STORE or ~/.cache/corpus-proximity/store)',
-    group: 'runner',
-  }),
+  store: text({ flags: '--store <dir|s3://bucket/prefix>', help: HELP.store, group: 'runner' }),
   runner: choice(['in-process', 'docker'] as const, {
     flags: '--runner <runner>',
-    help: 'run the stages in this process, or each in a container of the stage image',
+    help: 'run stages in this process, or each in a container of the stage image',
     group: 'runner',
     default: 'in-process',
   }),
@@ -245,37 +160,24 @@ const BATCH = {
     STAGES.map((s) => s.name),
     { flags: '--until <stage>', help: 'stop after this stage and export nothing (a step of a Batch pipeline)', group: 'batch' },
   ),
-  shard: text({
-    flags: '--shard <I/N>',
-    help: 'embed only shard I of N (I from 0; batch/N reads $AWS_BATCH_JOB_ARRAY_INDEX) and stop: a Batch array child. A later full build uses the finished shards',
-    group: 'batch',
-    pattern: /^(\d+|batch)\/\d+$/,
-    expected: 'I/N (I counted from 0) or batch/N',
-  }),
+  shard: text({ flags: '--shard <I/N>', help: HELP.shard, group: 'batch', pattern: /^(\d+|batch)\/\d+$/, expected: 'I/N (I counted from 0) or batch/N' }),
 };
 
-/** `index --deploy-gpu`: the stack settings come from the stack config schema. */
+/** `index --deploy-gpu`: the stack settings take their bounds and defaults from the stack config schema. */
+const K = StackConfigSchema.shape;
 const CLOUD = {
-  deployGpu: toggle({
-    flags: '--deploy-gpu',
-    help: "build on a cloud GPU (AWS, through Pulumi): corpus uploaded, index built in the stack's bucket, synced to --output",
-    group: 'cloud',
-  }),
+  deployGpu: toggle({ flags: '--deploy-gpu', help: HELP.deployGpu, group: 'cloud' }),
   keepRunning: toggle({ flags: '--keep-running', help: 'leave the GPU instance up afterwards (default: remove the compute, keep the bucket)', group: 'cloud' }),
   stack: text({ flags: '--stack <name>', help: 'Pulumi stack', group: 'cloud', default: 'dev' }),
   region: text({ flags: '--region <region>', help: 'AWS region (default $AWS_REGION or us-east-1)', group: 'cloud' }),
   timeout: int({ flags: '--timeout <minutes>', help: 'give up waiting for the cloud run after this long', group: 'cloud', min: 1, default: 240 }),
-  minVram: fromConfig(StackConfigSchema.shape.minVram, { flags: '--min-vram <GB>', help: 'GPU memory the instance needs', group: 'cloud' }),
-  minCpuRam: fromConfig(StackConfigSchema.shape.minCpuRam, { flags: '--min-cpu-ram <GB>', help: 'host memory the instance needs', group: 'cloud' }),
-  maxPrice: fromConfig(StackConfigSchema.shape.maxPrice, { flags: '--max-price <USD/h>', help: 'spot price cap', group: 'cloud' }),
+  minVram: set('cloud', K.minVram, '--min-vram <GB>', 'GPU memory the instance needs', false),
+  minCpuRam: set('cloud', K.minCpuRam, '--min-cpu-ram <GB>', 'host memory the instance needs', false),
+  maxPrice: set('cloud', K.maxPrice, '--max-price <USD/h>', 'spot price cap', false),
   gpuFilter: text({ flags: '--gpu-filter <text>', help: 'only GPUs whose name contains this, e.g. L4', group: 'cloud' }),
-  containerDisk: fromConfig(StackConfigSchema.shape.containerDisk, { flags: '--container-disk <GB>', help: 'root volume size', group: 'cloud' }),
+  containerDisk: set('cloud', K.containerDisk, '--container-disk <GB>', 'root volume size', false),
   base: text({ flags: '--base <image>', help: 'base image for the stage image (default node:20-bookworm-slim)', group: 'cloud' }),
-  maxRunHours: fromConfig(StackConfigSchema.shape.maxRunHours, {
-    flags: '--max-run-hours <h>',
-    help: 'hard limit of the cloud run: the container is stopped and the instance powered off after it (default 2 h + 2 h per GB of corpus, at most 48 h)',
-    group: 'cloud',
-  }),
+  maxRunHours: set('cloud', K.maxRunHours, '--max-run-hours <h>', HELP.maxRunHours, false),
 };
 
 export const INDEX_OPTIONS = {
@@ -293,23 +195,13 @@ export const INDEX_OPTIONS = {
 };
 
 export const ANNOTATE_OPTIONS = {
-  corpusIndex: text({ flags: '--corpus-index <dir>', help: 'index folder written by `index`, `sync` or `demo`', group: 'input', required: true }),
+  corpusIndex,
   input: text({ flags: '--input <file>', help: 'JSONL of model outputs, - for stdin', group: 'input', default: '-' }),
   output: text({ flags: '--output <file>', help: 'annotated JSONL, - for stdout (a file is written atomically)', group: 'input', default: '-' }),
-  textField: text({
-    flags: '--text-field <name>',
-    help: 'field holding the text to annotate (default: output, text or response, else an OpenAI completion)',
-    group: 'input',
-  }),
+  textField: text({ flags: '--text-field <name>', help: HELP.annotateTextField, group: 'input' }),
   k: int({ flags: '--k <n>', help: 'nearest chunks per sentence', group: 'search', min: 1, max: 100, default: 3 }),
   phraseLevel: toggle({ flags: '--phrase-level', help: 'annotate each output as one span instead of sentence by sentence', group: 'search', negatable: true }),
-  embedder: text({
-    flags: '--embedder <onnx:DIR>',
-    help: 'for an index built with an ONNX model: where the model folder is (local or s3://…; default: the folder recorded at index time); it must match the fingerprint the index records',
-    group: 'embed',
-    pattern: /^onnx:.+$/,
-    expected: 'onnx:DIR',
-  }),
+  embedder: text({ flags: '--embedder <onnx:DIR>', help: HELP.annotateEmbedder, group: 'embed', pattern: /^onnx:.+$/, expected: 'onnx:DIR' }),
   device,
   quiet,
 };
@@ -334,12 +226,8 @@ export const SYNC_OPTIONS = {
 };
 
 export const VERIFY_OPTIONS = {
-  corpusIndex: text({ flags: '--corpus-index <dir>', help: 'index folder written by `index`, `sync` or `demo`', group: 'input', required: true }),
-  store: text({
-    flags: '--store <dir|s3://bucket/prefix>',
-    help: 'the artifact store the index was built in (a folder or s3://BUCKET/PREFIX): also check the manifest against its assemble marker',
-    group: 'input',
-  }),
+  corpusIndex,
+  store: text({ flags: '--store <dir|s3://bucket/prefix>', help: HELP.verifyStore, group: 'input' }),
   json,
   quiet,
 };
