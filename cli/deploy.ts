@@ -12,6 +12,7 @@ import { STAGES } from '../stages/table.js';
 import { isOnnx, onnxLocation } from './embedder-option.js';
 import { longFlag, type OptionValues } from './options/spec.js';
 import { REMOTE_INDEX_OPTIONS, type INDEX_OPTIONS } from './options/table.js';
+import { env } from '../pipeline/env.js';
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -42,7 +43,7 @@ function definedOnly(o: Record<string, string | number | boolean | undefined>): 
 }
 
 export async function runDeploy(o: DeployRequest, reporter: Reporter) {
-  const region = o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const region = o.region ?? env().awsRegion;
   const result = await deployAndBuild({
     stack: await pulumiStack({ workDir: PACKAGE_ROOT, stackName: o.stack, region, reporter }),
     // --device cuda: the image's cuda target installs onnxruntime's CUDA provider (on a CUDA --base).

@@ -2,6 +2,7 @@
 import { CommanderError } from 'commander';
 import { EXIT_CODES, isCproxError } from '../pipeline/errors.js';
 import { redact } from '../pipeline/secrets.js';
+import { env } from '../pipeline/env.js';
 
 /** File-system errors a user can fix (a path that is a folder, not writable, missing), with what to do. */
 const FS_ERRORS: Record<string, string> = {
@@ -17,7 +18,7 @@ const FS_ERRORS: Record<string, string> = {
 const write = (line: string) => process.stderr.write(redact(line));
 
 export function handleError(e: unknown): number {
-  const debug = process.env.CPROX_DEBUG === '1';
+  const { debug } = env();
   if (e instanceof CommanderError) {
     // commander has printed its one-line message and "(add --help for usage)"; help and --version exit 0.
     return e.exitCode === 0 ? 0 : 2;

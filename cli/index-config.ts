@@ -6,6 +6,7 @@ import path from 'node:path';
 import { CproxError } from '../pipeline/errors.js';
 import type { OptionValues } from './options/spec.js';
 import type { CLUSTER_OPTIONS, INDEX_OPTIONS } from './options/table.js';
+import { env } from '../pipeline/env.js';
 
 type ClusterValues = Pick<OptionValues<typeof CLUSTER_OPTIONS>, keyof typeof CLUSTER_OPTIONS & keyof typeof INDEX_OPTIONS>;
 type IndexValues = OptionValues<typeof INDEX_OPTIONS>;
@@ -58,7 +59,7 @@ export function nameConfigFrom(o: IndexValues) {
 export function parseShard(spec: string | undefined): { index: number; count: number } | undefined {
   if (!spec) return undefined;
   const [i, n] = spec.split('/');
-  const raw = i === 'batch' ? process.env.AWS_BATCH_JOB_ARRAY_INDEX : i;
+  const raw = i === 'batch' ? env().batchArrayIndex : i;
   const index = Number(raw);
   const count = Number(n);
   if (raw === undefined || raw === '' || !Number.isInteger(index) || index < 0 || count < 1 || index >= count) {

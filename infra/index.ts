@@ -2,8 +2,9 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { createStack, readStackConfig } from './program.js';
+import { env } from '../pipeline/env.js';
 
 export default () => {
-  const region = new pulumi.Config('aws').get('region') ?? aws.config.region ?? 'us-east-1';
+  const region = new pulumi.Config('aws').get('region') ?? aws.config.region ?? env().awsRegion;
   return createStack(readStackConfig(), region);
 };

@@ -4,9 +4,10 @@ import { countAndReadRow } from '../annotate/annotated-file.js';
 import { formatCompact, formatShow } from '../annotate/format-show.js';
 import { addOptions, parseOptions } from '../options/register.js';
 import { SHOW_OPTIONS } from '../options/table.js';
+import { env } from '../../pipeline/env.js';
 
 export function useColor(): boolean {
-  return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  return Boolean(process.stdout.isTTY) && !env().noColor;
 }
 
 export function showCommand(): Command {

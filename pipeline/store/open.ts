@@ -1,13 +1,13 @@
 import path from 'node:path';
-import { cacheRoot } from '../env.js';
+import { env } from '../env.js';
 import { CproxError } from '../errors.js';
 import { fsStore } from './fs.js';
 import type { ArtifactStore } from './store.js';
 
 /** Where local runs keep their stage artifacts unless --store says otherwise. */
 export function defaultStoreDir(): string {
-  if (process.env.CPROX_STORE) return process.env.CPROX_STORE;
-  return path.join(cacheRoot(), 'store');
+  const { store, cacheRoot } = env();
+  return store ?? path.join(cacheRoot, 'store');
 }
 
 /** Opens a store from a `--store` value: a directory path, a `file://` URL, or `s3://bucket/prefix`. */

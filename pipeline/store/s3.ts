@@ -12,6 +12,7 @@ import { FOREIGN_TEMP_MAX_AGE_MS } from '../atomic-file.js';
 import { CproxError } from '../errors.js';
 import { joinKey } from './keys.js';
 import type { ArtifactStore, Body, WrittenObject } from './store.js';
+import { env } from '../env.js';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
 type StorageModule = typeof import('@aws-sdk/lib-storage');
@@ -74,9 +75,9 @@ function storeError(op: string, key: string, e: unknown): CproxError {
 export async function s3Store(url: string): Promise<ArtifactStore> {
   const { bucket, prefix } = parseS3Url(url);
   const { s3, storage } = await loadSdk();
-  const endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL;
+  const { s3Endpoint: endpoint, awsRegion } = env();
   const client = new s3.S3Client({
-    region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
+    region: awsRegion,
     maxAttempts: 5,
     ...(endpoint ? { endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
   });
