@@ -78,7 +78,7 @@ export interface PipelineResult {
   skipped: string[];
 }
 
-export async function runPipeline(opts: {
+export interface PipelineOptions {
   store: ArtifactStore;
   inputs: RunInputs;
   stages: readonly StageDefinition[];
@@ -91,13 +91,19 @@ export async function runPipeline(opts: {
   until?: string;
   /** Compute only this shard of the `until` stage (which must support sharding), not the whole stage. */
   shard?: Shard;
-}): Promise<PipelineResult> {
-  const { store, inputs, stages } = opts;
-  const reporter = opts.reporter ?? silentReporter;
-  const keys = runKeys(runIdOf(inputs));
-  const markers: Record<string, CompleteMarker> = {};
-  const ran: string[] = [];
-  const skipped: string[] = [];
+}
+
+/** Which stages this call visits, checked before anything is written. */
+interface Plan {
+  keys: RunKeys;
+  /** The stages up to and including the last one to visit, in table order. */
+  visit: readonly StageDefinition[];
+  /** The stage whose shard is computed (then the call returns), if any. */
+  sharded?: StageDefinition;
+}
+
+function plan(opts: PipelineOptions): Plan {
+  const { stages } = opts;
   for (const name of [opts.only, opts.until]) {
     if (name && !stages.some((s) => s.name === name))
       throw new CproxError('BAD_INPUT', `unknown stage "${name}"`, { hint: `stages: ${stages.map((s) => s.name).join(', ')}` });
@@ -105,48 +111,114 @@ export async function runPipeline(opts: {
   const last = opts.only ?? opts.until;
   const sharded = opts.shard ? stages.find((s) => s.name === last) : undefined;
   if (opts.shard && !sharded?.runShard) {
-    throw new CproxError('BAD_INPUT', `stage ${last ?? '(none)'} cannot be sharded`, {
-      hint: `shards apply to: ${stages
-        .filter((s) => s.runShard !== undefined)
-        .map((s) => s.name)
-        .join(', ')}`,
-    });
+    const shardable = stages.filter((s) => s.runShard !== undefined).map((s) => s.name);
+    throw new CproxError('BAD_INPUT', `stage ${last ?? '(none)'} cannot be sharded`, { hint: `shards apply to: ${shardable.join(', ')}` });
   }
+  const lastIndex = last ? stages.findIndex((s) => s.name === last) : stages.length - 1;
+  return { keys: runKeys(runIdOf(opts.inputs)), visit: stages.slice(0, lastIndex + 1), sharded };
+}
+
+/**
+ * A stage's state before it runs: complete in this run, computed by another run with the same fingerprint (its
+ * marker is adopted, when `adopt`), or to be run. Problems with a marker found are warned about: the stage then runs.
+ */
+async function resolve(
+  stage: StageDefinition,
+  fingerprint: string,
+  keys: RunKeys,
+  store: ArtifactStore,
+  reporter: Reporter,
+  adopt: boolean,
+): Promise<{ state: 'complete' | 'reused'; marker: CompleteMarker } | { state: 'missing' }> {
+  const own = await findValidMarker(store, keys, stage.name, fingerprint);
+  if (own.ok) {
+    // A run killed between its marker and its pointer left the pointer out: other runs could not reuse it.
+    if (!own.marker.reusedFrom && !(await store.stat(stagePointerKey(stage.name, fingerprint)))) await writeStagePointer(store, own.marker);
+    return { state: 'complete', marker: own.marker };
+  }
+  if (own.problem) reporter.warn(`${stage.name}: ${own.problem}; re-running the stage`);
+  if (!adopt) return { state: 'missing' };
+  const other = await findReusableMarker(store, stage.name, fingerprint);
+  if (!other.ok) {
+    if (other.problem && other.problem !== own.problem)
+      reporter.warn(`${stage.name}: the earlier run that computed it cannot be reused: ${other.problem}; re-running the stage`);
+    return { state: 'missing' };
+  }
+  // Same stage, same inputs and config in another run: point at its outputs instead of recomputing.
+  const { runId: from, codeVersion: _code, ...rest } = other.marker;
+  return { state: 'reused', marker: await writeCompleteMarker(store, keys, { ...rest, reusedFrom: other.marker.reusedFrom ?? from }) };
+}
+
+/** Runs one stage and writes its marker (or, on failure, its failure markers). */
+async function execute(
+  stage: StageDefinition,
+  ctx: StageContext,
+  written: Map<string, WrittenObject>,
+  opts: PipelineOptions,
+  store: ArtifactStore,
+): Promise<CompleteMarker> {
+  const { keys, fingerprint, reporter } = ctx;
+  await store.remove(keys.marker(stage.name, 'complete'));
+  reporter.info(`▸ ${stage.name}: ${stage.description}`);
+  const started = new Date();
+  try {
+    const result = await stage.run(ctx);
+    const facts = stage.facts.safeParse(result.facts ?? {});
+    if (!facts.success) {
+      const issue = facts.error.issues[0];
+      throw new CproxError('INTERNAL', `stage ${stage.name} recorded facts outside its contract (${issue.path.join('.')}: ${issue.message})`);
+    }
+    const marker = await writeCompleteMarker(store, keys, {
+      stage: stage.name,
+      fingerprint,
+      configHash: hashValue(stage.configOf(opts.inputs)),
+      outputs: outputsOf(written.values()),
+      facts: result.facts ?? {},
+      startedAt: started.toISOString(),
+      finishedAt: new Date().toISOString(),
+    });
+    await writeStagePointer(store, marker);
+    reporter.info(`  ${stage.name} done in ${((Date.now() - started.getTime()) / 1000).toFixed(1)} s`);
+    return marker;
+  } catch (e) {
+    // Markers sit in the bucket: no secret an endpoint echoed may reach them.
+    const err = isCproxError(e)
+      ? { code: e.code, message: redact(e.message), ...(e.hint ? { hint: redact(e.hint) } : {}) }
+      : { code: 'INTERNAL', message: redact(e instanceof Error ? e.message : String(e)) };
+    await writeFailedMarker(store, keys, stage.name, fingerprint, err);
+    await writeJson(store, keys.pipelineMarker('failed'), { runId: keys.runId, stage: stage.name, error: err }, true);
+    throw isCproxError(e) ? e : new CproxError('STAGE_FAILED', `stage ${stage.name} failed: ${err.message}`, { cause: e });
+  }
+}
+
+export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult> {
+  const { store, inputs, stages } = opts;
+  const reporter = opts.reporter ?? silentReporter;
+  const { keys, visit, sharded } = plan(opts);
+  const markers: Record<string, CompleteMarker> = {};
+  const ran: string[] = [];
+  const skipped: string[] = [];
+  const result = () => ({ runId: keys.runId, keys, markers, ran, skipped });
   if (!(await store.stat(keys.inputs()))) await writeJson(store, keys.inputs(), inputs, true);
   await sweepLeftovers(store, reporter);
 
-  const onlyIndex = last ? stages.findIndex((s) => s.name === last) : stages.length - 1;
-  for (const [i, stage] of stages.entries()) {
-    if (i > onlyIndex) break;
+  for (const stage of visit) {
     const fingerprint = stageFingerprint(stage, inputs, markers);
-    const own = await findValidMarker(store, keys, stage.name, fingerprint);
-    const existing = own.ok ? own.marker : null;
-    const ownProblem = own.ok ? undefined : own.problem;
-    if (ownProblem) reporter.warn(`${stage.name}: ${ownProblem}; re-running the stage`);
-    if (opts.only && i < onlyIndex && !existing) {
+    // `stage NAME` runs one stage of a recorded run: the stages before it must be complete in that run.
+    const upstreamOfOnly = opts.only !== undefined && stage.name !== opts.only;
+    const found = await resolve(stage, fingerprint, keys, store, reporter, !upstreamOfOnly);
+    if (found.state !== 'missing') {
+      markers[stage.name] = found.marker;
+      skipped.push(stage.name);
+      reporter.info(
+        found.state === 'complete' ? `✓ ${stage.name}: already complete (run ${keys.runId})` : `✓ ${stage.name}: reused from run ${found.marker.reusedFrom}`,
+      );
+      continue;
+    }
+    if (upstreamOfOnly) {
       throw new CproxError('STAGE_FAILED', `stage ${opts.only} of run ${keys.runId} needs ${stage.name}, which is not complete`, {
         hint: `run \`corpus-proximity stage ${stage.name} --run ${keys.runId} --store …\` first`,
       });
-    }
-    if (existing) {
-      markers[stage.name] = existing;
-      // A run killed between its marker and its pointer left the pointer out: other runs could not reuse it.
-      if (!existing.reusedFrom && !(await store.stat(stagePointerKey(stage.name, fingerprint)))) await writeStagePointer(store, existing);
-      skipped.push(stage.name);
-      reporter.info(`✓ ${stage.name}: already complete (run ${keys.runId})`);
-      continue;
-    }
-    const other = await findReusableMarker(store, stage.name, fingerprint);
-    if (!other.ok && other.problem && other.problem !== ownProblem)
-      reporter.warn(`${stage.name}: the earlier run that computed it cannot be reused: ${other.problem}; re-running the stage`);
-    if (other.ok) {
-      // Same stage, same inputs and config in another run: point at its outputs instead of recomputing.
-      const reusable = other.marker;
-      const { runId: from, codeVersion: _code, ...rest } = reusable;
-      markers[stage.name] = await writeCompleteMarker(store, keys, { ...rest, reusedFrom: reusable.reusedFrom ?? from });
-      skipped.push(stage.name);
-      reporter.info(`✓ ${stage.name}: reused from run ${from}`);
-      continue;
     }
     const written = new Map<string, WrittenObject>();
     const ctx: StageContext = {
@@ -165,41 +237,12 @@ export async function runPipeline(opts: {
       reporter.info(`▸ ${stage.name} shard ${opts.shard.index + 1} of ${opts.shard.count}: ${stage.description}`);
       await stage.runShard!(ctx, opts.shard);
       ran.push(`${stage.name}[${opts.shard.index}/${opts.shard.count}]`);
-      return { runId: keys.runId, keys, markers, ran, skipped };
+      return result();
     }
-    await store.remove(keys.marker(stage.name, 'complete'));
-    reporter.info(`▸ ${stage.name}: ${stage.description}`);
-    const started = new Date();
-    try {
-      const result = await stage.run(ctx);
-      const facts = stage.facts.safeParse(result.facts ?? {});
-      if (!facts.success) {
-        const issue = facts.error.issues[0];
-        throw new CproxError('INTERNAL', `stage ${stage.name} recorded facts outside its contract (${issue.path.join('.')}: ${issue.message})`);
-      }
-      markers[stage.name] = await writeCompleteMarker(store, keys, {
-        stage: stage.name,
-        fingerprint,
-        configHash: hashValue(stage.configOf(inputs)),
-        outputs: outputsOf(written.values()),
-        facts: result.facts ?? {},
-        startedAt: started.toISOString(),
-        finishedAt: new Date().toISOString(),
-      });
-      await writeStagePointer(store, markers[stage.name]);
-      ran.push(stage.name);
-      reporter.info(`  ${stage.name} done in ${((Date.now() - started.getTime()) / 1000).toFixed(1)} s`);
-    } catch (e) {
-      // Markers sit in the bucket: no secret an endpoint echoed may reach them.
-      const err = isCproxError(e)
-        ? { code: e.code, message: redact(e.message), ...(e.hint ? { hint: redact(e.hint) } : {}) }
-        : { code: 'INTERNAL', message: redact(e instanceof Error ? e.message : String(e)) };
-      await writeFailedMarker(store, keys, stage.name, fingerprint, err);
-      await writeJson(store, keys.pipelineMarker('failed'), { runId: keys.runId, stage: stage.name, error: err }, true);
-      throw isCproxError(e) ? e : new CproxError('STAGE_FAILED', `stage ${stage.name} failed: ${err.message}`, { cause: e });
-    }
+    markers[stage.name] = await execute(stage, ctx, written, opts, store);
+    ran.push(stage.name);
   }
-  if (onlyIndex < stages.length - 1) return { runId: keys.runId, keys, markers, ran, skipped };
+  if (visit.length < stages.length) return result();
   await store.remove(keys.pipelineMarker('failed'));
   await writeJson(
     store,
@@ -207,5 +250,5 @@ export async function runPipeline(opts: {
     { runId: keys.runId, finishedAt: new Date().toISOString(), stages: stages.map((s) => ({ name: s.name, fingerprint: markers[s.name].fingerprint })) },
     true,
   );
-  return { runId: keys.runId, keys, markers, ran, skipped };
+  return result();
 }
