@@ -8,9 +8,8 @@ import type { ChunkDetails } from '../corpus-index/chunks.js';
 import type { Manifest } from '../corpus-index/format.js';
 import type { ClusterNode } from '../corpus-index/tree.js';
 import type { Embedder } from '../embedders/embedder.js';
-import { findNeighbours } from '../search/neighbours.js';
+import { findNeighbours, indexSearchSource } from '../search/neighbours.js';
 import type { VectorIndex } from '../search/vector-index.js';
-import { verbatimCandidates } from '../verbatim/shingles.js';
 
 /** What attribution reads of an opened index (pipeline/corpus-index/load.ts provides it). */
 export interface IndexParts {
@@ -62,18 +61,8 @@ function clusterRef(index: IndexParts, id: string): ClusterRef {
 
 /** The k best chunks of each span, in span order. */
 export async function attributeSpans(index: IndexParts, spans: readonly string[], opts: AttributeOptions): Promise<Attribution[][]> {
-  const { shingles } = index;
-  const { neighbours, chunks } = await findNeighbours(
-    {
-      embedder: index.embedder,
-      vectors: index.vectors,
-      verbatimCandidates: shingles ? (span) => verbatimCandidates(shingles, span) : undefined,
-      fetchChunks: (ids) => index.fetchChunks(ids),
-    },
-    spans,
-    opts.k,
-    opts.onProgress,
-  );
+  const source = indexSearchSource({ ...index, fetchChunks: (ids) => index.fetchChunks(ids) });
+  const { neighbours, chunks } = await findNeighbours(source, spans, opts.k, opts.onProgress);
   const refs = new Map<string, ClusterRef>();
   const refOf = (id: string) => refs.get(id) ?? refs.set(id, clusterRef(index, id)).get(id)!;
   return neighbours.map((row) =>

@@ -5,6 +5,7 @@
  * annotate and the index's distance calibration both call this, so their distances are in the same units.
  */
 import type { Embedder } from '../embedders/embedder.js';
+import { verbatimCandidates } from '../verbatim/shingles.js';
 import type { VectorIndex } from './vector-index.js';
 
 export interface Neighbour {
@@ -32,6 +33,25 @@ function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, dims: num
   let s = 0;
   for (let j = 0; j < dims; j++) s += a[ao + j] * b[bo + j];
   return s;
+}
+
+/**
+ * The search an index answers with: its embedder, its vectors, the verbatim candidates of its shingle table (when it
+ * has one) and its chunks. Annotate and the index's distance calibration both build theirs here.
+ */
+export function indexSearchSource<C extends FetchedChunk>(parts: {
+  embedder: Embedder;
+  vectors: VectorIndex;
+  shingles: BigUint64Array | null;
+  fetchChunks: (ids: Set<number>) => Promise<Map<number, C>>;
+}): NeighbourSource<C> {
+  const { embedder, vectors, shingles } = parts;
+  return {
+    embedder,
+    vectors,
+    fetchChunks: (ids) => parts.fetchChunks(ids),
+    verbatimCandidates: shingles ? (span) => verbatimCandidates(shingles, span) : undefined,
+  };
 }
 
 const EMBED_BATCH = 256;

@@ -6,10 +6,11 @@ import { CODE_VERSION } from '../../pipeline/version.js';
 import { stageRelativeName } from '../../pipeline/store/keys.js';
 import { decodeNpy } from '../../pipeline/npy.js';
 import { portableConfig } from '../../pipeline/config.js';
+import { indexSearchSource } from '../../pipeline/search/neighbours.js';
 import { exactIndex } from '../../pipeline/search/vector-index.js';
 import { readJson, writeJson, type WrittenObject } from '../../pipeline/store/store.js';
 import { chunkCount, chunkRecords, defineStage, inputKey, inputKeysUnder, upstreamFacts } from '../contracts.js';
-import { encodeShingleTable, ShingleTableBuilder, SHINGLE_WORDS, verbatimCandidates, WINDOW } from '../../pipeline/verbatim/shingles.js';
+import { encodeShingleTable, ShingleTableBuilder, SHINGLE_WORDS, WINDOW } from '../../pipeline/verbatim/shingles.js';
 import { calibrate, calibrationSentences, calibrationStep } from './calibrate.js';
 
 const LINES_PER_WRITE = 512;
@@ -85,16 +86,16 @@ export const assembleStage = defineStage('assemble', {
     const vectors = decodeNpy(vectorsBuf!, INDEX_FILES.embeddings);
     // Calibration searches exactly: the same distances annotate sees, up to the graph's measured recall.
     const calibration = await calibrate(
-      {
+      indexSearchSource({
         embedder,
-        vectors: exactIndex({ data: vectors.data, rows: vectors.rows, dims: vectors.dims }),
-        verbatimCandidates: (span) => verbatimCandidates(shingleTable, span),
+        vectors: exactIndex(vectors),
+        shingles: shingleTable,
         async fetchChunks(ids) {
           const found = new Map<number, { text: string }>();
           for await (const c of chunkRecords(ctx)) if (ids.has(c.idx)) found.set(c.idx, { text: c.text });
           return found;
         },
-      },
+      }),
       calibrationSentences(sampled),
     ).finally(() => embedder.close?.());
 
