@@ -33,6 +33,24 @@ const oneLine = (stderr: string) =>
     .split('\n')
     .filter((l) => !/^\s*$/.test(l));
 
+/** `index` with the LLM namer against a local OpenAI-compatible server. */
+const llmIndexArgs = (baseUrl: string, output: string, store: string) => [
+  'index',
+  '--corpus',
+  corpus,
+  '--output',
+  path.join(dir, output),
+  '--store',
+  store,
+  '--yes',
+  '--namer',
+  'llm',
+  '--llm-base-url',
+  baseUrl,
+  '--llm-model',
+  'm',
+];
+
 describe('exit 0', () => {
   it('--help, --version and a successful annotate', async () => {
     expect((await runCli(['--help'])).code).toBe(0);
@@ -79,27 +97,7 @@ describe('exit 2: bad input or usage', () => {
     const store = path.join(dir, 'store-401');
     try {
       // The key's variable is not named like a secret on purpose: --llm-api-key-env registers it all the same.
-      const r2 = await runCli(
-        [
-          'index',
-          '--corpus',
-          corpus,
-          '--output',
-          path.join(dir, 'idx-401'),
-          '--store',
-          store,
-          '--yes',
-          '--namer',
-          'llm',
-          '--llm-base-url',
-          server.baseUrl,
-          '--llm-model',
-          'm',
-          '--llm-api-key-env',
-          'MY_LLM_KEY',
-        ],
-        { env: { MY_LLM_KEY: KEY } },
-      );
+      const r2 = await runCli([...llmIndexArgs(server.baseUrl, 'idx-401', store), '--llm-api-key-env', 'MY_LLM_KEY'], { env: { MY_LLM_KEY: KEY } });
       expect(r2.code, r2.stderr).toBe(2);
       expect(r2.stderr).toMatch(/answered HTTP 401/);
       expect(r2.stderr).toContain('[REDACTED]');
@@ -117,24 +115,7 @@ describe('exit 3: internal failure', () => {
   it('an LLM endpoint that keeps failing with 5xx, retries exhausted', async () => {
     const server = await startOpenAiServer(() => ({ status: 503 }));
     try {
-      const r = await runCli([
-        'index',
-        '--corpus',
-        corpus,
-        '--output',
-        path.join(dir, 'idx-503'),
-        '--store',
-        path.join(dir, 'store-503'),
-        '--yes',
-        '--namer',
-        'llm',
-        '--llm-base-url',
-        server.baseUrl,
-        '--llm-model',
-        'm',
-        '--llm-max-retries',
-        '0',
-      ]);
+      const r = await runCli([...llmIndexArgs(server.baseUrl, 'idx-503', path.join(dir, 'store-503')), '--llm-max-retries', '0']);
       expect(r.code, r.stderr).toBe(3);
       expect(r.stderr).toMatch(/failed after 1 attempt\(s\): HTTP 503/);
     } finally {

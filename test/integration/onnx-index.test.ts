@@ -53,6 +53,12 @@ async function annotate(dir: string, texts: string[], extra: string[] = []) {
   };
 }
 
+/** Chunk texts and metadata rows of an index folder, in idx order. */
+async function indexRows(dir: string) {
+  const lines = async (name: string) => (await readFile(path.join(dir, name), 'utf8')).trim().split('\n');
+  return { chunks: (await lines('chunks.jsonl')).map((l) => JSON.parse(l).text as string), meta: (await lines('metadata.jsonl')).map((l) => JSON.parse(l)) };
+}
+
 describe('index with --embedder onnx:DIR', () => {
   it('records the embedder, float16 vectors and the HNSW graph with its measured recall', async () => {
     const m = await manifestOf(annIndex);
@@ -71,14 +77,7 @@ describe('index with --embedder onnx:DIR', () => {
 
   it("cuts chunks in the model's own tokens", async () => {
     const tok = await loadModelTokenizer(path.join(model, 'tokenizer.json'));
-    const chunks = (await readFile(path.join(annIndex, 'chunks.jsonl'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l).text as string);
-    const meta = (await readFile(path.join(annIndex, 'metadata.jsonl'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const { chunks, meta } = await indexRows(annIndex);
     expect(Math.max(...meta.map((x) => x.tokens))).toBe(120);
     // Counted per word, the model's tokens of each chunk stay within a few of the recorded count.
     for (const i of [0, 7, Math.floor(chunks.length / 2)]) expect(Math.abs(tok.count(chunks[i]) - meta[i].tokens)).toBeLessThanOrEqual(3);
@@ -86,14 +85,7 @@ describe('index with --embedder onnx:DIR', () => {
 
   it('annotates verbatim corpus sentences to a chunk holding them, through the graph and exactly', async () => {
     // A complete sentence from inside one chunk of each stage (chunks are short here, so sentences often straddle two).
-    const chunks = (await readFile(path.join(annIndex, 'chunks.jsonl'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l).text as string);
-    const meta = (await readFile(path.join(annIndex, 'metadata.jsonl'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const { chunks, meta } = await indexRows(annIndex);
     const stages = ['pretrain', 'midtrain', 'sft'];
     const picks = stages.map((stage) => {
       const idx = meta.filter((x) => x.corpus_stage === stage).map((x) => x.idx as number)[10];
