@@ -10,24 +10,17 @@ import { openStore } from '../pipeline/store/open.js';
 import { CODE_VERSION } from '../pipeline/version.js';
 import { STAGES } from '../stages/table.js';
 import { isOnnx, onnxLocation } from './embedder-option.js';
-import { longFlag, type OptionValues } from './options/spec.js';
-import { REMOTE_INDEX_OPTIONS, type INDEX_OPTIONS } from './options/table.js';
+import type { OptionValues } from './options/spec.js';
+import type { INDEX_OPTIONS } from './options/table.js';
+import type { RunRequest } from '../pipeline/runners/request.js';
 import { env } from '../pipeline/env.js';
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-type DeployRequest = OptionValues<typeof INDEX_OPTIONS>;
-
-/** The options of this build that the instance's `index` must repeat (`remote` in the option table). */
-export function indexArgsFrom(o: DeployRequest): string[] {
-  return REMOTE_INDEX_OPTIONS.flatMap(([key, d]) => {
-    const v = o[key as keyof DeployRequest];
-    return v === undefined ? [] : [longFlag(d.flags), String(v)];
-  });
-}
+type IndexOptionValues = OptionValues<typeof INDEX_OPTIONS>;
 
 /** Everything that can be refused before the corpus warning and before any cloud call. */
-export function checkDeployRequest(o: DeployRequest): void {
+export function checkDeployRequest(o: IndexOptionValues): void {
   if (o.store) throw new CproxError('BAD_INPUT', "--store cannot be combined with --deploy-gpu: the stack's bucket is the store", { hint: 'drop --store' });
   if (o.until || o.shard) throw new CproxError('BAD_INPUT', '--until/--shard are steps of a Batch pipeline, not of --deploy-gpu', { hint: 'drop them' });
   if (o.runner !== 'in-process') throw new CproxError('BAD_INPUT', '--runner cannot be combined with --deploy-gpu', { hint: 'drop --runner' });
@@ -42,7 +35,8 @@ function definedOnly(o: Record<string, string | number | boolean | undefined>): 
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean>;
 }
 
-export async function runDeploy(o: DeployRequest, reporter: Reporter) {
+/** `request`: what the instance builds (its embedder is set once the model folder is in the bucket). */
+export async function runDeploy(o: IndexOptionValues, request: RunRequest, reporter: Reporter) {
   const region = o.region ?? env().awsRegion;
   const result = await deployAndBuild({
     stack: await pulumiStack({ workDir: PACKAGE_ROOT, stackName: o.stack, region, reporter }),
@@ -51,7 +45,7 @@ export async function runDeploy(o: DeployRequest, reporter: Reporter) {
     openStore,
     corpus: o.corpus.startsWith('s3://') ? o.corpus : path.resolve(o.corpus),
     model: isOnnx(o.embedder) ? onnxLocation(o.embedder) : undefined,
-    indexArgs: indexArgsFrom(o),
+    request,
     // Settings not given are left out: the stack config's defaults apply (infra/config.ts).
     settings: definedOnly({
       mode: 'single',

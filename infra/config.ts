@@ -25,8 +25,14 @@ export const StackConfigSchema = z.object({
   /** EventBridge Scheduler expression for scheduled re-indexing (batch mode), e.g. "cron(0 3 ? * SUN *)". */
   schedule: z.string().optional(),
   runsExpireDays: z.number().int().min(1).default(90),
-  /** Further `corpus-proximity index` options for the run, as a JSON array of strings. */
-  indexArgs: z.array(z.string()).default([]),
+  /**
+   * The run request the run builds (s3://…/requests/<hash>.json: corpus format, embedder, every index setting), written
+   * by `index --deploy-gpu` or `index … --write-request`; unset: the default settings.
+   */
+  requestUri: z
+    .string()
+    .regex(/^s3:\/\/.+\.json$/, 'an s3:// URI of a run request .json')
+    .optional(),
   /** Hard limit of one run in hours; default derived from corpusBytes (infra/policy.ts, runTimeLimitSeconds). */
   maxRunHours: z.number().positive().max(168).optional(),
   /** Size of the corpus of this run, set by `index --deploy-gpu` so the limit follows it. */

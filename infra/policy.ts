@@ -165,8 +165,8 @@ export interface UserDataInput {
   corpusUri: string;
   keepRunning: boolean;
   gpus: boolean;
-  /** Further `index` options (e.g. ["--chunk-tokens", "512"]), quoted here. */
-  indexArgs?: string[];
+  /** The run request the instance builds (`index --request`), if any. */
+  requestUri?: string;
   /** The run's hard limit (runTimeLimitSeconds): `docker run` is stopped after it, the instance powered off. */
   timeoutSeconds: number;
 }
@@ -193,7 +193,7 @@ export function userData(i: UserDataInput): string {
     `aws ecr get-login-password --region ${shellQuote(i.region)} | docker login --username AWS --password-stdin ${shellQuote(registry)}`,
     `docker pull ${shellQuote(i.image)}`,
     `timeout --kill-after=120 ${i.timeoutSeconds} docker run --rm --name cprox-index ${i.gpus ? '--gpus all ' : ''}-e AWS_REGION=${shellQuote(i.region)} -v /corpus:/corpus:ro ${shellQuote(i.image)} \\`,
-    `  index --corpus /corpus --store ${shellQuote(i.store)} --output /tmp/index --yes${(i.indexArgs ?? []).map((a) => ` ${shellQuote(a)}`).join('')}`,
+    `  index --corpus /corpus --store ${shellQuote(i.store)} --output /tmp/index --yes${i.requestUri ? ` --request ${shellQuote(i.requestUri)}` : ''}`,
     'status=$?',
     `[ "$status" -eq 124 ] && echo "pipeline stopped at its time limit (${i.timeoutSeconds} s)"`,
     'docker rm -f cprox-index >/dev/null 2>&1 # timeout stops the client; make sure the container is gone too',

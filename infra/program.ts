@@ -33,7 +33,7 @@ export function readStackConfig(): StackConfig {
     compute: c.getBoolean('compute'),
     maxRunHours: c.getNumber('maxRunHours'),
     corpusBytes: c.getNumber('corpusBytes'),
-    indexArgs: c.getObject<string[]>('indexArgs'),
+    requestUri: c.get('requestUri'),
   });
   if (!parsed.success) {
     const i = parsed.error.issues[0];
@@ -59,7 +59,7 @@ export function createStack(cfg: StackConfig, region: string) {
       region,
       keepRunning: cfg.keepRunning,
       diskGb: cfg.containerDisk,
-      indexArgs: cfg.indexArgs,
+      requestUri: cfg.requestUri,
       timeoutSeconds,
     });
     return { ...base, instanceId: runner.instance.id, instanceType: runner.instanceType, timeoutSeconds };
@@ -70,7 +70,7 @@ export function createStack(cfg: StackConfig, region: string) {
     subnetIds: cfg.subnetIds,
     maxVcpus: cfg.maxVcpus,
     corpusUri: cfg.corpusUri,
-    indexArgs: cfg.indexArgs,
+    requestUri: cfg.requestUri,
     embedShards: cfg.embedShards,
     timeoutSeconds,
   });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import Docker from 'dockerode';
-import { resolveConfig, resolveCorpusSpec } from '../../pipeline/config.js';
+import { resolveCorpusSpec, type CorpusSpec } from '../../pipeline/config.js';
 import { materializeCorpus } from '../../pipeline/corpus/remote.js';
 import { CproxError } from '../../pipeline/errors.js';
 import { buildIndex, inspectCorpus, preflight } from '../../pipeline/build-index.js';
@@ -13,11 +13,26 @@ import { STAGES } from '../../stages/table.js';
 import type { RunInputs } from '../../pipeline/runners/stage.js';
 import { confirmExactCorpus } from '../confirm.js';
 import { checkDeployRequest, runDeploy } from '../deploy.js';
-import { embedderConfig, isOnnx, onnxLocation, refuseLexicalFlags } from '../embedder-option.js';
-import { clusterConfigFrom, nameConfigFrom, parseShard } from '../index-config.js';
+import { isOnnx, onnxLocation } from '../embedder-option.js';
+import { indexSettingsFrom, parseShard } from '../index-config.js';
+import { runRequest, writeRunRequest } from '../../pipeline/runners/request.js';
+import type { IndexSettings } from '../index-config.js';
 import { addOptions, parseOptions } from '../options/register.js';
 import { INDEX_OPTIONS } from '../options/table.js';
 import { readOnnxModelDir } from '../../pipeline/embedders/onnx-config.js';
+
+/** `--write-request STORE`: the run request of these options, written into the store; its URI on stdout. */
+async function writeRequestFor(location: string, corpus: Readonly<CorpusSpec>, settings: IndexSettings): Promise<void> {
+  if (isOnnx(settings.embedder) && !onnxLocation(settings.embedder).startsWith('s3://')) {
+    throw new CproxError('BAD_INPUT', 'a run request names its ONNX model by an s3:// folder, which the remote build copies', {
+      hint: 'upload the model folder (aws s3 sync DIR s3://…/models/NAME) and pass --embedder onnx:s3://…/models/NAME',
+    });
+  }
+  const embedder = isOnnx(settings.embedder) ? `onnx:${onnxLocation(settings.embedder)}` : 'lexical';
+  const store = await openStore(location);
+  const key = await writeRunRequest(store, runRequest(corpus, embedder, settings.config));
+  process.stdout.write(`${store.url}/${key}\n`);
+}
 
 export function indexCommand(): Command {
   const cmd = new Command('index')
@@ -47,31 +62,17 @@ export function indexCommand(): Command {
     )
     .action(async (raw) => {
       const o = parseOptions('index', INDEX_OPTIONS, raw);
-      const corpusPath = o.deployGpu ? o.corpus : await materializeCorpus(o.corpus, consoleReporter({ quiet: o.quiet }));
-      const corpus = resolveCorpusSpec({ path: path.resolve(corpusPath), format: o.format, textField: o.textField, stage: o.stage });
-      refuseLexicalFlags(o.embedder, { '--dims': o.dims, '--projection': o.projection });
+      const corpusPath = o.deployGpu || o.writeRequest ? o.corpus : await materializeCorpus(o.corpus, consoleReporter({ quiet: o.quiet }));
       // A local model folder for --deploy-gpu is checked here, before anything is uploaded.
       if (o.deployGpu && isOnnx(o.embedder) && !onnxLocation(o.embedder).startsWith('s3://')) await readOnnxModelDir(onnxLocation(o.embedder));
-      const config = resolveConfig({
-        chunk: { maxTokens: o.chunkTokens, overlap: o.chunkOverlap },
-        // --deploy-gpu: the model folder is uploaded and read on the instance; here only its settings are checked.
-        embed: {
-          ...(o.deployGpu ? { embedder: 'lexical' as const } : await embedderConfig(o.embedder, consoleReporter({ quiet: o.quiet }))),
-          device: o.device,
-          batchSize: o.batchSize,
-          dtype: o.dtype,
-          dims: o.dims,
-          projection: o.projection,
-          seed: o.seed,
-        },
-        search: { ann: o.ann, annMinRows: o.annMinRows, expansionSearch: o.efSearch },
-        cluster: clusterConfigFrom(o),
-        name: nameConfigFrom(o),
-      });
+      const settings = await indexSettingsFrom(o, raw, consoleReporter({ quiet: o.quiet }));
+      const corpus = resolveCorpusSpec({ path: path.resolve(corpusPath), ...settings.reading });
+      const { config } = settings;
+      if (o.writeRequest) return writeRequestFor(o.writeRequest, corpus, settings);
       if (o.deployGpu) {
         checkDeployRequest(o); // e.g. no Pulumi CLI: stop at once
         await confirmExactCorpus({ yes: o.yes, interactive: Boolean(process.stdin.isTTY), quiet: o.quiet });
-        return runDeploy(o, consoleReporter({ quiet: o.quiet }));
+        return runDeploy(o, runRequest(corpus, 'lexical', config), consoleReporter({ quiet: o.quiet }));
       }
       await inspectCorpus(corpus); // a missing or empty corpus fails before the warning
       if (config.name.llm) loadTemplates(config.name.llm.templateDir); // bad templates fail before hours of indexing

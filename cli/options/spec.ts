@@ -1,6 +1,6 @@
 /**
  * What an option is: its flag, its value's type, bounds and default, its help and help group, and whether an `index`
- * run sends it to a remote (cloud) run. The table (table.ts) declares every option of every command with these
+ * run request carries it to a remote build. The table (table.ts) declares every option of every command with these
  * builders; commander's flags, the validation and the help text are all generated from it (register.ts).
  *
  * An option that sets an index config field takes its type, bounds and default from the config schema
@@ -28,7 +28,7 @@ interface Common {
   readonly flags: string;
   readonly help: string;
   readonly group: Group;
-  /** `index` options that change what a remote run computes travel with it. */
+  /** `index` options that change what a build computes: a run request carries them to a remote build. */
   readonly remote?: boolean;
   /** A switch with a `--no-…` twin, on by default. */
   readonly negatable?: boolean;

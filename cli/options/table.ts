@@ -1,7 +1,7 @@
 /**
  * The option table: every flag of every command, declared once. Flags, validation and help are generated from it
  * (register.ts); an option that sets an index config field takes its type, bounds and default from the config
- * schema; `remote: true` marks the `index` options a cloud run must repeat.
+ * schema; `remote: true` marks the `index` options a run request carries to a remote build.
  *
  * Adding an `index` option: one entry in the right section below, then the code that uses the value.
  */
@@ -23,7 +23,7 @@ import { choice, fromConfig, int, text, toggle, type Group } from './spec.js';
 
 const RUN_ID = { pattern: /^[0-9a-f]{16}$/, expected: 'a 16-hex-digit run id (see `corpus-proximity status`)' };
 
-/** An option that sets an index config (or stack config) field; `remote` when a cloud run must repeat it. */
+/** An option that sets an index config (or stack config) field; `remote` when a run request carries it. */
 const set = <S extends z.ZodType>(group: Group, field: S, flags: string, help: string, remote = true) => fromConfig(field, { flags, help, group, remote });
 
 /** Help texts too long for one line of the table. */
@@ -43,6 +43,12 @@ const HELP = {
     'A later full build uses the finished shards',
   deployGpu: "build on a cloud GPU (AWS, through Pulumi): corpus uploaded, index built in the stack's bucket, synced to --output",
   maxRunHours: 'hard limit of the cloud run: the container is stopped and the instance powered off after it (default 2 h + 2 h per GB of corpus, at most 48 h)',
+  request:
+    'build what this run request (requests/<hash>.json in the store, written by --deploy-gpu) says: corpus format, embedder and every ' +
+    'index setting come from it; --corpus says where the corpus is (what the cloud instance and Batch jobs run)',
+  writeRequest:
+    'write the run request of these options into this store (requests/<hash>.json), print its URI and stop: ' +
+    'the requestUri of a Batch stack (an ONNX model must then be an s3:// folder)',
   annotateEmbedder:
     'for an index built with an ONNX model: where the model folder is (local or s3://…; default: the folder recorded at index time); ' +
     'it must match the fingerprint the index records',
@@ -79,7 +85,8 @@ const EMBED = {
     group: 'embed',
     pattern: /^(lexical|onnx:.+)$/,
     expected: 'lexical or onnx:DIR',
-    default: 'lexical',
+    remote: true,
+    laterDefault: 'lexical',
   }),
   device,
   batchSize: set('embed', EmbedConfigSchema.shape.batchSize, '--batch-size <n>', 'texts per onnxruntime call (ONNX embedder)'),
@@ -116,24 +123,30 @@ const CLUSTER = {
   seed: set('cluster', C.seed, '--seed <n>', 'random seed of projection, sampling and clustering'),
 };
 
-/** Cluster naming (`index`); not repeated remotely: --deploy-gpu names with keywords. */
+/** Cluster naming (`index`). */
 const L = LlmNamerSchema.shape;
 const NAME = {
-  namer: set('name', NameConfigSchema.shape.namer, '--namer <namer>', 'how clusters are named: offline keywords, or an LLM', false),
-  llmBaseUrl: text({ flags: '--llm-base-url <url>', help: HELP.llmBaseUrl, group: 'name' }),
-  llmModel: text({ flags: '--llm-model <name>', help: 'model name the endpoint serves, e.g. gpt-4o-mini', group: 'name' }),
-  llmApiKeyEnv: set('name', L.apiKeyEnv, '--llm-api-key-env <var>', 'environment variable holding the API key (unset: no key sent)', false),
-  llmConcurrency: set('name', L.concurrency, '--llm-concurrency <n>', 'sibling groups named at once', false),
-  llmMaxRetries: set('name', L.maxRetries, '--llm-max-retries <n>', 'retries on 429/5xx/timeouts, with exponential backoff', false),
+  namer: set('name', NameConfigSchema.shape.namer, '--namer <namer>', 'how clusters are named: offline keywords, or an LLM'),
+  llmBaseUrl: text({ flags: '--llm-base-url <url>', help: HELP.llmBaseUrl, group: 'name', remote: true }),
+  llmModel: text({ flags: '--llm-model <name>', help: 'model name the endpoint serves, e.g. gpt-4o-mini', group: 'name', remote: true }),
+  llmApiKeyEnv: set('name', L.apiKeyEnv, '--llm-api-key-env <var>', 'environment variable holding the API key (unset: no key sent)'),
+  llmConcurrency: set('name', L.concurrency, '--llm-concurrency <n>', 'sibling groups named at once'),
+  llmMaxRetries: set('name', L.maxRetries, '--llm-max-retries <n>', 'retries on 429/5xx/timeouts, with exponential backoff'),
   llmTimeout: int({
     flags: '--llm-timeout <seconds>',
     help: 'per-request timeout in seconds',
     group: 'name',
+    remote: true,
     min: 1,
     laterDefault: L.timeoutMs.def.defaultValue / 1000,
   }),
-  promptTemplate: text({ flags: '--prompt-template <dir>', help: 'folder with system.njk and user.njk to replace the bundled naming prompts', group: 'name' }),
-  fallback: set('name', L.fallback, '--fallback <kind>', 'when the LLM keeps failing: stop with an error (none) or use keyword names', false),
+  promptTemplate: text({
+    flags: '--prompt-template <dir>',
+    help: 'folder with system.njk and user.njk to replace the bundled naming prompts',
+    group: 'name',
+    remote: true,
+  }),
+  fallback: set('name', L.fallback, '--fallback <kind>', 'when the LLM keeps failing: stop with an error (none) or use keyword names'),
 };
 
 /** Where stages run and keep their outputs (`index`). */
@@ -161,6 +174,14 @@ const BATCH = {
     { flags: '--until <stage>', help: 'stop after this stage and export nothing (a step of a Batch pipeline)', group: 'batch' },
   ),
   shard: text({ flags: '--shard <I/N>', help: HELP.shard, group: 'batch', pattern: /^(\d+|batch)\/\d+$/, expected: 'I/N (I counted from 0) or batch/N' }),
+  writeRequest: text({ flags: '--write-request <store>', help: HELP.writeRequest, group: 'batch' }),
+  request: text({
+    flags: '--request <file|s3://…>',
+    help: HELP.request,
+    group: 'batch',
+    pattern: /\.json$/,
+    expected: 'a run request .json file (local or s3://…)',
+  }),
 };
 
 /** `index --deploy-gpu`: the stack settings take their bounds and defaults from the stack config schema. */
@@ -269,5 +290,5 @@ export const BUILD_IMAGE_OPTIONS = {
   quiet: toggle({ flags: '-q, --quiet', help: 'no output', group: 'general' }),
 };
 
-/** The `index` options a remote run repeats, as flags (the cloud instance runs `index` with them). */
-export const REMOTE_INDEX_OPTIONS = Object.entries(INDEX_OPTIONS).filter(([, d]) => d.remote);
+/** The `index` options a run request carries (pipeline/runners/request.ts): refused beside --request. */
+export const REQUEST_OPTIONS = Object.entries(INDEX_OPTIONS).filter(([, d]) => d.remote);

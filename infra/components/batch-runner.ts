@@ -20,7 +20,8 @@ export interface BatchRunnerArgs extends InstanceRequirements {
   /** Upper bound on vCPUs the compute environment may run at once (the cost cap). */
   maxVcpus: number;
   corpusUri: string;
-  indexArgs?: string[];
+  /** The run request every job builds (its settings), if any. */
+  requestUri?: string;
   /** Embed runs as an array job of this many children, each embedding one shard of the chunks. */
   embedShards: number;
   /** Hard limit of a run (infra/policy.ts): each job's default attempt timeout; executions pass their own. */
@@ -109,7 +110,17 @@ function jobDefinitions(name: string, args: BatchRunnerArgs, jobRole: aws.iam.Ro
           ],
         },
         containerProperties: pulumi.all([args.image, jobRole.arn, store]).apply(([image, roleArn, s]) => {
-          const index = ['index', '--corpus', args.corpusUri, '--store', s, '--output', '/tmp/index', '--yes', ...(args.indexArgs ?? [])];
+          const index = [
+            'index',
+            '--corpus',
+            args.corpusUri,
+            '--store',
+            s,
+            '--output',
+            '/tmp/index',
+            '--yes',
+            ...(args.requestUri ? ['--request', args.requestUri] : []),
+          ];
           return JSON.stringify({
             image,
             jobRoleArn: roleArn,

@@ -18,8 +18,8 @@ export interface GpuRunnerArgs extends InstanceRequirements {
   /** AMI with Docker and the NVIDIA container runtime; defaults to the newest AWS Deep Learning Base AMI. */
   amiId?: pulumi.Input<string>;
   subnetId?: pulumi.Input<string>;
-  /** Further `index` options for the run. */
-  indexArgs?: string[];
+  /** The run request the instance builds, if any. */
+  requestUri?: string;
 }
 
 /**
@@ -87,7 +87,7 @@ export class GpuRunner extends pulumi.ComponentResource {
             corpusUri: args.corpusUri,
             keepRunning: args.keepRunning,
             gpus: true,
-            indexArgs: args.indexArgs,
+            requestUri: args.requestUri,
             timeoutSeconds: args.timeoutSeconds,
           }),
         ),

@@ -16,6 +16,7 @@ import { CproxError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import { joinKey } from '../store/keys.js';
 import type { ArtifactStore } from '../store/store.js';
+import { writeRunRequest, type RunRequest } from './request.js';
 import { runStatuses } from './status.js';
 
 export interface StackDriver {
@@ -36,8 +37,8 @@ export interface DeployOptions {
   corpus: string;
   /** An ONNX model folder for `--embedder onnx:…`: local (uploaded under `<prefix>/models/`) or s3://… */
   model?: string;
-  /** The `index` options the instance repeats (the model's `--embedder` is added here). */
-  indexArgs?: string[];
+  /** What the instance builds: written to the bucket as a run request (its embedder set here, once the model is uploaded). */
+  request: RunRequest;
   settings: Record<string, string | number | boolean>;
   imageTag: string;
   outputDir: string;
@@ -167,7 +168,7 @@ export async function deployAndBuild(o: DeployOptions): Promise<ExportResult & {
   const settings = {
     ...o.settings,
     ...(corpusBytes !== null ? { corpusBytes } : {}),
-    indexArgs: JSON.stringify([...(o.indexArgs ?? []), ...(modelUri ? ['--embedder', `onnx:${modelUri}`] : [])]),
+    requestUri: `${storeUrl}/${await writeRunRequest(store, { ...o.request, embedder: modelUri ? `onnx:${modelUri}` : 'lexical' })}`,
   };
   reporter.info(`▸ deploy: stage image → ${String(base.repositoryUrl)}:${o.imageTag}`);
   await o.images.publish(String(base.repositoryUrl), o.imageTag);

@@ -10,6 +10,7 @@
  *   stages/<stage>/<fingerprint>.json        which run already computed this exact stage (reuse across runs)
  *   cache/names/<hash>.json                  LLM cluster names by (template, model, prompt)
  *   tmp/probe-<id>.json                      written and removed before a build, to prove the store is writable
+ *   requests/<hash>.json                     a run request: what a remote build computes (corpus reading, embedder, config)
  */
 import { CproxError } from '../errors.js';
 
@@ -64,6 +65,11 @@ export const STAGE_POINTERS_PREFIX = 'stages';
 /** Pointer to the run that completed `stage` with this fingerprint, so another run can reuse its outputs. */
 export function stagePointerKey(stage: string, fingerprint: string): string {
   return joinKey(STAGE_POINTERS_PREFIX, stage, `${fingerprint}.json`);
+}
+
+/** A run request (pipeline/runners/request.ts): what a remote build computes, named by its content hash. */
+export function requestKey(hash: string): string {
+  return joinKey('requests', `${hash}.json`);
 }
 
 /** A short-lived object that proves the store takes writes (see preflight in pipeline/build-index.ts). */

@@ -10,6 +10,7 @@ import { resolveConfig, resolveCorpusSpec } from '../../pipeline/config.js';
 import { corpusFingerprint, listCorpusFiles } from '../../pipeline/corpus/files.js';
 import { silentReporter } from '../../pipeline/reporter.js';
 import { deployAndBuild, s3CorpusBytes, type StackDriver } from '../../pipeline/runners/cloud.js';
+import { readRunRequest, runRequest } from '../../pipeline/runners/request.js';
 import { runPipeline } from '../../pipeline/runners/in-process.js';
 import { s3Store } from '../../pipeline/store/s3.js';
 import { STAGES } from '../../stages/table.js';
@@ -71,6 +72,7 @@ describe('index --deploy-gpu orchestration', () => {
       images: { publish: async (repo, tag) => (pushed.push(`${repo}:${tag}`), `${repo}:${tag}`) },
       openStore: s3Store,
       corpus,
+      request: runRequest(resolveCorpusSpec({ path: corpus }), 'lexical', resolveConfig({})),
       settings: { mode: 'single', minVram: 24 },
       imageTag: 't1',
       outputDir: out,
@@ -105,6 +107,7 @@ describe('index --deploy-gpu orchestration', () => {
         images: { publish: async (repo, tag) => `${repo}:${tag}` },
         openStore: s3Store,
         corpus,
+        request: runRequest(resolveCorpusSpec({ path: corpus }), 'lexical', resolveConfig({})),
         settings: {},
         imageTag: 't2',
         outputDir: path.join(dir, 'never'),
@@ -129,7 +132,7 @@ describe('index --deploy-gpu orchestration', () => {
       async up(settings) {
         calls.push(settings);
         if (settings.compute === true) {
-          const args = JSON.parse(String(settings.indexArgs)) as string[];
+          const args = ['--request', String(settings.requestUri)];
           const env = { ...server.env, XDG_CACHE_HOME: path.join(dir, 'instance-cache') };
           void runCli(['index', '--corpus', String(settings.corpusUri), '--store', storeUrl, '--output', path.join(dir, 'on-instance'), '--yes', ...args], {
             env,
@@ -145,7 +148,7 @@ describe('index --deploy-gpu orchestration', () => {
       openStore: s3Store,
       corpus,
       model,
-      indexArgs: ['--chunk-tokens', '120'],
+      request: runRequest(resolveCorpusSpec({ path: corpus }), 'lexical', resolveConfig({ chunk: { maxTokens: 120 } })),
       settings: { mode: 'single' },
       imageTag: 't3',
       outputDir: out,
@@ -155,7 +158,12 @@ describe('index --deploy-gpu orchestration', () => {
       reporter: silentReporter,
       stages: STAGES.map((s) => s.name),
     });
-    expect(JSON.parse(String(calls[1].indexArgs))).toEqual(['--chunk-tokens', '120', '--embedder', 'onnx:s3://artifacts/deploy-m/models/tiny-encoder']);
+    // The instance got one URI: the run request in the bucket, with the uploaded model as its embedder.
+    const requestUri = String(calls[1].requestUri);
+    expect(requestUri).toMatch(/^s3:\/\/artifacts\/deploy-m\/requests\/[0-9a-f]{16}\.json$/);
+    const sent = await readRunRequest(await s3Store(storeUrl), requestUri.slice(storeUrl.length + 1), requestUri);
+    expect(sent.embedder).toBe('onnx:s3://artifacts/deploy-m/models/tiny-encoder');
+    expect(sent.config.chunk.maxTokens).toBe(120);
     const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8'));
     expect(manifest.embedder.id).toBe('onnx:tiny-encoder');
     // The synced index annotates here with the local copy of the model (same fingerprint).

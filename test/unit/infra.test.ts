@@ -58,10 +58,18 @@ async function build(config: Record<string, unknown>) {
 
 const ofType = (rs: Recorded[], suffix: string) => rs.filter((r) => r.type.endsWith(suffix));
 
+/** A run request in the bucket: its settings reach every compute path as this one URI. */
+const REQUEST = 's3://artifacts-bucket/corpus-proximity/requests/0123456789abcdef.json';
 describe('pulumi program, single-instance mode', () => {
   let rs: Recorded[];
   beforeAll(async () => {
     rs = await build({ mode: 'single', minVram: 24, minCpuRam: 32, maxPrice: 1.5 });
+  });
+
+  it('passes the run request to the instance as --request (settings as data, not flags)', async () => {
+    const requested = await build({ mode: 'single', requestUri: REQUEST });
+    const script = String(ofType(requested, 'ec2/instance:Instance')[0].inputs.userData);
+    expect(script).toContain(`--output /tmp/index --yes --request '${REQUEST}'`);
   });
 
   it('creates the five kinds of resources it needs and the components parent their children', () => {
@@ -110,6 +118,7 @@ describe('pulumi program, single-instance mode', () => {
     const script = Buffer.from(instance.userData ?? '', 'utf8').toString();
     expect(script).toMatch(/index --corpus \/corpus --store 's3:\/\/artifacts-bucket-bucket-name\/corpus-proximity'/);
     expect(script).toMatch(/shutdown -h now/);
+    expect(script).not.toMatch(/--request/); // no request: the default settings
     expect(instance.ami).toBe('ami-0123456789abcdef0');
     // A hung run cannot keep billing: `timeout` around `docker run` (no corpus size: the 2 h floor), and a
     // scheduled power-off 15 minutes after it.
@@ -139,7 +148,7 @@ describe('pulumi program, single-instance mode', () => {
 describe('pulumi program, batch mode with a schedule', () => {
   let rs: Recorded[];
   beforeAll(async () => {
-    rs = await build({ mode: 'batch', maxVcpus: 64, subnetIds: ['subnet-1'], schedule: 'cron(0 3 ? * SUN *)', embedShards: 6 });
+    rs = await build({ mode: 'batch', maxVcpus: 64, subnetIds: ['subnet-1'], schedule: 'cron(0 3 ? * SUN *)', embedShards: 6, requestUri: REQUEST });
   });
 
   it('caps vCPUs, uses GPU instances that fit, and no security group is open to the world', () => {
@@ -162,6 +171,8 @@ describe('pulumi program, batch mode with a schedule', () => {
       '--output',
       '/tmp/index',
       '--yes',
+      '--request', // the settings travel as the run request, not as flags
+      REQUEST,
     ];
     expect(prepare.command).toEqual([...index, '--until', 'prepare']);
     expect(embed.command).toEqual([...index, '--shard', 'batch/6']);

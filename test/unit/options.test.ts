@@ -1,29 +1,33 @@
 /**
  * The option table: flags, validation and help are generated from it; config-backed options show the config's
- * own defaults and bounds; the options a cloud run repeats survive the trip through flags unchanged.
+ * own defaults and bounds; every setting a build computes with survives the trip through a run request unchanged.
  */
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { indexArgsFrom } from '../../cli/deploy.js';
-import { clusterConfigFrom } from '../../cli/index-config.js';
+import { clusterConfigFrom, indexSettingsFrom } from '../../cli/index-config.js';
 import { addOptions, helpLine, parseOptions } from '../../cli/options/register.js';
 import { attributeOf, longFlag, type OptionDef } from '../../cli/options/spec.js';
 import * as TABLE from '../../cli/options/table.js';
-import { resolveConfig } from '../../pipeline/config.js';
+import { resolveConfig, resolveCorpusSpec } from '../../pipeline/config.js';
+import { silentReporter } from '../../pipeline/reporter.js';
+import { runRequest, writeRunRequest } from '../../pipeline/runners/request.js';
+import { fsStore } from '../../pipeline/store/fs.js';
+import { tempDir } from '../helpers/corpus.js';
 
-const { INDEX_OPTIONS, REMOTE_INDEX_OPTIONS } = TABLE;
-const SETS = Object.entries(TABLE).filter(([name]) => name.endsWith('_OPTIONS') && name !== 'REMOTE_INDEX_OPTIONS') as Array<
-  [string, Record<string, OptionDef>]
->;
+const { INDEX_OPTIONS, REQUEST_OPTIONS } = TABLE;
+const SETS = Object.entries(TABLE).filter(([name]) => name.endsWith('_OPTIONS') && name !== 'REQUEST_OPTIONS') as Array<[string, Record<string, OptionDef>]>;
 
-function parseIndex(argv: string[]) {
+function parseIndexRaw(argv: string[]) {
   let values: Record<string, unknown> = {};
+  let given: unknown = {};
   const cmd = addOptions(new Command('index').exitOverride(), INDEX_OPTIONS).action((raw) => {
+    given = raw;
     values = parseOptions('index', INDEX_OPTIONS, raw);
   });
   cmd.parse(argv, { from: 'user' });
-  return values as ReturnType<typeof parseOptions<typeof INDEX_OPTIONS>>;
+  return { o: values as ReturnType<typeof parseOptions<typeof INDEX_OPTIONS>>, raw: given };
 }
+const parseIndex = (argv: string[]) => parseIndexRaw(argv).o;
 
 describe('option table', () => {
   it('every entry is keyed by its own attribute name, in every command', () => {
@@ -55,9 +59,10 @@ describe('option table', () => {
     expect(resolveConfig({ cluster: clusterConfigFrom(parseIndex(['--corpus', 'c', '--output', 'o', '--max-k', '3'])) }).cluster.maxK).toBe(3);
   });
 
-  it('every option a cloud run repeats comes back unchanged from its flags', () => {
+  it('every setting given as an option comes back unchanged from a run request, which refuses the options beside it', async () => {
     const given: string[] = ['--corpus', 'c', '--output', 'o'];
-    for (const [key, d] of REMOTE_INDEX_OPTIONS) {
+    for (const [key, d] of REQUEST_OPTIONS) {
+      if (key === 'embedder') continue; // an ONNX model needs a folder: the lexical default stands in
       const value =
         d.kind === 'enum'
           ? d.choices.at(-1)!
@@ -68,37 +73,38 @@ describe('option table', () => {
               : `${key}-value`;
       given.push(longFlag(d.flags), value);
     }
-    const first = parseIndex(given);
-    const args = indexArgsFrom(first);
-    expect(args).toHaveLength(REMOTE_INDEX_OPTIONS.length * 2);
-    const again = parseIndex(['--corpus', 'c', '--output', 'o', ...args]);
-    for (const [key] of REMOTE_INDEX_OPTIONS) expect(again[key as keyof typeof again], key).toEqual(first[key as keyof typeof first]);
+    const direct = parseIndexRaw(given);
+    const settings = await indexSettingsFrom(direct.o, direct.raw, silentReporter);
+    const { dir, cleanup } = await tempDir();
+    try {
+      const key = await writeRunRequest(fsStore(dir), runRequest(resolveCorpusSpec({ path: '/c', ...settings.reading }), settings.embedder, settings.config));
+      const viaRequest = parseIndexRaw(['--corpus', 'c', '--output', 'o', '--request', `${dir}/${key}`]);
+      const fromRequest = await indexSettingsFrom(viaRequest.o, viaRequest.raw, silentReporter);
+      expect(fromRequest).toEqual(settings);
+      expect(fromRequest.config.chunk.maxTokens).toBe(8192);
+      const clash = parseIndexRaw(['--corpus', 'c', '--output', 'o', '--request', `${dir}/${key}`, '--max-depth', '2']);
+      await expect(indexSettingsFrom(clash.o, clash.raw, silentReporter)).rejects.toThrow('--max-depth cannot be combined with --request');
+    } finally {
+      await cleanup();
+    }
   });
 
-  it('every option that changes what a stage computes reaches a cloud run', () => {
-    const local = Object.keys(INDEX_OPTIONS).filter((k) => !REMOTE_INDEX_OPTIONS.some(([r]) => r === k));
-    // Not repeated remotely, each for a reason: where things are, how this process runs, the cloud settings themselves,
-    // the LLM namer (refused with --deploy-gpu) and the embedder (its model folder is uploaded and passed separately).
+  it('every option that changes what a stage computes is carried by a run request', () => {
+    const local = Object.keys(INDEX_OPTIONS).filter((k) => !REQUEST_OPTIONS.some(([r]) => r === k));
+    // Not in a request, each for a reason: where things are, how and which steps this process runs, and the cloud
+    // settings themselves.
     expect(local.sort()).toEqual(
       [
         'corpus',
         'output',
-        'embedder',
-        'namer',
-        'llmBaseUrl',
-        'llmModel',
-        'llmApiKeyEnv',
-        'llmConcurrency',
-        'llmMaxRetries',
-        'llmTimeout',
-        'promptTemplate',
-        'fallback',
         'store',
         'runner',
         'image',
         'gpus',
         'until',
         'shard',
+        'request',
+        'writeRequest',
         'deployGpu',
         'keepRunning',
         'stack',
