@@ -132,9 +132,11 @@ export async function nameTreeWithLlm(input: LlmNamingInput, deps: LlmNamingDeps
       await writeJson(store, cacheKey, { name: label, model: config.model });
     } catch (e) {
       if (config.fallback !== 'keywords') {
-        throw isCproxError(e) ? e : new CproxError('STAGE_FAILED', `naming cluster ${node.cluster_id} failed: ${(e as Error).message}`, { cause: e });
+        throw isCproxError(e)
+          ? e
+          : new CproxError('STAGE_FAILED', `naming cluster ${node.cluster_id} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
-      reporter.warn(`${isCproxError(e) ? e.message : (e as Error).message}; using its keyword label (--fallback keywords)`);
+      reporter.warn(`${e instanceof Error ? e.message : String(e)}; using its keyword label (--fallback keywords)`);
       fallback(NAME_SOURCES.failed);
     } finally {
       progress.tick();

@@ -34,19 +34,22 @@ export interface PromptTemplates {
   render(ctx: ClusterPromptContext): { system: string; user: string };
 }
 
-function readTemplates(dir: string): Record<(typeof TEMPLATE_FILES)[number], string> {
-  const out = {} as Record<(typeof TEMPLATE_FILES)[number], string>;
-  for (const f of TEMPLATE_FILES) {
+type TemplateFile = (typeof TEMPLATE_FILES)[number];
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Both template files, in TEMPLATE_FILES order. */
+function readTemplates(dir: string): Record<TemplateFile, string> {
+  const read = (f: TemplateFile) => {
     const file = path.join(dir, f);
     try {
-      out[f] = readFileSync(file, 'utf8');
+      return readFileSync(file, 'utf8');
     } catch {
       throw new CproxError('NOT_FOUND', `prompt template ${file} is missing`, {
         hint: `--prompt-template DIR must hold ${TEMPLATE_FILES.join(' and ')} (copy them from ${bundledPromptDir()})`,
       });
     }
-  }
-  return out;
+  };
+  return { 'system.njk': read('system.njk'), 'user.njk': read('user.njk') };
 }
 
 export function templateHash(dir: string | undefined): string {
@@ -58,20 +61,19 @@ export function loadTemplates(dir: string | undefined): PromptTemplates {
   const resolved = dir ?? bundledPromptDir();
   const sources = readTemplates(resolved);
   const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true, trimBlocks: false });
-  const compiled = Object.fromEntries(
-    TEMPLATE_FILES.map((f) => {
-      try {
-        return [f, new nunjucks.Template(sources[f], env, path.join(resolved, f), true)];
-      } catch (e) {
-        throw new CproxError('BAD_INPUT', `prompt template ${path.join(resolved, f)} does not compile: ${(e as Error).message}`);
-      }
-    }),
-  ) as Record<(typeof TEMPLATE_FILES)[number], nunjucks.Template>;
-  const render = (f: (typeof TEMPLATE_FILES)[number], ctx: ClusterPromptContext) => {
+  const compile = (f: TemplateFile) => {
+    try {
+      return new nunjucks.Template(sources[f], env, path.join(resolved, f), true);
+    } catch (e) {
+      throw new CproxError('BAD_INPUT', `prompt template ${path.join(resolved, f)} does not compile: ${errorText(e)}`);
+    }
+  };
+  const compiled: Record<TemplateFile, nunjucks.Template> = { 'system.njk': compile('system.njk'), 'user.njk': compile('user.njk') };
+  const render = (f: TemplateFile, ctx: ClusterPromptContext) => {
     try {
       return compiled[f].render(ctx).trim();
     } catch (e) {
-      throw new CproxError('BAD_INPUT', `prompt template ${path.join(resolved, f)} failed to render: ${(e as Error).message}`, {
+      throw new CproxError('BAD_INPUT', `prompt template ${path.join(resolved, f)} failed to render: ${errorText(e)}`, {
         hint: 'templates may use corpus, parent (name, path, is_root), cluster (id, size, depth, keywords, representatives) and siblings',
       });
     }
