@@ -8,11 +8,11 @@
  * takes long enough to interrupt.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addressesForBench } from './sotu.js';
+import { writeSotuJsonl } from './sotu.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: number) => Number(args[args.indexOf(`--${name}`) + 1] || fallback) || fallback;
@@ -24,13 +24,7 @@ const MAIN_THREAD_STAGE = path.join(here, 'fixtures', 'main-thread-stage.js');
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'cprox-bench-interrupt-'));
 const corpus = path.join(dir, 'corpus', 'pretrain', 'sotu.jsonl');
-await mkdir(path.dirname(corpus), { recursive: true });
-await writeFile(
-  corpus,
-  addressesForBench()
-    .map((a) => JSON.stringify({ id: String(a.year), text: a.text }))
-    .join('\n') + '\n',
-);
+await writeSotuJsonl(corpus);
 const store = path.join(dir, 'store');
 const common = ['--store', store, '--chunk-tokens', String(chunkTokens)];
 

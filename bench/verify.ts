@@ -9,7 +9,7 @@
  * Prints one JSON line. The corpus is every State of the Union address (about 1.9M words).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,7 @@ import { runKeys } from '../pipeline/store/keys.js';
 import { s3Store } from '../pipeline/store/s3.js';
 import { STAGES } from '../stages/table.js';
 import { startS3rver } from './fixtures/s3rver.js';
-import { addressesForBench } from './sotu.js';
+import { writeSotuJsonl } from './sotu.js';
 
 const args = process.argv.slice(2);
 const chunkTokens = Number(args[args.indexOf('--chunk-tokens') + 1] || 24) || 24;
@@ -29,13 +29,7 @@ const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bi
 const dir = await mkdtemp(path.join(os.tmpdir(), 'cprox-bench-verify-'));
 process.env.XDG_CACHE_HOME = path.join(dir, 'cache'); // the stamps of this bench only
 const corpus = path.join(dir, 'corpus', 'sotu.jsonl');
-await mkdir(path.dirname(corpus), { recursive: true });
-await writeFile(
-  corpus,
-  addressesForBench()
-    .map((a) => JSON.stringify({ id: String(a.year), text: a.text }))
-    .join('\n') + '\n',
-);
+await writeSotuJsonl(corpus);
 const indexDir = path.join(dir, 'index');
 const build = (store = path.join(dir, 'store'), env: Record<string, string> = {}) => {
   const t = performance.now();

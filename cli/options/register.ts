@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { CproxError } from '../../pipeline/errors.js';
 import { attributeOf, GROUPS, longFlag, type OptionDef, type OptionValues } from './spec.js';
 
-const fmt = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US').replace(/,/g, '') : String(v));
+const fmt = (v: unknown) => String(v);
 
 /** "8 to 8192", "≥ 1", "> 0 and ≤ 1": the allowed range of a numeric option. */
 function range(d: OptionDef): string | null {

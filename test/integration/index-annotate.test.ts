@@ -209,20 +209,9 @@ describe('index → annotate → show through the CLI', () => {
 describe('run requests: settings as data for remote builds', () => {
   it('--write-request stores the settings; index --request builds the same run; options beside it are refused', async () => {
     const corpus = path.join(dir, 'corpus');
-    const requests = path.join(dir, 'requests-store');
-    const written = await runCli([
-      'index',
-      '--corpus',
-      corpus,
-      '--output',
-      path.join(dir, 'unused'),
-      '--write-request',
-      requests,
-      '--max-depth',
-      '2',
-      '--stage',
-      'sft',
-    ]);
+    const store = path.join(dir, 'store');
+    const index = (output: string, ...extra: string[]) => runCli(['index', '--corpus', corpus, '--output', path.join(dir, output), ...extra]);
+    const written = await index('unused', '--write-request', path.join(dir, 'requests-store'), '--max-depth', '2', '--stage', 'sft');
     expect(written.code, written.stderr).toBe(0);
     const uri = written.stdout.trim();
     expect(uri).toMatch(/^file:\/\/.*\/requests\/[0-9a-f]{16}\.json$/);
@@ -230,68 +219,18 @@ describe('run requests: settings as data for remote builds', () => {
     expect(request).toMatchObject({ kind: 'corpus-proximity-run-request', embedder: 'lexical', corpus: { format: 'jsonl', textField: 'text', stage: 'sft' } });
     expect(request.config.cluster.maxDepth).toBe(2);
 
-    const store = path.join(dir, 'store');
-    const viaRequest = await runCli([
-      'index',
-      '--corpus',
-      corpus,
-      '--output',
-      path.join(dir, 'from-request'),
-      '--store',
-      store,
-      '--yes',
-      '-q',
-      '--request',
-      uri,
-    ]);
+    const build = (output: string, ...extra: string[]) => index(output, '--store', store, '--yes', ...extra);
+    const viaRequest = await build('from-request', '-q', '--request', uri);
     expect(viaRequest.code, viaRequest.stderr).toBe(0);
-    const viaFlags = await runCli([
-      'index',
-      '--corpus',
-      corpus,
-      '--output',
-      path.join(dir, 'from-flags'),
-      '--store',
-      store,
-      '--yes',
-      '-q',
-      '--max-depth',
-      '2',
-      '--stage',
-      'sft',
-    ]);
+    const viaFlags = await build('from-flags', '-q', '--max-depth', '2', '--stage', 'sft');
     expect(viaFlags.code, viaFlags.stderr).toBe(0);
     const runOf = async (d: string) => JSON.parse(await readFile(path.join(d, 'manifest.json'), 'utf8')).run_id;
     expect(await runOf(path.join(dir, 'from-request'))).toBe(await runOf(path.join(dir, 'from-flags')));
 
-    const clash = await runCli([
-      'index',
-      '--corpus',
-      corpus,
-      '--output',
-      path.join(dir, 'x'),
-      '--store',
-      store,
-      '--yes',
-      '--request',
-      uri,
-      '--chunk-tokens',
-      '64',
-    ]);
+    const clash = await build('x', '--request', uri, '--chunk-tokens', '64');
     expect(clash.code).toBe(2);
     expect(clash.stderr).toMatch(/--chunk-tokens cannot be combined with --request: the request sets it/);
-    const missing = await runCli([
-      'index',
-      '--corpus',
-      corpus,
-      '--output',
-      path.join(dir, 'x'),
-      '--store',
-      store,
-      '--yes',
-      '--request',
-      path.join(dir, 'nope.json'),
-    ]);
+    const missing = await build('x', '--request', path.join(dir, 'nope.json'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/run request .*nope\.json does not exist/);
   });
