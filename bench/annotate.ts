@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { annotateRows } from '../pipeline/attribution/annotate.js';
+import { annotateRows, DEFAULT_NEIGHBOURS } from '../pipeline/attribution/annotate.js';
 import { buildDemoIndex } from '../cli/demo/corpus.js';
 import { loadIndex } from '../pipeline/corpus-index/load.js';
 import { decodeNpy } from '../pipeline/npy.js';
@@ -42,7 +42,7 @@ const rows = [];
 for (let i = 0; i < sentences.length; i += 5) rows.push({ line: rows.length + 1, row: {}, text: sentences.slice(i, i + 5).join(' ') });
 
 const t0 = performance.now();
-const out = await annotateRows(index, rows, { k, phraseLevel: true, indexPath: indexDir });
+const out = await annotateRows(index, rows, { k, neighbours: DEFAULT_NEIGHBOURS, phraseLevel: true, indexPath: indexDir });
 const seconds = (performance.now() - t0) / 1000;
 const spans = out.reduce((s, r) => s + new Set((r.annotations as Array<{ text_span: string }>).map((a) => a.text_span)).size, 0);
 

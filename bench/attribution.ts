@@ -182,4 +182,4 @@ for (const [method, results, seconds] of [
   line.offtopic_vs_heldout_auc_rank1_distance = round(auc(results));
   console.log(JSON.stringify(line));
 }
-index.vectors.close();
+index.terms?.close();

@@ -17,6 +17,7 @@ import { lexicalEmbedder, tfidf } from '../pipeline/embedders/lexical.js';
 import { createRng } from '../pipeline/linalg/random.js';
 import { ortExactSearch } from '../pipeline/search/ort-exact.js';
 import { findNeighbours } from '../pipeline/search/neighbours.js';
+import { termIndexFromBytes, TermIndexBuilder } from '../pipeline/search/term-index.js';
 import { exactIndex } from '../pipeline/search/vector-index.js';
 import { ShingleTableBuilder, verbatimCandidates } from '../pipeline/verbatim/shingles.js';
 import { splitSentences } from '../pipeline/text/segment.js';
@@ -54,15 +55,17 @@ function score(indices: Int32Array, k: number, which: number[]) {
   return { recall_at_1: at1 / which.length, recall_at_10: at10 / which.length };
 }
 
-/** What annotate actually does: vector search, rescoring on sparse TF-IDF, verbatim shingle lookup. */
+/** What annotate actually does: exact search over the term postings, verbatim shingle lookup. */
 async function annotatePath(model: Awaited<ReturnType<typeof fitLexical>>) {
   const emb = lexicalEmbedder(model);
-  const corpus = await emb.embed(chunks, { kind: 'passage' });
+  const postings = new TermIndexBuilder(emb.vocabulary);
+  for (const c of chunks) postings.add(emb.terms(c, 'passage'));
+  const terms = termIndexFromBytes(Buffer.concat([...postings.encode()]), 'bench');
   const shingles = new ShingleTableBuilder();
   chunks.forEach((c, i) => shingles.add(i, c));
   const table = shingles.finish();
   const out: Record<string, unknown> = {
-    method: `${model.projectionKind}-${model.dims} + rescore + verbatim (annotate)`,
+    method: 'term postings + verbatim (annotate)',
     chunks: chunks.length,
     dims: emb.dims,
   };
@@ -71,7 +74,8 @@ async function annotatePath(model: Awaited<ReturnType<typeof fitLexical>>) {
     const { neighbours } = await findNeighbours(
       {
         embedder: emb,
-        vectors: exactIndex({ data: corpus, rows: chunks.length, dims: emb.dims }),
+        terms,
+        vectors: null,
         fetchChunks: (ids) => Promise.resolve(new Map([...ids].map((i) => [i, { text: chunks[i] }]))),
         verbatimCandidates: (span) => verbatimCandidates(table, span),
       },

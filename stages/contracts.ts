@@ -48,10 +48,12 @@ export const CONTRACTS = {
     }),
   },
   ann: {
-    artifacts: { graph: 'vectors.usearch' },
+    artifacts: { graph: 'vectors.usearch', postings: 'terms.postings' },
     facts: z.object({
       /** The graph's settings and its measured recall; null when the index is searched exactly. */
       ann: AnnSettingsSchema.extend({ recall_at_10: z.number(), recall_queries: count }).nullable(),
+      /** Lexical: the term postings (pipeline/search/term-index.ts); null for a dense embedder. */
+      terms: z.object({ terms: count, postings: count }).nullable(),
       buildSeconds: z.number().optional(),
     }),
   },

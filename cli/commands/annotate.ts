@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { loadIndex } from '../../pipeline/corpus-index/load.js';
+import { CproxError } from '../../pipeline/errors.js';
 import { assertWritableFile, writeFileAtomic } from '../../pipeline/atomic-file.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
 import { annotateRows } from '../../pipeline/attribution/annotate.js';
@@ -30,6 +31,11 @@ export function annotateCommand(): Command {
     )
     .action(async (raw) => {
       const o = parseOptions('annotate', ANNOTATE_OPTIONS, raw);
+      if (o.neighbours < o.k) {
+        throw new CproxError('BAD_INPUT', `--neighbours ${o.neighbours} is smaller than --k ${o.k}`, {
+          hint: 'the vote is taken over at least the k chunks the annotations list; raise --neighbours or lower --k',
+        });
+      }
       const reporter = consoleReporter({ quiet: o.quiet });
       const input = await openInput(o.input); // a missing input fails before the index is loaded
       if (o.output !== '-') await assertWritableFile(o.output);
@@ -41,7 +47,7 @@ export function annotateCommand(): Command {
       const replaced = rows.filter((r) => r.replaced).length;
       if (replaced) reporter.warn(`${replaced} input line(s) of ${input.name} had bytes that are not UTF-8; they were replaced by U+FFFD`);
       const progress = reporter.progress('annotate', undefined, 'sentences');
-      const annotated = await annotateRows(index, rows, { k: o.k, phraseLevel: o.phraseLevel, indexPath: o.corpusIndex }, progress);
+      const annotated = await annotateRows(index, rows, { k: o.k, neighbours: o.neighbours, phraseLevel: o.phraseLevel, indexPath: o.corpusIndex }, progress);
       const lines = annotated.map((r) => `${JSON.stringify(r)}\n`);
       if (o.output === '-') {
         for (const line of lines) if (!process.stdout.write(line)) await new Promise((r) => process.stdout.once('drain', r));

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { writeFileAtomic } from '../../pipeline/atomic-file.js';
 import { loadIndex } from '../../pipeline/corpus-index/load.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
-import { annotateRows } from '../../pipeline/attribution/annotate.js';
+import { annotateRows, DEFAULT_NEIGHBOURS } from '../../pipeline/attribution/annotate.js';
 import { parseAnnotatedLine } from '../annotate/annotated-file.js';
 import { formatShow } from '../annotate/format-show.js';
 import { extractText } from '../annotate/input.js';
@@ -37,7 +37,7 @@ export function demoCommand(): Command {
       );
       const index = await loadIndex(indexDir);
       const rows = DEMO_OUTPUTS.map((row, i) => ({ line: i + 1, row: { ...row }, text: extractText(row) ?? '' }));
-      const annotated = await annotateRows(index, rows, { k: 3, phraseLevel: true, indexPath: indexDir });
+      const annotated = await annotateRows(index, rows, { k: 3, neighbours: DEFAULT_NEIGHBOURS, phraseLevel: true, indexPath: indexDir });
       const annotatedFile = path.join(dir, 'annotated.jsonl');
       const lines = annotated.map((r) => JSON.stringify(r));
       await writeFileAtomic(

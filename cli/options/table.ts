@@ -16,6 +16,7 @@ import {
   SearchConfigSchema,
   TRAINING_STAGES,
 } from '../../pipeline/config.js';
+import { DEFAULT_NEIGHBOURS } from '../../pipeline/attribution/annotate.js';
 import { DEFAULT_STAGE_IMAGE } from '../../pipeline/runners/image.js';
 import { STAGES } from '../../stages/table.js';
 import type { z } from 'zod';
@@ -52,6 +53,7 @@ const HELP = {
   annotateEmbedder:
     'for an index built with an ONNX model: where the model folder is (local or s3://…; default: the folder recorded at index time); ' +
     'it must match the fingerprint the index records',
+  neighbours: 'chunks each sentence\'s stage and cluster vote is taken over (at least --k; measured in bench/attribution.ts)',
   annotateTextField: 'field holding the text to annotate (default: output, text or response, else an OpenAI completion)',
   verifyStore: 'the artifact store the index was built in (a folder or s3://BUCKET/PREFIX): also check the manifest against its assemble marker',
 };
@@ -220,7 +222,8 @@ export const ANNOTATE_OPTIONS = {
   input: text({ flags: '--input <file>', help: 'JSONL of model outputs, - for stdin', group: 'input', default: '-' }),
   output: text({ flags: '--output <file>', help: 'annotated JSONL, - for stdout (a file is written atomically)', group: 'input', default: '-' }),
   textField: text({ flags: '--text-field <name>', help: HELP.annotateTextField, group: 'input' }),
-  k: int({ flags: '--k <n>', help: 'nearest chunks per sentence', group: 'search', min: 1, max: 100, default: 3 }),
+  k: int({ flags: '--k <n>', help: 'nearest chunks per sentence in "annotations"', group: 'search', min: 1, max: 100, default: 3 }),
+  neighbours: int({ flags: '--neighbours <n>', help: HELP.neighbours, group: 'search', min: 1, max: 200, default: DEFAULT_NEIGHBOURS }),
   phraseLevel: toggle({ flags: '--phrase-level', help: 'annotate each output as one span instead of sentence by sentence', group: 'search', negatable: true }),
   embedder: text({ flags: '--embedder <onnx:DIR>', help: HELP.annotateEmbedder, group: 'embed', pattern: /^onnx:.+$/, expected: 'onnx:DIR' }),
   device,

@@ -9,13 +9,17 @@ import type { Manifest } from '../corpus-index/format.js';
 import type { ClusterNode } from '../corpus-index/tree.js';
 import type { Embedder } from '../embedders/embedder.js';
 import { findNeighbours, indexSearchSource } from '../search/neighbours.js';
+import type { TermIndex } from '../search/term-index.js';
 import type { VectorIndex } from '../search/vector-index.js';
 
 /** What attribution reads of an opened index (pipeline/corpus-index/load.ts provides it). */
 export interface IndexParts {
   manifest: Manifest;
   embedder: Embedder;
-  vectors: VectorIndex;
+  /** Lexical: the term postings search ranks by. */
+  terms: TermIndex | null;
+  /** Dense: the vectors (exact or through the graph); null for a lexical index. */
+  vectors: VectorIndex | null;
   tree: ClusterNode;
   nodes: Map<string, ClusterNode>;
   chunkToCluster: Record<string, string>;
@@ -36,6 +40,8 @@ export interface Attribution {
   /** 1 = best: chunks holding the span verbatim first, then by similarity. */
   rank: number;
   chunk: number;
+  docId: string | null;
+  source: string | null;
   /** Cosine similarity of span and chunk (exact where the embedder rescores). */
   similarity: number;
   /** The span occurs word for word (whitespace-normalised) in the chunk. */
@@ -47,11 +53,13 @@ export interface Attribution {
 
 export interface AttributeOptions {
   k: number;
+  /** Per span: chunks to include whatever their rank (the chunks of its book spans), after the k best. */
+  extra?: ReadonlyArray<readonly number[]>;
   /** Spans embedded and searched so far (called per batch). */
   onProgress?: (spans: number) => void;
 }
 
-function clusterRef(index: IndexParts, id: string): ClusterRef {
+export function clusterRef(index: Pick<IndexParts, 'nodes'>, id: string): ClusterRef {
   const node = index.nodes.get(id);
   const parts = id.split('.');
   const path: string[] = [];
@@ -62,7 +70,7 @@ function clusterRef(index: IndexParts, id: string): ClusterRef {
 /** The k best chunks of each span, in span order. */
 export async function attributeSpans(index: IndexParts, spans: readonly string[], opts: AttributeOptions): Promise<Attribution[][]> {
   const source = indexSearchSource({ ...index, fetchChunks: (ids) => index.fetchChunks(ids) });
-  const { neighbours, chunks } = await findNeighbours(source, spans, opts.k, opts.onProgress);
+  const { neighbours, chunks } = await findNeighbours(source, spans, opts.k, { onBatch: opts.onProgress, extra: opts.extra });
   const refs = new Map<string, ClusterRef>();
   const refOf = (id: string) => refs.get(id) ?? refs.set(id, clusterRef(index, id)).get(id)!;
   return neighbours.map((row) =>
@@ -71,6 +79,8 @@ export async function attributeSpans(index: IndexParts, spans: readonly string[]
       return {
         rank: rank + 1,
         chunk: n.idx,
+        docId: chunk?.meta.doc_id ?? null,
+        source: chunk?.meta.source ?? null,
         similarity: n.similarity,
         verbatim: n.verbatim,
         cluster: refOf(index.chunkToCluster[String(n.idx)] ?? index.tree.cluster_id),

@@ -6,8 +6,12 @@ import { z } from 'zod';
 import { AnnSettingsSchema } from '../search/hnsw.js';
 
 export const FORMAT_NAME = 'corpus-proximity-index';
-/** 2: float16 vectors, the HNSW graph (`ann`), ONNX embedders. */
-export const FORMAT_VERSION = 2;
+/**
+ * 2: float16 vectors, the HNSW graph (`ann`), ONNX embedders.
+ * 3: term postings (exact sparse search of the lexical embedder, whose vocabulary now keeps stopwords), the
+ *    leave-document-out calibration with verdict cut-offs.
+ */
+export const FORMAT_VERSION = 3;
 
 export const INDEX_FILES = {
   manifest: 'manifest.json',
@@ -20,15 +24,25 @@ export const INDEX_FILES = {
   chunkToCluster: 'chunk_to_cluster.json',
   verbatim: 'verbatim_shingles.u64',
   ann: 'vectors.usearch',
+  postings: 'terms.postings',
   embedderDir: 'embedder',
 } as const;
 
+/**
+ * What a distance means for this index. Corpus sentences are searched the way annotate searches, with their own
+ * document left out, so the distribution describes unseen in-domain text (not the distance of a copied sentence to
+ * its own chunk, which is near 0 and says nothing about model output).
+ */
 export const CalibrationSchema = z.object({
-  /** How many corpus sentences were sampled and looked up. */
+  method: z.literal('leave-document-out'),
+  /** Corpus sentences sampled (one per sampled chunk, evenly over the corpus) and searched. */
   sentences: z.number().int(),
-  /** Rank-1 distance quantiles of sentences taken verbatim from the corpus. */
-  p50: z.number(),
-  p90: z.number(),
+  /** Rank-1 distance at every percentile 0..100 of those searches (101 values, ascending). */
+  percentiles: z.array(z.number()).length(101),
+  /** Verdict cut-offs: distance ≤ known → `known`; ≤ near → `near`; above → `novel` (see pipeline/attribution/verdict.ts). */
+  cutoffs: z.object({ known: z.number(), near: z.number() }),
+  /** The percentiles the cut-offs were taken at. */
+  cutoff_percentiles: z.object({ known: z.number(), near: z.number() }),
 });
 export type Calibration = z.infer<typeof CalibrationSchema>;
 
@@ -45,6 +59,8 @@ export const ManifestSchema = z.object({
     dims: z.number().int().positive(),
     metric: z.literal('cosine'),
   }),
+  /** Lexical indexes: the term postings annotate searches (pipeline/search/term-index.ts). */
+  terms: z.object({ file: z.string(), terms: z.number().int(), postings: z.number().int() }).nullable(),
   /** The HNSW graph annotate searches instead of exact search; null below the size threshold. */
   ann: AnnSettingsSchema.extend({ file: z.string(), recall_at_10: z.number(), recall_queries: z.number().int() }).nullable(),
   counts: z.object({

@@ -6,6 +6,7 @@ import { loadEmbedder } from '../embedders/load.js';
 import { CproxError } from '../errors.js';
 import { decodeNpy } from '../npy.js';
 import { openHnsw } from '../search/hnsw.js';
+import { openTermIndex } from '../search/term-index.js';
 import { exactIndex, hnswIndex, type VectorIndex } from '../search/vector-index.js';
 import { fetchChunks } from './chunks.js';
 import type { LoadEmbedderOptions } from '../embedders/load.js';
@@ -15,8 +16,8 @@ import { nodesById, type ClusterNode } from './tree.js';
 import { checkIndexOnOpen } from './verify.js';
 
 /**
- * An opened index: its parts (the HNSW graph memory-mapped when the index has one, else the vectors in memory,
- * searched exactly) and `attribute`, the question it answers.
+ * An opened index: its parts (the term postings of a lexical index, read on demand; for a dense index the HNSW graph
+ * memory-mapped when it has one, else the vectors in memory, searched exactly) and `attribute`, the question it answers.
  */
 export interface LoadedIndex extends IndexParts {
   dir: string;
@@ -85,15 +86,20 @@ export async function loadIndex(dir: string, opts: LoadIndexOptions = {}): Promi
   }
   if (embedder.dims !== manifest.vectors.dims)
     throw notAnIndex(dir, `the embedder gives ${embedder.dims}-dim vectors, the index holds ${manifest.vectors.dims}`);
-  const vectors = manifest.ann
-    ? hnswIndex(openHnsw(path.join(root, manifest.ann.file), manifest.ann), path.join(root, manifest.vectors.file))
-    : exactVectors(await read(manifest.vectors.file), manifest, dir);
+  // A lexical index is searched over its term postings and never reads its vectors (they serve clustering).
+  const terms = manifest.terms ? openTermIndex(path.join(root, manifest.terms.file)) : null;
+  const vectors = terms
+    ? null
+    : manifest.ann
+      ? hnswIndex(openHnsw(path.join(root, manifest.ann.file), manifest.ann), path.join(root, manifest.vectors.file))
+      : exactVectors(await read(manifest.vectors.file), manifest, dir);
   const tree = JSON.parse((await read(INDEX_FILES.tree)).toString('utf8')) as ClusterNode;
   const chunkToCluster = JSON.parse((await read(INDEX_FILES.chunkToCluster)).toString('utf8')) as Record<string, string>;
   const shingles = manifest.verbatim ? decodeShingleTable(await read(manifest.verbatim.file)) : null;
   const parts: IndexParts = {
     manifest,
     embedder,
+    terms,
     vectors,
     tree,
     nodes: nodesById(tree),

@@ -8,7 +8,7 @@ import { csrOperator, randomizedSvd, type Csr } from '../linalg/randomized-svd.j
 import type { Progress } from '../reporter.js';
 import { STOPWORDS } from '../text/stopwords.js';
 import { words } from '../text/tokenize.js';
-import { tfidf, type LexicalModel } from './lexical.js';
+import { denseSkip, tfidf, type LexicalModel } from './lexical.js';
 
 export interface FitInput {
   texts: Iterable<string> | AsyncIterable<string>;
@@ -16,10 +16,9 @@ export interface FitInput {
   progress?: Progress;
 }
 
-/** Content words by document frequency (ties alphabetical), capped at maxVocab; every term seen is a candidate. */
+/** Words by document frequency (ties alphabetical), capped at maxVocab; every term seen is a candidate. */
 function chooseVocabulary(df: Map<string, number>, maxVocab: number): string[] {
   return [...df.entries()]
-    .filter(([t]) => !STOPWORDS.has(t))
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .slice(0, maxVocab)
     .map(([t]) => t);
@@ -50,19 +49,22 @@ export async function fitLexical(input: FitInput, cfg: EmbedConfig): Promise<Lex
   const idf = new Float32Array(vocab.length);
   vocab.forEach((t, id) => (idf[id] = Math.log((1 + i) / (1 + df.get(t)!)) + 1));
   const dims = cfg.dims;
+  const stopwords = vocab.filter((t) => STOPWORDS.has(t));
   // One coordinate is reserved for the query's out-of-vocabulary share (see lexical.ts).
   const projection =
-    cfg.projection === 'svd' ? Float32Array.from(randomizedSvd(csrOperator(sampleMatrix(sample, vocab, idf)), dims - 1, { seed: cfg.seed }).components) : null;
-  return { dims, projectionKind: cfg.projection, seed: cfg.seed, documents: Math.max(1, i), vocab, idf, projection };
+    cfg.projection === 'svd'
+      ? Float32Array.from(randomizedSvd(csrOperator(sampleMatrix(sample, vocab, idf, denseSkip({ vocab, stopwords }))), dims - 1, { seed: cfg.seed }).components)
+      : null;
+  return { dims, projectionKind: cfg.projection, seed: cfg.seed, documents: Math.max(1, i), vocab, idf, stopwords, projection };
 }
 
-function sampleMatrix(sample: string[], vocab: string[], idf: Float32Array): Csr {
+function sampleMatrix(sample: string[], vocab: string[], idf: Float32Array, skip: Uint8Array): Csr {
   const index = new Map(vocab.map((t, id) => [t, id]));
   const indptr = new Int32Array(sample.length + 1);
   const indices: number[] = [];
   const values: number[] = [];
   sample.forEach((text, r) => {
-    const { ids, weights } = tfidf(text, index, idf);
+    const { ids, weights } = tfidf(text, index, idf, 0, skip);
     indices.push(...ids);
     values.push(...weights);
     indptr[r + 1] = indices.length;

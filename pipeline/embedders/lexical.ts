@@ -10,6 +10,12 @@
  * The last coordinate is reserved: passages leave it 0; a query puts there the share of its TF-IDF mass that
  * falls on content words the corpus never had. cos(query, passage) is then scaled by the known share, so an
  * output about things absent from the corpus is far from it instead of matching on its one familiar word.
+ *
+ * Two views of one vocabulary (version 3). The sparse view (`terms`) weighs every word, stopwords included: it is
+ * what search ranks by (pipeline/search/term-index.ts), because function words carry the style that tells one
+ * collection from another (bench/attribution.ts: dropping them cost the naive reference 4 points of stage accuracy).
+ * The dense view (`embed`, the vectors the clustering reads) leaves the stopwords out, so the topics are not buried
+ * under "the" and "of".
  */
 import { z } from 'zod';
 import { CproxError } from '../errors.js';
@@ -18,13 +24,13 @@ import { createRng } from '../linalg/random.js';
 import { decodeNpy, encodeNpy } from '../npy.js';
 import { STOPWORDS } from '../text/stopwords.js';
 import { words } from '../text/tokenize.js';
-import { normalizeRows, type Embedder } from './embedder.js';
+import { normalizeRows, type EmbedKind, type Embedder } from './embedder.js';
 
 export const LEXICAL_FILES = { model: 'lexical.json', projection: 'projection.npy' } as const;
 
 export const LexicalModelFileSchema = z.object({
   type: z.literal('lexical'),
-  version: z.literal(2),
+  version: z.literal(3),
   dims: z.number().int().min(2),
   projection: z.enum(['svd', 'random']),
   seed: z.number().int(),
@@ -32,6 +38,8 @@ export const LexicalModelFileSchema = z.object({
   documents: z.number().int().positive(),
   vocab: z.array(z.string()),
   idf: z.array(z.number()),
+  /** Vocabulary terms the dense view leaves out (the stopword list the model was fitted with). */
+  stopwords: z.array(z.string()),
 });
 
 export interface LexicalModel {
@@ -41,6 +49,8 @@ export interface LexicalModel {
   documents: number;
   vocab: string[];
   idf: Float32Array;
+  /** Vocabulary terms the dense view leaves out. */
+  stopwords: string[];
   /** svd only: vocab.length × (dims − 1), row-major. */
   projection: Float32Array | null;
 }
@@ -52,14 +62,18 @@ export interface WeightedTerms {
   unknown: number;
 }
 
-/** Sparse sublinear TF-IDF of one text, L2-normalised over known and unknown content words together. */
-export function tfidf(text: string, index: ReadonlyMap<string, number>, idf: Float32Array, oovIdf = 0): WeightedTerms {
+/**
+ * Sparse sublinear TF-IDF of one text, L2-normalised over known and unknown words together. With `skip` (the dense
+ * view), terms flagged there and unknown stopwords are left out; without it every word counts.
+ */
+export function tfidf(text: string, index: ReadonlyMap<string, number>, idf: Float32Array, oovIdf = 0, skip?: Uint8Array): WeightedTerms {
   const counts = new Map<number, number>();
   const unknownCounts = new Map<string, number>();
   for (const w of words(text)) {
     const id = index.get(w);
-    if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
-    else if (oovIdf > 0 && !STOPWORDS.has(w)) unknownCounts.set(w, (unknownCounts.get(w) ?? 0) + 1);
+    if (id !== undefined) {
+      if (!skip?.[id]) counts.set(id, (counts.get(id) ?? 0) + 1);
+    } else if (oovIdf > 0 && !(skip && STOPWORDS.has(w))) unknownCounts.set(w, (unknownCounts.get(w) ?? 0) + 1);
   }
   const ids = [...counts.keys()].sort((a, b) => a - b);
   const weights = ids.map((id) => (1 + Math.log(counts.get(id)!)) * idf[id]);
@@ -87,8 +101,25 @@ export function randomDirection(seed: number, term: string, dims: number): Float
   return row;
 }
 
-export function lexicalEmbedder(model: LexicalModel): Embedder {
+/** The lexical embedder: the dense `embed` of every embedder, plus the sparse view search ranks by. */
+export interface LexicalEmbedder extends Embedder {
+  readonly id: 'lexical';
+  readonly vocabulary: number;
+  /** Sparse TF-IDF over the whole vocabulary; a query's unknown words count in its norm (and in `unknown`). */
+  terms(text: string, kind: EmbedKind): WeightedTerms;
+}
+
+export const isLexical = (e: Embedder): e is LexicalEmbedder => e.id === 'lexical' && typeof (e as Partial<LexicalEmbedder>).terms === 'function';
+
+/** 1 for each vocabulary term the dense view leaves out. */
+export function denseSkip(model: Pick<LexicalModel, 'vocab' | 'stopwords'>): Uint8Array {
+  const stop = new Set(model.stopwords);
+  return Uint8Array.from(model.vocab, (t) => (stop.has(t) ? 1 : 0));
+}
+
+export function lexicalEmbedder(model: LexicalModel): LexicalEmbedder {
   const index = new Map(model.vocab.map((t, i) => [t, i]));
+  const skip = denseSkip(model);
   const { dims } = model;
   const inner = dims - 1;
   const oovIdf = Math.log((1 + model.documents) / 2) + 1;
@@ -100,15 +131,27 @@ export function lexicalEmbedder(model: LexicalModel): Embedder {
     if (!r) cache.set(id, (r = randomDirection(model.seed, model.vocab[id], inner)));
     return r;
   };
+  const terms = (text: string, kind: EmbedKind): WeightedTerms => tfidf(text, index, model.idf, kind === 'query' ? oovIdf : 0);
+  const cachedPassage = (text: string): WeightedTerms => {
+    // The same candidate chunks come back for many sentences of a batch: weigh each once.
+    let p = passageCache.get(text);
+    if (!p) {
+      if (passageCache.size >= PASSAGE_CACHE) passageCache.clear();
+      passageCache.set(text, (p = terms(text, 'passage')));
+    }
+    return p;
+  };
   return {
     id: 'lexical',
     fingerprint: lexicalFingerprint(model),
     dims,
+    vocabulary: model.vocab.length,
+    terms,
     embed(texts, { kind }) {
       const out = new Float32Array(texts.length * dims);
       const acc = new Float64Array(inner);
       texts.forEach((text, r) => {
-        const { ids, weights, unknown } = tfidf(text, index, model.idf, kind === 'query' ? oovIdf : 0);
+        const { ids, weights, unknown } = tfidf(text, index, model.idf, kind === 'query' ? oovIdf : 0, skip);
         acc.fill(0);
         for (let p = 0; p < ids.length; p++) {
           const w = weights[p];
@@ -130,15 +173,10 @@ export function lexicalEmbedder(model: LexicalModel): Embedder {
       return Promise.resolve(normalizeRows(out, dims));
     },
     rescore(query, passages) {
-      const q = tfidf(query, index, model.idf, oovIdf);
+      const q = terms(query, 'query');
       const qw = new Map(q.ids.map((id, i) => [id, q.weights[i]]));
       return Float64Array.from(passages, (text) => {
-        // The same candidate chunks come back for many sentences of a batch: weigh each once.
-        let p = passageCache.get(text);
-        if (!p) {
-          if (passageCache.size >= PASSAGE_CACHE) passageCache.clear();
-          passageCache.set(text, (p = tfidf(text, index, model.idf)));
-        }
+        const p = cachedPassage(text);
         let s = 0;
         for (let i = 0; i < p.ids.length; i++) s += (qw.get(p.ids[i]) ?? 0) * p.weights[i];
         return s;
@@ -150,13 +188,14 @@ export function lexicalEmbedder(model: LexicalModel): Embedder {
 export function serializeLexicalModel(model: LexicalModel): { model: string; projection: Buffer | null } {
   const file: z.infer<typeof LexicalModelFileSchema> = {
     type: 'lexical',
-    version: 2,
+    version: 3,
     dims: model.dims,
     projection: model.projectionKind,
     seed: model.seed,
     documents: model.documents,
     vocab: model.vocab,
     idf: Array.from(model.idf),
+    stopwords: model.stopwords,
   };
   return { model: JSON.stringify(file), projection: model.projection ? encodeNpy(model.projection, model.vocab.length, model.dims - 1) : null };
 }
@@ -193,6 +232,7 @@ export function parseLexicalModel(modelJson: Buffer, projectionNpy: Buffer | nul
     documents: parsed.documents,
     vocab: parsed.vocab,
     idf: Float32Array.from(parsed.idf),
+    stopwords: parsed.stopwords,
     projection,
   };
 }

@@ -1,16 +1,19 @@
 /**
- * Nearest corpus chunks for many spans at once: one batched vector search, then, when the embedder can rescore
- * exactly (lexical), a wider candidate set re-ranked on exact similarity. Chunks that contain the span word for
- * word are ranked first: a verbatim occurrence is the strongest answer to "where did this sentence come from".
- * annotate and the index's distance calibration both call this, so their distances are in the same units.
+ * Nearest corpus chunks for many spans at once. A lexical index is searched exactly over its term postings
+ * (pipeline/search/term-index.ts); a dense (ONNX) index over its vectors, exactly or through the HNSW graph. Chunks
+ * the verbatim table says may contain the span word for word join the candidates and are ranked first: a verbatim
+ * occurrence is the strongest answer to "where did this sentence come from". annotate and the index's distance
+ * calibration both call this, so their distances are in the same units.
  */
 import type { Embedder } from '../embedders/embedder.js';
+import { isLexical } from '../embedders/lexical.js';
 import { verbatimCandidates } from '../verbatim/shingles.js';
+import type { ExcludeRange, TermIndex } from './term-index.js';
 import type { VectorIndex } from './vector-index.js';
 
 export interface Neighbour {
   idx: number;
-  /** Cosine similarity (rescored when the embedder supports it). */
+  /** Cosine similarity (exact for the lexical embedder; through the graph's approximation for a dense one). */
   similarity: number;
   verbatim: boolean;
 }
@@ -22,11 +25,23 @@ export interface FetchedChunk {
 
 export interface NeighbourSource<C extends FetchedChunk = FetchedChunk> {
   embedder: Embedder;
-  vectors: VectorIndex;
+  /** The term postings of a lexical index (searched instead of the vectors). */
+  terms: TermIndex | null;
+  /** The vectors of a dense index; null for a lexical index opened for search only. */
+  vectors: VectorIndex | null;
   /** The given chunks (called once, for every candidate of every span: one pass over the chunk file is fine). */
   fetchChunks(ids: Set<number>): Promise<Map<number, C>>;
-  /** Chunks that may contain the span verbatim (pipeline/verbatim), added to the vector-search candidates. */
+  /** Chunks that may contain the span verbatim (pipeline/verbatim), added to the search's candidates. */
   verbatimCandidates?(span: string): number[];
+}
+
+export interface FindOptions {
+  /** Spans searched so far (called per batch). */
+  onBatch?: (done: number) => void;
+  /** Per span: chunks left out of its search (its own document, for leave-document-out calibration). */
+  exclude?: ReadonlyArray<ExcludeRange | null>;
+  /** Per span: chunks scored and kept after the k best whatever their rank (annotate's book-span chunks). */
+  extra?: ReadonlyArray<readonly number[]>;
 }
 
 function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, dims: number): number {
@@ -36,18 +51,20 @@ function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, dims: num
 }
 
 /**
- * The search an index answers with: its embedder, its vectors, the verbatim candidates of its shingle table (when it
- * has one) and its chunks. Annotate and the index's distance calibration both build theirs here.
+ * The search an index answers with: its embedder, its term postings or vectors, the verbatim candidates of its
+ * shingle table (when it has one) and its chunks. Annotate and the index's distance calibration both build theirs here.
  */
 export function indexSearchSource<C extends FetchedChunk>(parts: {
   embedder: Embedder;
-  vectors: VectorIndex;
+  terms: TermIndex | null;
+  vectors: VectorIndex | null;
   shingles: BigUint64Array | null;
   fetchChunks: (ids: Set<number>) => Promise<Map<number, C>>;
 }): NeighbourSource<C> {
-  const { embedder, vectors, shingles } = parts;
+  const { embedder, terms, vectors, shingles } = parts;
   return {
     embedder,
+    terms,
     vectors,
     fetchChunks: (ids) => parts.fetchChunks(ids),
     verbatimCandidates: shingles ? (span) => verbatimCandidates(shingles, span) : undefined,
@@ -55,60 +72,111 @@ export function indexSearchSource<C extends FetchedChunk>(parts: {
 }
 
 const EMBED_BATCH = 256;
-/** Candidates per span re-ranked by rescore: enough that the exact top-k is inside (recall@32 ≥ 0.98 on the demo). */
-export const RESCORE_CANDIDATES = 32;
-
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
+const excluded = (idx: number, ex: ExcludeRange | null | undefined) => !!ex && idx >= ex.from && idx < ex.to;
+
+interface Candidate {
+  idx: number;
+  similarity: number;
+  /** Scored after the chunks are fetched (a verbatim candidate of a lexical index). */
+  pending?: boolean;
+}
+
+/** Term search: exact cosine over the postings. */
+function sparseCandidates(source: NeighbourSource, spans: readonly string[], k: number, opts: FindOptions): Candidate[][] {
+  const { embedder, terms } = source;
+  if (!terms || !isLexical(embedder)) throw new Error('a term search needs a lexical embedder and its postings');
+  return spans.map((span, s) => {
+    const hits: Candidate[] = terms.search(embedder.terms(span, 'query'), k, opts.exclude?.[s] ?? undefined);
+    if (s % EMBED_BATCH === EMBED_BATCH - 1 || s === spans.length - 1) opts.onBatch?.((s % EMBED_BATCH) + 1);
+    return hits;
+  });
+}
+
+/** Vector search, batched; excluded chunks are searched past (k plus the excluded range) and dropped. */
+async function denseCandidates(source: NeighbourSource, spans: readonly string[], k: number, opts: FindOptions): Promise<Candidate[][]> {
+  const { embedder, vectors } = source;
+  if (!vectors) throw new Error('a dense search needs the index vectors');
+  const out: Candidate[][] = [];
+  for (let b = 0; b < spans.length; b += EMBED_BATCH) {
+    const batch = spans.slice(b, b + EMBED_BATCH);
+    const skip = Math.max(0, ...batch.map((_, q) => (opts.exclude?.[b + q] ? opts.exclude[b + q]!.to - opts.exclude[b + q]!.from : 0)));
+    const wide = Math.min(vectors.rows, k + skip);
+    const queries = await embedder.embed(batch, { kind: 'query' });
+    const r = await vectors.search(queries, batch.length, wide);
+    const rows = batch.map((_, q) => {
+      const row: Candidate[] = [];
+      for (let j = 0; j < wide && row.length < k; j++) {
+        const idx = r.indices[q * wide + j];
+        if (idx >= 0 && !excluded(idx, opts.exclude?.[b + q])) row.push({ idx, similarity: r.scores[q * wide + j] });
+      }
+      return row;
+    });
+    // Verbatim candidates are scored on their stored vectors.
+    const extra = batch.map((span, q) => {
+      const seen = new Set(rows[q].map((c) => c.idx));
+      return (source.verbatimCandidates?.(span) ?? []).filter((idx) => !seen.has(idx) && !excluded(idx, opts.exclude?.[b + q]));
+    });
+    const ids = extra.flat();
+    const stored = ids.length ? vectors.vectors(ids) : new Float32Array(0);
+    let at = 0;
+    extra.forEach((list, q) => {
+      for (const idx of list) rows[q].push({ idx, similarity: dot(stored, at++ * vectors.dims, queries, q * vectors.dims, vectors.dims) });
+    });
+    out.push(...rows);
+    opts.onBatch?.(batch.length);
+  }
+  return out;
+}
+
+/** Scores candidates added after the search: by exact rescoring (lexical), else on their stored vectors. */
+async function scorePending<C extends FetchedChunk>(source: NeighbourSource<C>, span: string, row: Candidate[], chunks: Map<number, C>): Promise<void> {
+  const pending = row.filter((c) => c.pending);
+  if (!pending.length) return;
+  const { embedder, vectors } = source;
+  if (embedder.rescore) {
+    const scores = embedder.rescore(
+      span,
+      pending.map((c) => chunks.get(c.idx)?.text ?? ''),
+    );
+    pending.forEach((c, j) => (c.similarity = scores[j]));
+  } else if (vectors) {
+    const q = await embedder.embed([span], { kind: 'query' });
+    const stored = vectors.vectors(pending.map((c) => c.idx));
+    pending.forEach((c, j) => (c.similarity = dot(stored, j * vectors.dims, q, 0, vectors.dims)));
+  }
+}
 
 /** The k best chunks of every span, and the fetched chunks they name (candidates that were not kept included). */
 export async function findNeighbours<C extends FetchedChunk>(
   source: NeighbourSource<C>,
   spans: readonly string[],
   k: number,
-  onBatch?: (done: number) => void,
+  opts: FindOptions = {},
 ): Promise<{ neighbours: Neighbour[][]; chunks: Map<number, C> }> {
-  const { embedder, vectors } = source;
-  const { dims } = vectors;
-  const rescore = embedder.rescore?.bind(embedder);
-  const wide = Math.min(vectors.rows, rescore ? Math.max(k, RESCORE_CANDIDATES) : k);
-  const candidates: Array<Array<{ idx: number; similarity: number }>> = [];
-  for (let b = 0; b < spans.length; b += EMBED_BATCH) {
-    const batch = spans.slice(b, b + EMBED_BATCH);
-    const queries = await embedder.embed(batch, { kind: 'query' });
-    const r = await vectors.search(queries, batch.length, wide);
-    const rows = batch.map((_, q) => {
-      const row: Array<{ idx: number; similarity: number }> = [];
-      for (let j = 0; j < wide; j++) if (r.indices[q * wide + j] >= 0) row.push({ idx: r.indices[q * wide + j], similarity: r.scores[q * wide + j] });
-      return row;
-    });
-    // Chunks that may hold the span verbatim join the candidates, scored on their stored vectors.
-    const extra = batch.map((span, q) => {
-      const seen = new Set(rows[q].map((c) => c.idx));
-      return (source.verbatimCandidates?.(span) ?? []).filter((idx) => !seen.has(idx));
-    });
-    const ids = extra.flat();
-    const stored = ids.length ? vectors.vectors(ids) : new Float32Array(0);
-    let at = 0;
-    extra.forEach((list, q) => {
-      for (const idx of list) rows[q].push({ idx, similarity: dot(stored, at++ * dims, queries, q * dims, dims) });
-    });
-    candidates.push(...rows);
-    onBatch?.(batch.length);
-  }
+  const sparse = source.terms !== null;
+  const candidates = sparse ? sparseCandidates(source, spans, k, opts) : await denseCandidates(source, spans, k, opts);
+  candidates.forEach((row, s) => {
+    const seen = new Set(row.map((c) => c.idx));
+    const more = [...(sparse ? (source.verbatimCandidates?.(spans[s]) ?? []) : []), ...(opts.extra?.[s] ?? [])];
+    for (const idx of more) {
+      if (seen.has(idx) || excluded(idx, opts.exclude?.[s])) continue;
+      seen.add(idx);
+      row.push({ idx, similarity: 0, pending: true });
+    }
+  });
   const chunks = await source.fetchChunks(new Set(candidates.flat().map((c) => c.idx)));
   const squashed = new Map([...chunks].map(([i, c]) => [i, squash(c.text)]));
-  const neighbours = candidates.map((row, s) => {
-    const passages = row.map((c) => chunks.get(c.idx)?.text ?? '');
-    const exact = rescore ? rescore(spans[s], passages) : null;
+  const neighbours: Neighbour[][] = [];
+  for (const [s, row] of candidates.entries()) {
+    await scorePending(source, spans[s], row, chunks);
     const needle = squash(spans[s]);
-    return row
-      .map((c, j): Neighbour => ({
-        idx: c.idx,
-        similarity: exact ? exact[j] : c.similarity,
-        verbatim: needle.length > 0 && (squashed.get(c.idx) ?? '').includes(needle),
-      }))
-      .sort((a, b) => Number(b.verbatim) - Number(a.verbatim) || b.similarity - a.similarity || a.idx - b.idx)
-      .slice(0, k);
-  });
+    const ranked = row
+      .map((c): Neighbour => ({ idx: c.idx, similarity: c.similarity, verbatim: needle.length > 0 && (squashed.get(c.idx) ?? '').includes(needle) }))
+      .sort((a, b) => Number(b.verbatim) - Number(a.verbatim) || b.similarity - a.similarity || a.idx - b.idx);
+    const kept = ranked.slice(0, k);
+    const must = new Set(opts.extra?.[s] ?? []);
+    neighbours.push(must.size ? [...kept, ...ranked.slice(k).filter((n) => must.has(n.idx))] : kept);
+  }
   return { neighbours, chunks };
 }

@@ -15,7 +15,8 @@ export const WINDOW = 4;
 /** Shingles found in more chunks than this are skipped at lookup. */
 const MAX_POSTINGS = 2000;
 
-function fnv1a(s: string): number {
+/** The 32-bit FNV-1a hash of a shingle (its words joined by one space). */
+export function fingerprint(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
   return h >>> 0;
@@ -25,7 +26,7 @@ function fnv1a(s: string): number {
 export function shingleHashes(text: string): number[] {
   const w = words(text);
   const hashes: number[] = [];
-  for (let i = 0; i + SHINGLE_WORDS <= w.length; i++) hashes.push(fnv1a(w.slice(i, i + SHINGLE_WORDS).join(' ')));
+  for (let i = 0; i + SHINGLE_WORDS <= w.length; i++) hashes.push(fingerprint(w.slice(i, i + SHINGLE_WORDS).join(' ')));
   if (hashes.length < WINDOW) return [...new Set(hashes)];
   const out = new Set<number>();
   for (let i = 0; i + WINDOW <= hashes.length; i++) {
@@ -87,19 +88,26 @@ function lowerBound(table: BigUint64Array, key: bigint): number {
   return lo;
 }
 
+/** The chunks whose table entries hold this fingerprint; `ids` is empty when more than MAX_POSTINGS do. */
+export function postingsOf(table: BigUint64Array, hash: number): { count: number; ids: number[] } {
+  const from = lowerBound(table, BigInt(hash) << 32n);
+  const to = lowerBound(table, BigInt(hash + 1) << 32n);
+  const count = to - from;
+  if (count > MAX_POSTINGS) return { count, ids: [] }; // a stock phrase ("of the united states") identifies nothing
+  const ids: number[] = [];
+  for (let i = from; i < to; i++) ids.push(Number(table[i] & 0xffffffffn));
+  return { count, ids };
+}
+
 /** Chunks sharing at least `minShared` sampled shingles with the span, most shared first (at most `limit`). */
 export function verbatimCandidates(table: BigUint64Array, span: string, limit = 16): number[] {
   const votes = new Map<number, number>();
   let used = 0;
   for (const h of shingleHashes(span)) {
-    const from = lowerBound(table, BigInt(h) << 32n);
-    const to = lowerBound(table, BigInt(h + 1) << 32n);
-    if (to - from > MAX_POSTINGS) continue; // a stock phrase ("of the united states") identifies nothing
+    const { ids, count } = postingsOf(table, h);
+    if (count > MAX_POSTINGS) continue;
     used++;
-    for (let i = from; i < to; i++) {
-      const idx = Number(table[i] & 0xffffffffn);
-      votes.set(idx, (votes.get(idx) ?? 0) + 1);
-    }
+    for (const idx of ids) votes.set(idx, (votes.get(idx) ?? 0) + 1);
   }
   if (used === 0) return [];
   const need = Math.max(1, Math.ceil(used / 2));

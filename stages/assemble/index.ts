@@ -7,11 +7,12 @@ import { stageRelativeName } from '../../pipeline/store/keys.js';
 import { decodeNpy } from '../../pipeline/npy.js';
 import { portableConfig } from '../../pipeline/config.js';
 import { indexSearchSource } from '../../pipeline/search/neighbours.js';
+import { termIndexFromBytes } from '../../pipeline/search/term-index.js';
 import { exactIndex } from '../../pipeline/search/vector-index.js';
 import { readJson, writeJson, type WrittenObject } from '../../pipeline/store/store.js';
 import { chunkCount, chunkRecords, defineStage, inputKey, inputKeysUnder, upstreamFacts } from '../contracts.js';
 import { encodeShingleTable, ShingleTableBuilder, SHINGLE_WORDS, WINDOW } from '../../pipeline/verbatim/shingles.js';
-import { calibrate, calibrationSentences, calibrationStep } from './calibrate.js';
+import { calibrate, CalibrationSampler, calibrationStep } from './calibrate.js';
 
 const LINES_PER_WRITE = 512;
 
@@ -38,14 +39,13 @@ export const assembleStage = defineStage('assemble', {
     }
     // One pass over the chunks writes chunks.jsonl, builds the verbatim table and samples calibration sentences.
     const shingles = new ShingleTableBuilder();
-    const step = calibrationStep(total);
-    const sampled: string[] = [];
+    const sampler = new CalibrationSampler(calibrationStep(total));
     keep(
       await store.writeStream(
         keys.indexFile(INDEX_FILES.chunks),
         jsonLines((c) => {
           shingles.add(c.idx, c.text);
-          if (c.idx % step === 0) sampled.push(c.text);
+          sampler.add(c.idx, c.doc_id, c.text);
           return { idx: c.idx, text: c.text };
         }),
       ),
@@ -73,8 +73,9 @@ export const assembleStage = defineStage('assemble', {
       keep(await store.copy(key, keys.indexFile(INDEX_FILES.embedderDir, stageRelativeName(key).slice('embedder/'.length))));
     }
 
-    const { ann } = upstreamFacts(ctx, 'ann');
+    const { ann, terms } = upstreamFacts(ctx, 'ann');
     if (ann) keep(await store.copy(inputKey(ctx, 'ann', 'graph'), keys.indexFile(INDEX_FILES.ann)));
+    if (terms) keep(await store.copy(inputKey(ctx, 'ann', 'postings'), keys.indexFile(INDEX_FILES.postings)));
 
     const facts = upstreamFacts(ctx, 'embed');
     const { embed } = ctx.config;
@@ -82,13 +83,14 @@ export const assembleStage = defineStage('assemble', {
       onnxDir: embed.onnx?.dir,
       device: embed.device,
     });
-    const vectorsBuf = await store.read(keys.indexFile(INDEX_FILES.embeddings));
-    const vectors = decodeNpy(vectorsBuf!, INDEX_FILES.embeddings);
-    // Calibration searches exactly: the same distances annotate sees, up to the graph's measured recall.
+    const vectors = decodeNpy((await store.read(keys.indexFile(INDEX_FILES.embeddings)))!, INDEX_FILES.embeddings);
+    // Calibration searches exactly: the same distances annotate sees (up to the graph's measured recall, for a dense index).
+    const termIndex = terms ? termIndexFromBytes((await store.read(keys.indexFile(INDEX_FILES.postings)))!, INDEX_FILES.postings) : null;
     const calibration = await calibrate(
       indexSearchSource({
         embedder,
-        vectors: exactIndex(vectors),
+        terms: termIndex,
+        vectors: termIndex ? null : exactIndex(vectors),
         shingles: shingleTable,
         async fetchChunks(ids) {
           const found = new Map<number, { text: string }>();
@@ -96,8 +98,8 @@ export const assembleStage = defineStage('assemble', {
           return found;
         },
       }),
-      calibrationSentences(sampled),
-    ).finally(() => embedder.close?.());
+      sampler.finish(total),
+    ).finally(() => (termIndex?.close(), embedder.close?.()));
 
     const clusterStats = (await readJson<Record<string, unknown>>(store, inputKey(ctx, 'cluster', 'stats'))) ?? {};
     const prepareFacts = upstreamFacts(ctx, 'prepare');
@@ -106,7 +108,7 @@ export const assembleStage = defineStage('assemble', {
       await writeJson(
         store,
         keys.indexFile(INDEX_FILES.stats),
-        { ...clusterStats, prepare: ctx.upstream.prepare.facts, embed: ctx.upstream.embed.facts, search: { ann }, calibration },
+        { ...clusterStats, prepare: ctx.upstream.prepare.facts, embed: ctx.upstream.embed.facts, search: { ann, terms }, calibration },
         true,
       ),
     );
@@ -120,6 +122,7 @@ export const assembleStage = defineStage('assemble', {
       code_version: CODE_VERSION,
       embedder: { id: facts.embedder, fingerprint: facts.fingerprint, dims: facts.dims },
       vectors: { file: INDEX_FILES.embeddings, dtype: facts.dtype, rows: vectors.rows, dims: vectors.dims, metric: 'cosine' },
+      terms: terms ? { file: INDEX_FILES.postings, ...terms } : null,
       ann: ann ? { file: INDEX_FILES.ann, ...ann } : null,
       counts: {
         chunks: total,
@@ -135,7 +138,12 @@ export const assembleStage = defineStage('assemble', {
       ),
     };
     await writeJson(store, keys.indexFile(INDEX_FILES.manifest), manifest, true);
-    if (calibration) ctx.reporter.info(`  calibration: corpus sentences sit at d≈${calibration.p50} (median), ${calibration.p90} (p90)`);
+    if (calibration) {
+      const { cutoffs, cutoff_percentiles: at } = calibration;
+      ctx.reporter.info(
+        `  calibration (${calibration.sentences} corpus sentences, own document left out): known ≤ ${cutoffs.known} (p${at.known}), near ≤ ${cutoffs.near} (p${at.near}), novel above`,
+      );
+    }
     return { facts: { chunks: total } };
   },
 });

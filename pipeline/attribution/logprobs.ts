@@ -1,0 +1,79 @@
+/**
+ * Token logprobs carried by a model-output row, aligned to character offsets of its text, so that each sentence
+ * gets the mean logprob of its tokens. Read from:
+ * - OpenAI chat completions: `choices[0].logprobs.content[]` ({token, logprob}), tokens in order;
+ * - OpenAI (and vLLM server) legacy completions: `choices[0].logprobs` {tokens, token_logprobs, text_offset};
+ * - vLLM offline `RequestOutput` rows: `outputs[0]` {text, token_ids, logprobs: [{token_id: {logprob, decoded_token}}]}.
+ * Offsets come from `text_offset` where given; otherwise the decoded tokens are laid end to end and must spell the
+ * text exactly, else the row counts as having no usable logprobs (never a guessed alignment).
+ */
+export interface TokenLogprob {
+  start: number;
+  end: number;
+  logprob: number;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
+const first = (v: unknown): Obj | undefined => (Array.isArray(v) && isObj(v[0]) ? v[0] : undefined);
+
+/** Tokens laid end to end; null unless they spell `text` (a leading part of it is allowed: a stop sequence). */
+function laidOut(text: string, tokens: Array<{ token: string; logprob: number }>): TokenLogprob[] | null {
+  const out: TokenLogprob[] = [];
+  let at = 0;
+  for (const t of tokens) {
+    if (text.slice(at, at + t.token.length) !== t.token) return null;
+    out.push({ start: at, end: at + t.token.length, logprob: t.logprob });
+    at += t.token.length;
+  }
+  return at === text.length ? out : null;
+}
+
+export function tokenLogprobs(row: Obj, text: string): TokenLogprob[] | null {
+  const choice = first(row.choices);
+  const lp = choice?.logprobs;
+  if (isObj(lp) && Array.isArray(lp.content)) {
+    const tokens = lp.content.filter(isObj).map((t) => ({ token: String(t.token ?? ''), logprob: Number(t.logprob) }));
+    return tokens.every((t) => Number.isFinite(t.logprob)) ? laidOut(text, tokens) : null;
+  }
+  if (isObj(lp) && Array.isArray(lp.token_logprobs) && Array.isArray(lp.tokens)) {
+    const tokens = lp.tokens as unknown[];
+    const values = lp.token_logprobs as unknown[];
+    const offsets = Array.isArray(lp.text_offset) ? (lp.text_offset as unknown[]) : null;
+    if (!offsets) return laidOut(text, tokens.map((t, i) => ({ token: String(t), logprob: Number(values[i]) })).filter((t) => Number.isFinite(t.logprob)));
+    // text_offset counts from the start of the prompt when the prompt is echoed; the first offset is where the text starts.
+    const base = Number(offsets[0]);
+    const out: TokenLogprob[] = [];
+    tokens.forEach((t, i) => {
+      const start = Number(offsets[i]) - base;
+      const v = values[i];
+      if (typeof v === 'number' && Number.isFinite(start)) out.push({ start, end: start + String(t).length, logprob: v });
+    });
+    return out.length ? out : null;
+  }
+  const output = first(row.outputs);
+  if (output && Array.isArray(output.logprobs) && Array.isArray(output.token_ids)) {
+    const ids = output.token_ids as unknown[];
+    const tokens = (output.logprobs as unknown[]).map((step, i) => {
+      const chosen = isObj(step) ? step[String(ids[i])] : undefined;
+      return isObj(chosen) ? { token: String(chosen.decoded_token ?? ''), logprob: Number(chosen.logprob) } : { token: '', logprob: NaN };
+    });
+    return tokens.every((t) => Number.isFinite(t.logprob)) ? laidOut(text, tokens) : null;
+  }
+  return null;
+}
+
+/** Mean logprob of the tokens that start inside [start, end); null when none do. */
+export function meanLogprob(tokens: readonly TokenLogprob[] | null, start: number, end: number): number | null {
+  if (!tokens) return null;
+  let sum = 0;
+  let n = 0;
+  for (const t of tokens) {
+    if (t.start >= end) break;
+    if (t.end > start && t.start < end && t.start >= start - 1) {
+      sum += t.logprob;
+      n++;
+    }
+  }
+  return n ? Math.round((sum / n) * 1e4) / 1e4 : null;
+}

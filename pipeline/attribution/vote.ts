@@ -1,0 +1,94 @@
+/**
+ * The answer for one sentence from its neighbourhood, not from its single nearest chunk: the evidence for a
+ * sentence's stage and topic is spread over its top neighbours (bench/attribution.ts measures rank-1 against the
+ * vote per N and weighting).
+ *
+ * Rules (documented in the README's "Output format"):
+ * - Each of the top N neighbours votes with weight similarity^VOTE_POWER (similarity ≤ 0 votes nothing).
+ * - Verbatim dominates: when a book span covers most of the sentence, only the chunks of its spans vote; otherwise,
+ *   when some neighbours contain the whole sentence, only those vote.
+ * - `stage_probs`: each stage's share of the weight. `stage`: the largest (ties: the earlier in the vote order).
+ * - Cluster: every vote counts for its cluster and each ancestor. From the top level down, the vote follows the
+ *   child with the most weight while that child holds at least half of the total; at the top level it always takes
+ *   the plurality. `cluster_prob` is the chosen node's share.
+ * - The supporting chunk is the best-ranked neighbour that agrees with both the voted stage and the voted cluster
+ *   (its cluster is the voted one or below it), else the best that agrees with the stage, else rank 1.
+ */
+import type { Attribution } from './attribute.js';
+
+export const VOTE_POWER = 2;
+
+export interface Vote {
+  stage: string | null;
+  stageProbs: Record<string, number>;
+  clusterId: string | null;
+  clusterProb: number;
+  /** The neighbour that supports the voted answer (null when no neighbour has positive similarity). */
+  support: Attribution | null;
+}
+
+export interface VoteOptions {
+  /** Weight exponent on similarity (default VOTE_POWER). */
+  power?: number;
+  /** Chunks that alone vote, with their weights (the chunks of the book spans covering the sentence). */
+  book?: ReadonlyMap<number, number>;
+}
+
+const UNSTAGED = 'unstaged';
+
+/** The cluster ids from the top level down to `id` ("0.3.1" → ["0.3", "0.3.1"]). */
+function lineage(id: string): string[] {
+  const parts = id.split('.');
+  const out: string[] = [];
+  for (let i = 2; i <= parts.length; i++) out.push(parts.slice(0, i).join('.'));
+  return out;
+}
+
+export function voteOn(neighbours: readonly Attribution[], opts: VoteOptions = {}): Vote {
+  const power = opts.power ?? VOTE_POWER;
+  let voters: Array<{ a: Attribution; w: number }>;
+  const book = opts.book && opts.book.size ? opts.book : null;
+  if (book) {
+    voters = neighbours.filter((a) => book.has(a.chunk)).map((a) => ({ a, w: book.get(a.chunk)! }));
+  } else {
+    const verbatim = neighbours.filter((a) => a.verbatim);
+    voters = (verbatim.length ? verbatim : neighbours).map((a) => ({ a, w: Math.max(0, a.similarity) ** power }));
+  }
+  voters = voters.filter((v) => v.w > 0);
+  const total = voters.reduce((s, v) => s + v.w, 0);
+  if (!(total > 0)) return { stage: null, stageProbs: {}, clusterId: null, clusterProb: 0, support: null };
+
+  const byStage = new Map<string, number>();
+  for (const { a, w } of voters) byStage.set(a.corpusStage ?? UNSTAGED, (byStage.get(a.corpusStage ?? UNSTAGED) ?? 0) + w);
+  let stage: string | null = null;
+  for (const [s, w] of byStage) if (stage === null || w > byStage.get(stage)!) stage = s;
+  const stageProbs = Object.fromEntries([...byStage].sort((a, b) => b[1] - a[1]).map(([s, w]) => [s, Math.round((w / total) * 1e4) / 1e4]));
+
+  const byNode = new Map<string, number>();
+  for (const { a, w } of voters) for (const id of lineage(a.cluster.id)) byNode.set(id, (byNode.get(id) ?? 0) + w);
+  let clusterId: string | null = null;
+  let clusterWeight = 0;
+  for (let depth = 2; ; depth++) {
+    let best: string | null = null;
+    for (const [id, w] of byNode) {
+      if (id.split('.').length !== depth || (clusterId !== null && !id.startsWith(clusterId + '.'))) continue;
+      if (best === null || w > byNode.get(best)! || (w === byNode.get(best)! && id < best)) best = id;
+    }
+    if (best === null || (clusterId !== null && byNode.get(best)! < total / 2)) break;
+    clusterId = best;
+    clusterWeight = byNode.get(best)!;
+  }
+
+  const stageOf = (a: Attribution) => a.corpusStage ?? UNSTAGED;
+  const inCluster = (a: Attribution) => clusterId !== null && (a.cluster.id === clusterId || a.cluster.id.startsWith(clusterId + '.'));
+  const ranked = voters.map((v) => v.a);
+  const support =
+    ranked.find((a) => stageOf(a) === stage && inCluster(a)) ?? ranked.find((a) => stageOf(a) === stage) ?? ranked[0] ?? neighbours[0] ?? null;
+  return {
+    stage: stage === UNSTAGED ? null : stage,
+    stageProbs,
+    clusterId,
+    clusterProb: Math.round((clusterWeight / total) * 1e4) / 1e4,
+    support,
+  };
+}

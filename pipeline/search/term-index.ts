@@ -1,0 +1,377 @@
+/**
+ * Exact sparse retrieval over the lexical embedder's TF-IDF terms (its `terms` view, stopwords included): an
+ * inverted index with one posting list per vocabulary term (the chunks holding it, ascending, each with the term's
+ * weight in that chunk's L2-normalised vector). A query's score for a chunk is Σ q_t·w_t, the exact cosine.
+ *
+ * Search is term at a time, rarest term first, with MaxScore pruning (Turtle & Flood 1995,
+ * https://doi.org/10.1016/0306-4573(95)00020-H): each term's largest possible contribution is q_t·max_t. Once the
+ * k-th best partial score already exceeds what all remaining terms could add together, no chunk outside the touched
+ * set can reach the top k, and the remaining (frequent, cheap-to-skip) terms are only looked up for the touched
+ * chunks that can still make it, by galloping search in their sorted lists. The answer is exact, not approximate:
+ * test/unit/term-index.test.ts checks it against brute force.
+ *
+ * File layout (`terms.postings`, little-endian; every section starts at a multiple of 8):
+ *   0     8 bytes   magic "CPXPOST1"
+ *   8     u32       terms T
+ *   12    u32       chunks N
+ *   16    f64       postings P
+ *   64    f64[T+1]  offsets: term t's postings are [offsets[t], offsets[t+1])
+ *   …     f32[T]    the largest weight of each term
+ *   …     u32[P]    chunk ids
+ *   …     f32[P]    weights
+ * Posting lists are read on demand (positional reads, an LRU cache by bytes), so opening reads O(T), never O(P).
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { CproxError } from '../errors.js';
+
+const MAGIC = 'CPXPOST1';
+const HEADER = 64;
+const align8 = (n: number) => Math.ceil(n / 8) * 8;
+
+export interface SparseVector {
+  ids: readonly number[];
+  weights: readonly number[];
+}
+
+export interface TermHit {
+  idx: number;
+  similarity: number;
+}
+
+/** Chunks [from, to) left out of a search (leave-document-out calibration). */
+export interface ExcludeRange {
+  from: number;
+  to: number;
+}
+
+class Growable<T extends Uint32Array | Float32Array> {
+  length = 0;
+  constructor(
+    public data: T,
+    private readonly make: (n: number) => T,
+  ) {}
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = this.make(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+}
+
+/** Collects each chunk's sparse vector in chunk order, then writes the inverted file. */
+export class TermIndexBuilder {
+  private readonly termOf = new Growable(new Uint32Array(1 << 16), (n) => new Uint32Array(n));
+  private readonly weightOf = new Growable(new Float32Array(1 << 16), (n) => new Float32Array(n));
+  private readonly chunkEnds: number[] = [];
+  private readonly counts: Uint32Array;
+  private readonly maxWeight: Float32Array;
+
+  constructor(private readonly terms: number) {
+    this.counts = new Uint32Array(terms);
+    this.maxWeight = new Float32Array(terms);
+  }
+
+  /** The next chunk (chunks must be added in idx order, from 0). */
+  add(v: SparseVector): void {
+    for (let i = 0; i < v.ids.length; i++) {
+      const t = v.ids[i];
+      const w = Math.fround(v.weights[i]);
+      if (!(w > 0)) continue;
+      this.termOf.push(t);
+      this.weightOf.push(w);
+      this.counts[t]++;
+      if (w > this.maxWeight[t]) this.maxWeight[t] = w;
+    }
+    this.chunkEnds.push(this.termOf.length);
+  }
+
+  get postings(): number {
+    return this.termOf.length;
+  }
+
+  /** The file's bytes, section by section (the postings in slices, so no single buffer holds them twice). */
+  *encode(): Generator<Uint8Array> {
+    const T = this.terms;
+    const N = this.chunkEnds.length;
+    const P = this.termOf.length;
+    const offsets = new Float64Array(T + 1);
+    for (let t = 0; t < T; t++) offsets[t + 1] = offsets[t] + this.counts[t];
+    const ids = new Uint32Array(P);
+    const weights = new Float32Array(P);
+    const fill = new Float64Array(offsets.subarray(0, T));
+    let start = 0;
+    for (let c = 0; c < N; c++) {
+      const end = this.chunkEnds[c];
+      for (let j = start; j < end; j++) {
+        const at = fill[this.termOf.data[j]]++;
+        ids[at] = c;
+        weights[at] = this.weightOf.data[j];
+      }
+      start = end;
+    }
+    const header = Buffer.alloc(HEADER);
+    header.write(MAGIC, 0, 'latin1');
+    header.writeUInt32LE(T, 8);
+    header.writeUInt32LE(N, 12);
+    header.writeDoubleLE(P, 16);
+    yield header;
+    yield new Uint8Array(offsets.buffer);
+    const maxBytes = new Uint8Array(align8(T * 4));
+    maxBytes.set(new Uint8Array(this.maxWeight.buffer));
+    yield maxBytes;
+    const SLICE = 1 << 22;
+    for (let o = 0; o < P; o += SLICE) yield new Uint8Array(ids.buffer, o * 4, Math.min(SLICE, P - o) * 4);
+    if (P % 2) yield new Uint8Array(4);
+    for (let o = 0; o < P; o += SLICE) yield new Uint8Array(weights.buffer, o * 4, Math.min(SLICE, P - o) * 4);
+  }
+}
+
+/** Positional reads from a file or a buffer. */
+interface ByteSource {
+  read(into: Uint8Array, position: number): void;
+  close(): void;
+}
+
+function fileSource(file: string): ByteSource {
+  const fd = openSync(file, 'r');
+  return {
+    read(into, position) {
+      let done = 0;
+      while (done < into.length) {
+        const n = readSync(fd, into, done, into.length - done, position + done);
+        if (n === 0) throw new CproxError('BAD_INDEX', `${file} is shorter than its header says`, { hint: 'rebuild or re-sync the index' });
+        done += n;
+      }
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+function bufferSource(buf: Uint8Array, name: string): ByteSource {
+  return {
+    read(into, position) {
+      if (position + into.length > buf.length) throw new CproxError('BAD_INDEX', `${name} is shorter than its header says`, { hint: 'rebuild the index' });
+      into.set(buf.subarray(position, position + into.length));
+    },
+    close() {},
+  };
+}
+
+interface Postings {
+  ids: Uint32Array;
+  weights: Float32Array;
+}
+
+/** Posting lists kept in memory between queries (the frequent terms come back in almost every sentence). */
+const CACHE_BYTES = 256 * 1024 * 1024;
+/** Below this many postings a term is always scored in full: checking the pruning bound would cost more. */
+const PRUNE_MIN_POSTINGS = 2048;
+
+export class TermIndex {
+  readonly terms: number;
+  readonly rows: number;
+  readonly postings: number;
+  private readonly offsets: Float64Array;
+  private readonly maxWeight: Float32Array;
+  private readonly idsAt: number;
+  private readonly weightsAt: number;
+  private readonly cache = new Map<number, Postings>();
+  private cached = 0;
+  private acc: Float64Array;
+  private touched: Int32Array;
+  /** Searches so far, and how many of them finished their frequent terms by lookup (MaxScore) instead of in full. */
+  readonly stats = { searches: 0, pruned: 0 };
+
+  constructor(
+    private readonly src: ByteSource,
+    name: string,
+  ) {
+    const header = new Uint8Array(HEADER);
+    src.read(header, 0);
+    const view = Buffer.from(header.buffer);
+    if (view.toString('latin1', 0, 8) !== MAGIC) throw new CproxError('BAD_INDEX', `${name} is not a term postings file`, { hint: 'rebuild the index' });
+    this.terms = view.readUInt32LE(8);
+    this.rows = view.readUInt32LE(12);
+    this.postings = view.readDoubleLE(16);
+    this.offsets = new Float64Array(this.terms + 1);
+    src.read(new Uint8Array(this.offsets.buffer), HEADER);
+    this.maxWeight = new Float32Array(this.terms);
+    const maxAt = HEADER + (this.terms + 1) * 8;
+    src.read(new Uint8Array(this.maxWeight.buffer), maxAt);
+    this.idsAt = maxAt + align8(this.terms * 4);
+    this.weightsAt = this.idsAt + align8(this.postings * 4);
+    if (this.offsets[this.terms] !== this.postings) throw new CproxError('BAD_INDEX', `${name}: offsets and postings count disagree`, { hint: 'rebuild the index' });
+    this.acc = new Float64Array(this.rows);
+    this.touched = new Int32Array(1024);
+  }
+
+  /** Chunks holding term t. */
+  frequency(t: number): number {
+    return this.offsets[t + 1] - this.offsets[t];
+  }
+
+  private list(t: number): Postings {
+    const hit = this.cache.get(t);
+    if (hit) {
+      this.cache.delete(t);
+      this.cache.set(t, hit);
+      return hit;
+    }
+    const from = this.offsets[t];
+    const n = this.offsets[t + 1] - from;
+    const p: Postings = { ids: new Uint32Array(n), weights: new Float32Array(n) };
+    if (n > 0) {
+      this.src.read(new Uint8Array(p.ids.buffer), this.idsAt + from * 4);
+      this.src.read(new Uint8Array(p.weights.buffer), this.weightsAt + from * 4);
+    }
+    const bytes = n * 8;
+    while (this.cached + bytes > CACHE_BYTES && this.cache.size) {
+      const [oldest, old] = this.cache.entries().next().value as [number, Postings];
+      this.cache.delete(oldest);
+      this.cached -= old.ids.length * 8;
+    }
+    if (bytes <= CACHE_BYTES) {
+      this.cache.set(t, p);
+      this.cached += bytes;
+    }
+    return p;
+  }
+
+  /** The k chunks with the highest exact cosine to `query` (similarity > 0 only), best first, ties by idx. */
+  search(query: SparseVector, k: number, exclude?: ExcludeRange): TermHit[] {
+    const order = query.ids
+      .map((t, i) => ({ t, q: query.weights[i], n: this.frequency(t) }))
+      .filter((x) => x.q > 0 && x.n > 0)
+      .sort((a, b) => a.n - b.n || a.t - b.t);
+    if (k <= 0 || order.length === 0) return [];
+    this.stats.searches++;
+    const ex = exclude ?? { from: 0, to: 0 };
+    const acc = this.acc;
+    let touched = 0;
+    let remaining = 0;
+    const bound = order.map((x) => x.q * this.maxWeight[x.t]);
+    for (const b of bound) remaining += b;
+
+    let i = 0;
+    let threshold = -1;
+    for (; i < order.length; i++) {
+      if (touched >= k && order[i].n >= PRUNE_MIN_POSTINGS) {
+        threshold = this.kthBest(touched, k);
+        if (threshold > remaining) break;
+      }
+      const { ids, weights } = this.list(order[i].t);
+      const q = order[i].q;
+      for (let j = 0; j < ids.length; j++) {
+        const c = ids[j];
+        if (c >= ex.from && c < ex.to) continue;
+        if (acc[c] === 0) {
+          if (touched === this.touched.length) {
+            const grown = new Int32Array(this.touched.length * 2);
+            grown.set(this.touched);
+            this.touched = grown;
+          }
+          this.touched[touched++] = c;
+        }
+        acc[c] += q * weights[j];
+      }
+      remaining -= bound[i];
+    }
+
+    let candidates: Int32Array = this.touched.subarray(0, touched);
+    if (i < order.length) {
+      // MaxScore: only chunks that could still reach the top k get the remaining terms, looked up in sorted lists.
+      this.stats.pruned++;
+      const slack = Math.max(0, remaining);
+      candidates = Int32Array.from(candidates.filter((c) => acc[c] + slack >= threshold)).sort();
+      for (; i < order.length; i++) {
+        const { ids, weights } = this.list(order[i].t);
+        const q = order[i].q;
+        let lo = 0;
+        for (let c = 0; c < candidates.length && lo < ids.length; c++) {
+          const want = candidates[c];
+          lo = gallop(ids, want, lo);
+          if (lo < ids.length && ids[lo] === want) acc[want] += q * weights[lo];
+        }
+      }
+    }
+    const hits = topK(candidates, acc, k);
+    for (let j = 0; j < touched; j++) acc[this.touched[j]] = 0;
+    return hits;
+  }
+
+  /** The k-th largest accumulated score among the touched chunks. */
+  private kthBest(touched: number, k: number): number {
+    const heap = new Float64Array(k);
+    let size = 0;
+    for (let j = 0; j < touched; j++) {
+      const v = this.acc[this.touched[j]];
+      if (size < k) {
+        heap[size++] = v;
+        if (size === k) heap.sort();
+      } else if (v > heap[0]) {
+        heap[0] = v;
+        siftDown(heap, k);
+      }
+    }
+    return size < k ? -1 : heap[0];
+  }
+
+  close(): void {
+    this.src.close();
+    this.cache.clear();
+  }
+}
+
+/** Restores the min-heap property from the root (the array is a valid min-heap except at 0). */
+function siftDown(heap: Float64Array, n: number): void {
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let m = i;
+    if (l < n && heap[l] < heap[m]) m = l;
+    if (r < n && heap[r] < heap[m]) m = r;
+    if (m === i) return;
+    [heap[i], heap[m]] = [heap[m], heap[i]];
+    i = m;
+  }
+}
+
+/** The first position ≥ lo whose id is ≥ want (exponential then binary search). */
+function gallop(ids: Uint32Array, want: number, lo: number): number {
+  let step = 1;
+  let hi = lo;
+  while (hi < ids.length && ids[hi] < want) {
+    lo = hi + 1;
+    hi += step;
+    step *= 2;
+  }
+  hi = Math.min(hi, ids.length);
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid] < want) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function topK(candidates: Int32Array, acc: Float64Array, k: number): TermHit[] {
+  const best: TermHit[] = [];
+  const worse = (a: TermHit, b: TermHit) => a.similarity < b.similarity || (a.similarity === b.similarity && a.idx > b.idx);
+  for (const c of candidates) {
+    const h = { idx: c, similarity: acc[c] };
+    if (!(h.similarity > 0)) continue;
+    if (best.length < k) best.push(h);
+    else {
+      let w = 0;
+      for (let j = 1; j < best.length; j++) if (worse(best[j], best[w])) w = j;
+      if (worse(best[w], h)) best[w] = h;
+    }
+  }
+  return best.sort((a, b) => b.similarity - a.similarity || a.idx - b.idx);
+}
+
+export const openTermIndex = (file: string) => new TermIndex(fileSource(file), file);
+export const termIndexFromBytes = (buf: Uint8Array, name: string) => new TermIndex(bufferSource(buf, name), name);
