@@ -1,22 +1,23 @@
 /**
- * The attribution baseline on a held-out check (issue 14's measure), against a naive reference in the same script.
+ * Attribution on a held-out check (the attribution issue's measure), per corpus (bench/corpora.ts): every 10th
+ * document of each source is left out of the index. Query rows:
+ * - held-out: a sentence of a left-out document (its stage and source are known, its document is not indexed);
+ * - copied: a sentence of an indexed document;
+ * - planted: a held-out sentence with a run of 10–30 words copied from an indexed document planted in its middle;
+ * - off-topic: a sentence in another language (translated man pages).
+ * Every row goes through `annotateRows`, the code `annotate` runs. A row is scored by its sentence with the smallest
+ * distance. Reported: stage and source accuracy, verdict confusion, book-span coverage / precision / stage of
+ * planted runs, AUC of held-out against off-topic by that distance, throughput; then the vote accuracy per N and
+ * weighting (re-voted offline from the same neighbours), and a naive reference (exact TF-IDF k-NN over the same
+ * chunks, no stopword removal) at rank 1 and voting over 5.
  *
- * The corpus is the State of the Union addresses with stages by era (the demo's rule). Every 10th address is left out
- * of the index. Queries:
- * - held-out: sentences of the left-out addresses (the stage is known, the document is not in the index);
- * - copied: sentences of indexed addresses (stage and document known);
- * - off-topic: word salad from other languages' stopword lists (French, German, Spanish, Japanese, Russian).
- * For each query the index's top N chunks are fetched through `index.attribute` (today's annotate path), and the
- * stage is taken from rank 1 and from a similarity-weighted vote over the top N. The naive reference is exact
- * cosine k-NN over plain TF-IDF (lower-cased words, no stopword removal) on the same chunks.
- *
- *   npm run bench:attribution [-- --queries 300]
- * Prints one JSON line per method.
+ *   npm run bench:attribution [-- --queries 300 --corpus sotu-era|mixed]
+ * Prints one JSON line per corpus and measure.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { stageOfYear } from '../cli/demo/corpus.js';
+import { annotateRows, DEFAULT_NEIGHBOURS, type SentenceAnnotation } from '../pipeline/attribution/annotate.js';
+import { voteOn } from '../pipeline/attribution/vote.js';
 import { buildIndex } from '../pipeline/build-index.js';
 import { resolveConfig, resolveCorpusSpec } from '../pipeline/config.js';
 import { loadIndex } from '../pipeline/corpus-index/load.js';
@@ -24,162 +25,203 @@ import { createRng } from '../pipeline/linalg/random.js';
 import { consoleReporter } from '../pipeline/reporter.js';
 import { openStore } from '../pipeline/store/open.js';
 import { splitSentences } from '../pipeline/text/segment.js';
+import type { BookSpan } from '../pipeline/verbatim/book-spans.js';
 import { STAGES } from '../stages/table.js';
-import { addressesForBench } from './sotu.js';
+import { foreignSentences, mixed, sotuEra, type BenchDoc } from './corpora.js';
 
 const args = process.argv.slice(2);
-const QUERIES = Number(args[args.indexOf('--queries') + 1] || 300) || 300;
-const NS = [1, 3, 5, 10, 20];
-const K = Math.max(...NS);
+const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const QUERIES = Number(arg('--queries') ?? 300) || 300;
+const CORPORA: Record<string, () => BenchDoc[]> = { 'sotu-era': sotuEra, mixed };
+const chosen = arg('--corpus') ? [arg('--corpus')!] : Object.keys(CORPORA);
+const round = (x: number) => Math.round(x * 1000) / 1000;
+const print = (o: Record<string, unknown>) => console.log(JSON.stringify(o));
 
-// ── corpus and index ────────────────────────────────────────────────────────────────────────────────────────────
-const root = path.resolve('.bench-cache/attribution');
-const addresses = addressesForBench().map((a, doc) => ({ ...a, doc, stage: stageOfYear(a.year), heldOut: doc % 10 === 5 }));
-await rm(path.join(root, 'corpus'), { recursive: true, force: true });
-for (const stage of ['pretrain', 'midtrain', 'sft'] as const) {
-  const rows = addresses.filter((a) => !a.heldOut && a.stage === stage).map((a) => JSON.stringify({ id: `doc-${a.doc}`, text: a.text }));
-  await mkdir(path.join(root, 'corpus', stage), { recursive: true });
-  await writeFile(path.join(root, 'corpus', stage, 'sotu.jsonl'), rows.join('\n') + '\n');
-}
-const indexDir = path.join(root, 'index');
-await buildIndex({
-  corpus: resolveCorpusSpec({ path: path.join(root, 'corpus') }),
-  config: resolveConfig({}),
-  store: await openStore(path.join(root, 'store')),
-  outputDir: indexDir,
-  stages: STAGES,
-  reporter: consoleReporter({ quiet: true }),
-});
-const index = await loadIndex(indexDir);
-
-// ── queries ─────────────────────────────────────────────────────────────────────────────────────────────────────
+type Kind = 'held-out' | 'copied' | 'planted' | 'off-topic';
 interface Query {
-  kind: 'held-out' | 'copied' | 'off-topic';
+  kind: Kind;
   text: string;
   stage: string | null;
-  doc: number | null;
-}
-const rng = createRng(11);
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng.next() * xs.length)];
-const sentencesOf = (text: string) =>
-  splitSentences(text)
-    .map((s) => s.text)
-    .filter((s) => s.split(/\s+/).length >= 8 && s.split(/\s+/).length <= 60);
-const heldOut = addresses.filter((a) => a.heldOut);
-const indexed = addresses.filter((a) => !a.heldOut);
-const queries: Query[] = [];
-for (let i = 0; i < QUERIES; i++) {
-  const h = pick(heldOut);
-  queries.push({ kind: 'held-out', text: pick(sentencesOf(h.text)), stage: h.stage, doc: h.doc });
-  const c = pick(indexed);
-  queries.push({ kind: 'copied', text: pick(sentencesOf(c.text)), stage: c.stage, doc: c.doc });
-}
-const stopwords = createRequire(import.meta.url)('stopword') as Record<string, string[]>;
-for (let i = 0; i < QUERIES / 3; i++) {
-  const words = stopwords[pick(['fra', 'deu', 'spa', 'jpn', 'rus'])];
-  queries.push({ kind: 'off-topic', text: Array.from({ length: 12 }, () => pick(words)).join(' ') + '.', stage: null, doc: null });
+  source: string | null;
+  /** planted: the run's character range, and the stage of the document it was copied from. */
+  run?: { start: number; end: number; stage: string };
 }
 
-// ── today's path: index.attribute ───────────────────────────────────────────────────────────────────────────────
-interface Hit {
-  chunk: number;
-  similarity: number;
-}
-const t0 = performance.now();
-const attributed = await index.attribute(
-  queries.map((q) => q.text),
-  { k: K },
-);
-const attributeSeconds = (performance.now() - t0) / 1000;
-const ours: Hit[][] = attributed.map((row) => row.map((a) => ({ chunk: a.chunk, similarity: a.similarity })));
+const foreign = foreignSentences(QUERIES / 3);
 
-// chunk → stage and document
-const chunkRows = (await readFile(path.join(indexDir, 'metadata.jsonl'), 'utf8'))
-  .trim()
-  .split('\n')
-  .map((l) => JSON.parse(l) as { idx: number; doc_id: string; corpus_stage: string | null });
-const stageOf = (chunk: number) => chunkRows[chunk]?.corpus_stage ?? null;
-const docOf = (chunk: number) => Number(chunkRows[chunk]?.doc_id.replace(/^doc-/, '') ?? -1);
-
-// ── the naive reference: exact cosine k-NN over plain TF-IDF ───────────────────────────────────────────────────
-const chunkTexts = (await readFile(path.join(indexDir, 'chunks.jsonl'), 'utf8'))
-  .trim()
-  .split('\n')
-  .map((l) => (JSON.parse(l) as { text: string }).text);
-const words = (t: string) => t.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
-const df = new Map<string, number>();
-const chunkTf = chunkTexts.map((t) => {
-  const tf = new Map<string, number>();
-  for (const w of words(t)) tf.set(w, (tf.get(w) ?? 0) + 1);
-  for (const w of tf.keys()) df.set(w, (df.get(w) ?? 0) + 1);
-  return tf;
-});
-const idf = (w: string) => Math.log((chunkTexts.length + 1) / ((df.get(w) ?? 0) + 1)) + 1;
-const postings = new Map<string, Array<{ chunk: number; weight: number }>>();
-chunkTf.forEach((tf, chunk) => {
-  let norm = 0;
-  for (const [w, n] of tf) norm += (n * idf(w)) ** 2;
-  norm = Math.sqrt(norm) || 1;
-  for (const [w, n] of tf) {
-    let list = postings.get(w);
-    if (!list) postings.set(w, (list = []));
-    list.push({ chunk, weight: (n * idf(w)) / norm });
+for (const name of chosen) {
+  const docs = CORPORA[name]();
+  const heldOut = (i: number) => i % 10 === 5;
+  const root = path.resolve('.bench-cache/attribution', name);
+  await rm(path.join(root, 'corpus'), { recursive: true, force: true });
+  const files = new Map<string, string[]>();
+  docs.forEach((d, i) => {
+    if (heldOut(i)) return;
+    const file = path.join(root, 'corpus', d.stage, `${d.source}.jsonl`);
+    (files.get(file) ?? files.set(file, []).get(file)!).push(JSON.stringify({ id: d.id, text: d.text }));
+  });
+  for (const [file, lines] of files) {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, lines.join('\n') + '\n');
   }
-});
-function naiveSearch(text: string): Hit[] {
-  const tf = new Map<string, number>();
-  for (const w of words(text)) tf.set(w, (tf.get(w) ?? 0) + 1);
-  let norm = 0;
-  for (const [w, n] of tf) norm += (n * idf(w)) ** 2;
-  norm = Math.sqrt(norm) || 1;
-  const scores = new Map<number, number>();
-  for (const [w, n] of tf) for (const p of postings.get(w) ?? []) scores.set(p.chunk, (scores.get(p.chunk) ?? 0) + ((n * idf(w)) / norm) * p.weight);
-  return [...scores]
-    .map(([chunk, similarity]) => ({ chunk, similarity }))
-    .sort((a, b) => b.similarity - a.similarity || a.chunk - b.chunk)
-    .slice(0, K);
-}
-const t1 = performance.now();
-const naive = queries.map((q) => naiveSearch(q.text));
-const naiveSeconds = (performance.now() - t1) / 1000;
+  const indexDir = path.join(root, 'index');
+  await buildIndex({
+    corpus: resolveCorpusSpec({ path: path.join(root, 'corpus') }),
+    config: resolveConfig({}),
+    store: await openStore(path.join(root, 'store')),
+    outputDir: indexDir,
+    stages: STAGES,
+    reporter: consoleReporter({ quiet: true }),
+  });
+  const index = await loadIndex(indexDir);
 
-// ── scoring ─────────────────────────────────────────────────────────────────────────────────────────────────────
-function vote(hits: Hit[], n: number): { stage: string | null; doc: number | null } {
-  const byStage = new Map<string, number>();
-  const byDoc = new Map<number, number>();
-  for (const h of hits.slice(0, n)) {
-    const w = Math.max(0, h.similarity);
-    const s = stageOf(h.chunk);
-    if (s) byStage.set(s, (byStage.get(s) ?? 0) + w);
-    byDoc.set(docOf(h.chunk), (byDoc.get(docOf(h.chunk)) ?? 0) + w);
+  // ── queries ─────────────────────────────────────────────────────────────────────────────────────────────────
+  const rng = createRng(11);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng.next() * xs.length)];
+  // A held-out sentence must not occur in the index (mailing lists repeat footers and whole messages): none of its
+  // 8-word runs may appear in an indexed document.
+  const gramKeys = (text: string) => {
+    const w = text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
+    const out: string[] = [];
+    for (let i = 0; i + 8 <= w.length; i++) out.push(w.slice(i, i + 8).join(' '));
+    return out;
+  };
+  const indexedGrams = new Set(docs.flatMap((d, i) => (heldOut(i) ? [] : gramKeys(d.text))));
+  const unseen = (s: string) => !gramKeys(s).some((g) => indexedGrams.has(g));
+  const sentencesOf = (text: string, fresh = false) =>
+    splitSentences(text)
+      .map((s) => s.text)
+      .filter((s) => s.split(/\s+/).length >= 8 && s.split(/\s+/).length <= 60 && (!fresh || unseen(s)));
+  const withSentences = (pred: (i: number) => boolean, fresh = false) => docs.filter((d, i) => pred(i) && sentencesOf(d.text, fresh).length > 0);
+  const left = withSentences(heldOut, true);
+  const kept = withSentences((i) => !heldOut(i));
+  const queries: Query[] = [];
+  for (let i = 0; i < QUERIES; i++) {
+    const h = pick(left);
+    queries.push({ kind: 'held-out', text: pick(sentencesOf(h.text, true)), stage: h.stage, source: h.source });
+    const c = pick(kept);
+    queries.push({ kind: 'copied', text: pick(sentencesOf(c.text)), stage: c.stage, source: c.source });
+    // A run of 10–30 words of an indexed document, planted in the middle of a held-out sentence.
+    const host = pick(sentencesOf(pick(left).text, true));
+    const donor = pick(kept);
+    const words = [...donor.text.matchAll(/\S+/g)];
+    const n = 10 + Math.floor(rng.next() * 21);
+    const from = Math.floor(rng.next() * Math.max(1, words.length - n));
+    const run = donor.text.slice(words[from].index, words[Math.min(words.length, from + n) - 1].index + words[Math.min(words.length, from + n) - 1][0].length);
+    const cut = host.indexOf(' ', Math.floor(host.length / 2));
+    const at = cut < 0 ? host.length : cut;
+    const text = `${host.slice(0, at)} ${run.replace(/\s+/g, ' ')} ${host.slice(at + 1)}`.trim();
+    queries.push({
+      kind: 'planted',
+      text,
+      stage: null,
+      source: null,
+      run: { start: at + 1, end: at + 1 + run.replace(/\s+/g, ' ').length, stage: donor.stage },
+    });
   }
-  const best = <K>(m: Map<K, number>) => ([...m].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null) as K | null;
-  return { stage: best(byStage), doc: best(byDoc) };
-}
-/** Area under the ROC curve of "off-topic" against "held-out" by rank-1 distance (higher distance = off-topic). */
-function auc(results: Hit[][]): number {
-  const d = (i: number) => 1 - (results[i][0]?.similarity ?? 0);
-  const pos = queries.flatMap((q, i) => (q.kind === 'off-topic' ? [d(i)] : []));
-  const neg = queries.flatMap((q, i) => (q.kind === 'held-out' ? [d(i)] : []));
-  let wins = 0;
-  for (const p of pos) for (const n of neg) wins += p > n ? 1 : p === n ? 0.5 : 0;
-  return wins / Math.max(1, pos.length * neg.length);
-}
-const round = (x: number) => Math.round(x * 1000) / 1000;
-for (const [method, results, seconds] of [
-  ['index.attribute (today)', ours, attributeSeconds],
-  ['naive TF-IDF exact k-NN (reference)', naive, naiveSeconds],
-] as const) {
-  const line: Record<string, unknown> = { bench: 'attribution', method, chunks: chunkTexts.length, queries: queries.length, seconds: round(seconds) };
+  for (const f of foreign.slice(0, Math.ceil(QUERIES / 3))) queries.push({ kind: 'off-topic', text: f, stage: null, source: null });
+
+  // ── the annotate path ───────────────────────────────────────────────────────────────────────────────────────
+  const t0 = performance.now();
+  const rows = await annotateRows(
+    index,
+    queries.map((q) => ({ row: {}, text: q.text })),
+    { k: 3, neighbours: DEFAULT_NEIGHBOURS, phraseLevel: true, indexPath: indexDir },
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const sentencesOfRow = (r: Record<string, unknown>) => r.sentences as SentenceAnnotation[];
+  const best = rows.map((r) => [...sentencesOfRow(r)].sort((a, b) => a.distance - b.distance)[0]);
+  const of = (kind: Kind) => queries.flatMap((q, i) => (q.kind === kind ? [i] : []));
+  const share = (idx: number[], ok: (i: number) => boolean) => round(idx.filter(ok).length / Math.max(1, idx.length));
+  const chunkSource = (s: SentenceAnnotation | undefined) =>
+    s?.source
+      ?.split('/')
+      .at(-1)
+      ?.replace(/\.jsonl$/, '') ?? null;
+  const summary: Record<string, unknown> = {
+    bench: 'attribution',
+    corpus: name,
+    chunks: index.manifest.counts.chunks,
+    rows: rows.length,
+    sentences: rows.reduce((s, r) => s + sentencesOfRow(r).length, 0),
+    annotate_seconds: round(seconds),
+    sentences_per_s: round(rows.reduce((s, r) => s + sentencesOfRow(r).length, 0) / seconds),
+    calibration: index.manifest.calibration?.cutoffs,
+  };
   for (const kind of ['held-out', 'copied'] as const) {
-    const idx = queries.flatMap((q, i) => (q.kind === kind ? [i] : []));
-    for (const n of NS) {
-      const votes = idx.map((i) => vote(results[i], n));
-      line[`${kind}_stage_vote${n}`] = round(votes.filter((v, j) => v.stage === queries[idx[j]].stage).length / idx.length);
-      if (kind === 'copied') line[`copied_doc_vote${n}`] = round(votes.filter((v, j) => v.doc === queries[idx[j]].doc).length / idx.length);
+    const idx = of(kind);
+    summary[`${kind}_stage`] = share(idx, (i) => best[i]?.stage === queries[i].stage);
+    summary[`${kind}_source`] = share(idx, (i) => chunkSource(best[i]) === queries[i].source);
+    summary[`${kind}_rank1_stage`] = share(idx, (i) => (rows[i].annotations as Array<{ corpus_stage: string }>)[0]?.corpus_stage === queries[i].stage);
+  }
+  const planted = of('planted');
+  const spansOf = (i: number) => rows[i].book_spans as BookSpan[];
+  const covered = (i: number) => {
+    const { start, end } = queries[i].run!;
+    let inside = 0;
+    for (let c = start; c < end; c++) if (spansOf(i).some((b) => b.char_start <= c && b.char_end > c)) inside++;
+    return inside / (end - start);
+  };
+  let spanChars = 0;
+  let spanCharsInRun = 0;
+  let spanStageOk = 0;
+  let spanCount = 0;
+  for (const i of planted) {
+    const { start, end, stage } = queries[i].run!;
+    for (const b of spansOf(i)) {
+      spanChars += b.char_end - b.char_start;
+      spanCharsInRun += Math.max(0, Math.min(end, b.char_end) - Math.max(start, b.char_start));
+      if (b.char_end > start && b.char_start < end) {
+        spanCount++;
+        if (b.stage === stage) spanStageOk++;
+      }
     }
   }
-  line.offtopic_vs_heldout_auc_rank1_distance = round(auc(results));
-  console.log(JSON.stringify(line));
+  summary.planted_rows_run_covered_80 = share(planted, (i) => covered(i) >= 0.8);
+  summary.planted_span_precision = round(spanCharsInRun / Math.max(1, spanChars));
+  summary.planted_span_stage = round(spanStageOk / Math.max(1, spanCount));
+  const off = of('off-topic');
+  summary.offtopic_novel = share(off, (i) => best[i]?.verdict === 'novel' || best[i] === undefined);
+  summary.offtopic_rows_with_book_spans = share(off, (i) => spansOf(i).length > 0);
+  summary.heldout_novel = share(of('held-out'), (i) => best[i]?.verdict === 'novel');
+  const unknownQ = (idx: number[], qs: number[]) => {
+    const u = idx.map((i) => best[i]?.unknown_share ?? 1).sort((a, b) => a - b);
+    return Object.fromEntries(qs.map((q) => [`p${q}`, round(u[Math.min(u.length - 1, Math.floor((q / 100) * u.length))] ?? 0)]));
+  };
+  summary.heldout_unknown_share = unknownQ(of('held-out'), [50, 90, 95, 99]);
+  summary.offtopic_unknown_share = unknownQ(off, [5, 10, 25, 50]);
+  const dist = (i: number) => best[i]?.distance ?? 1;
+  let wins = 0;
+  for (const p of off) for (const n of of('held-out')) wins += dist(p) > dist(n) ? 1 : dist(p) === dist(n) ? 0.5 : 0;
+  summary.auc_offtopic_vs_heldout = round(wins / Math.max(1, off.length * of('held-out').length));
+  summary.verdicts = Object.fromEntries(
+    (['held-out', 'copied', 'planted', 'off-topic'] as const).map((kind) => {
+      const counts: Record<string, number> = {};
+      for (const i of of(kind)) counts[best[i]?.verdict ?? 'none'] = (counts[best[i]?.verdict ?? 'none'] ?? 0) + 1;
+      return [kind, counts];
+    }),
+  );
+  print(summary);
+
+  // ── the vote per N and weighting, re-voted from the same neighbours ─────────────────────────────────────────
+  const heldIdx = of('held-out');
+  const neighbours = await index.attribute(
+    heldIdx.map((i) => queries[i].text),
+    { k: 50 },
+  );
+  const voteLine: Record<string, unknown> = { bench: 'attribution-vote', corpus: name, queries: heldIdx.length };
+  for (const [label, o] of [
+    ['p1', { power: 1 }],
+    ['p2', { power: 2 }],
+    ['p4', { power: 4 }],
+    ['p2_tau0.01', { power: 2, tau: 0.01 }],
+    ['p2_tau0.03', { power: 2, tau: 0.03 }],
+    ['p2_tau0.1', { power: 2, tau: 0.1 }],
+  ] as const)
+    for (const n of [1, 5, 10, 20, 50]) {
+      const ok = heldIdx.filter((q, j) => voteOn(neighbours[j].slice(0, n), o).stage === queries[q].stage).length;
+      voteLine[`stage_${label}_n${n}`] = round(ok / heldIdx.length);
+    }
+  print(voteLine);
+  index.terms?.close();
 }
-index.terms?.close();

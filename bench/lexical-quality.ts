@@ -18,7 +18,6 @@ import { createRng } from '../pipeline/linalg/random.js';
 import { ortExactSearch } from '../pipeline/search/ort-exact.js';
 import { findNeighbours } from '../pipeline/search/neighbours.js';
 import { termIndexFromBytes, TermIndexBuilder } from '../pipeline/search/term-index.js';
-import { exactIndex } from '../pipeline/search/vector-index.js';
 import { ShingleTableBuilder, verbatimCandidates } from '../pipeline/verbatim/shingles.js';
 import { splitSentences } from '../pipeline/text/segment.js';
 import { wordSpans } from '../pipeline/text/tokenize.js';

@@ -5,7 +5,9 @@ import { z } from 'zod';
 import { readLines } from '../../pipeline/corpus/lines.js';
 import { CproxError, inputError } from '../../pipeline/errors.js';
 import { extractText } from './input.js';
+import { VERDICTS } from '../../pipeline/attribution/verdict.js';
 import { SEED_THRESHOLDS, type ShowInput } from './format-show.js';
+import type { SentencesView } from './format-sentences.js';
 
 const AnnotationSchema = z.object({
   text_span: z.string(),
@@ -24,7 +26,20 @@ const AnnotationSchema = z.object({
 
 const RowSchema = z.object({
   annotations: z.array(AnnotationSchema),
-  annotation_metadata: z.object({ distance_calibration: z.object({ high: z.number(), medium: z.number() }).nullable().optional() }).passthrough(),
+  /** Annotation format 2 (pipeline/attribution/annotate.ts); checked loosely, rendered by format-sentences.ts. */
+  sentences: z.array(z.object({ text: z.string(), verdict: z.enum(VERDICTS), distance: z.number() }).passthrough()).optional(),
+  book_spans: z.array(z.object({ char_start: z.number(), char_end: z.number() }).passthrough()).optional(),
+  summary: z.object({ sentences: z.number() }).passthrough().optional(),
+  annotation_metadata: z
+    .object({
+      distance_calibration: z.object({ high: z.number(), medium: z.number() }).nullable().optional(),
+      calibration: z
+        .object({ cutoffs: z.object({ known: z.number(), near: z.number(), unknown: z.number().nullable() }) })
+        .passthrough()
+        .nullable()
+        .optional(),
+    })
+    .passthrough(),
 });
 
 export async function countAndReadRow(file: string, index: number): Promise<{ total: number; row: ShowInput | null }> {
@@ -53,7 +68,17 @@ export function parseAnnotatedLine(file: string, lineNo: number, text: string): 
     throw inputError(file, lineNo, 'row has no valid "annotations"/"annotation_metadata"', 'pass a file written by `corpus-proximity annotate`');
   }
   const cal = parsed.data.annotation_metadata.distance_calibration;
+  const { sentences, book_spans: spans, summary } = parsed.data;
   return {
+    sentences: sentences
+      ? {
+          text: extractText(json as Record<string, unknown>) ?? sentences.map((s) => s.text).join(' '),
+          sentences: sentences as unknown as SentencesView['sentences'],
+          bookSpans: (spans ?? []) as unknown as SentencesView['bookSpans'],
+          summary: (summary ?? null) as unknown as SentencesView['summary'],
+          cutoffs: parsed.data.annotation_metadata.calibration?.cutoffs ?? null,
+        }
+      : null,
     text:
       extractText(json as Record<string, unknown>) ??
       parsed.data.annotations

@@ -1,6 +1,7 @@
 /** Chess-engine style rendering of one annotated row (as the original Python plan formats it), plus the one-line compact form. */
 import pc from 'picocolors';
 import type { ClusterAnnotation } from '../../pipeline/attribution/annotate.js';
+import type { SentencesView } from './format-sentences.js';
 
 export interface Thresholds {
   high: number;
@@ -13,6 +14,8 @@ export interface Thresholds {
 export const SEED_THRESHOLDS: Thresholds = { high: 0.15, medium: 0.3, source: 'the original Python plan’s fixed cut-offs (uncalibrated)' };
 
 export interface ShowInput {
+  /** Rows of annotation format 2 carry per-sentence verdicts; `show` renders those (format-sentences.ts). */
+  sentences: SentencesView | null;
   text: string;
   annotations: ClusterAnnotation[];
   thresholds: Thresholds;

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { CproxError } from '../../pipeline/errors.js';
 import { countAndReadRow } from '../annotate/annotated-file.js';
+import { formatSentences } from '../annotate/format-sentences.js';
 import { formatCompact, formatShow } from '../annotate/format-show.js';
 import { addOptions, parseOptions } from '../options/register.js';
 import { SHOW_OPTIONS } from '../options/table.js';
@@ -15,10 +16,13 @@ export function showCommand(): Command {
     new Command('show')
       .summary('pretty-print one annotated output, chess-engine style')
       .description(
-        'Print one row of an annotated file: each sentence with its best-matching clusters, as ' +
-          '"[rank] top-level › cluster (d=distance, stage)", then an interpretation: the mean rank-1 distance graded ' +
-          "HIGH / MEDIUM / LOW against the index's own calibration (the median and 90th percentile distance of " +
-          'sentences taken from the corpus itself). Colour only on a terminal; NO_COLOR disables it.',
+        'Print one row of an annotated file, chess-engine style: the text with its book spans (runs found verbatim ' +
+          'in the corpus) marked, then each sentence with its verdict glyph (■ book, ● known, ◐ near, ○ novel), ' +
+          "its percentile among unseen in-domain text (the index's leave-document-out calibration), its distance, " +
+          'the stage probabilities of the neighbourhood vote, the voted cluster and the supporting corpus passage ' +
+          'with the match marked; then the row summary. Colour only on a terminal; under NO_COLOR book spans and ' +
+          'matches are shown in [brackets]. Files annotated before per-sentence verdicts existed are shown in the ' +
+          'older rank list with HIGH / MEDIUM / LOW grading.',
       ),
     SHOW_OPTIONS,
   )
@@ -31,6 +35,8 @@ export function showCommand(): Command {
           hint: total ? `use an index from 0 to ${total - 1}` : 'the file is empty; annotate some outputs first',
         });
       }
-      process.stdout.write((o.compact ? formatCompact(row) : formatShow(row, { showChunks: o.showChunks, color: useColor() })) + '\n');
+      const view = { showChunks: o.showChunks, color: useColor() };
+      const text = o.compact ? formatCompact(row) : row.sentences ? formatSentences(row.sentences, view) : formatShow(row, view);
+      process.stdout.write(text + '\n');
     });
 }

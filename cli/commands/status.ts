@@ -13,7 +13,7 @@ export function statusCommand(): Command {
       .description(
         'List the runs under a store (a folder or s3://BUCKET/PREFIX) with each stage complete (with its duration, or the ' +
           'run it was reused from), failed (with the error), running or interrupted, or not started, read from the ' +
-          'completion markers alone.',
+          'completion markers alone; for an assembled index, the calibration its verdicts are read against.',
       ),
     STATUS_OPTIONS,
   )
@@ -43,6 +43,14 @@ export function statusCommand(): Command {
                 : '';
           lines.push(`  ${s.stage.padEnd(9)} ${s.state}${detail}`);
         }
+        const cal = run.calibration;
+        if (cal) {
+          const { cutoffs: c, cutoff_percentiles: p } = cal;
+          const unknown = c.unknown === null ? '' : `; novel when more than ${c.unknown} of a sentence's TF-IDF norm is on unknown words (p${p.unknown})`;
+          lines.push(
+            `  verdicts  ${cal.method} calibration on ${cal.sentences} corpus sentences: known ≤ ${c.known} (p${p.known}), near ≤ ${c.near} (p${p.near}), novel beyond${unknown}`,
+          );
+        } else if (cal === null) lines.push('  verdicts  uncalibrated (too few corpus sentences): fixed cut-offs');
       }
       process.stdout.write(lines.join('\n') + '\n');
     });

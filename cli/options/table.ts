@@ -53,7 +53,7 @@ const HELP = {
   annotateEmbedder:
     'for an index built with an ONNX model: where the model folder is (local or s3://…; default: the folder recorded at index time); ' +
     'it must match the fingerprint the index records',
-  neighbours: 'chunks each sentence\'s stage and cluster vote is taken over (at least --k; measured in bench/attribution.ts)',
+  neighbours: "chunks each sentence's stage and cluster vote is taken over (at least --k; measured in bench/attribution.ts)",
   annotateTextField: 'field holding the text to annotate (default: output, text or response, else an OpenAI completion)',
   verifyStore: 'the artifact store the index was built in (a folder or s3://BUCKET/PREFIX): also check the manifest against its assemble marker',
 };

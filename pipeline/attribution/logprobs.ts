@@ -5,7 +5,8 @@
  * - OpenAI (and vLLM server) legacy completions: `choices[0].logprobs` {tokens, token_logprobs, text_offset};
  * - vLLM offline `RequestOutput` rows: `outputs[0]` {text, token_ids, logprobs: [{token_id: {logprob, decoded_token}}]}.
  * Offsets come from `text_offset` where given; otherwise the decoded tokens are laid end to end and must spell the
- * text exactly, else the row counts as having no usable logprobs (never a guessed alignment).
+ * text exactly, else the row counts as having no usable logprobs (never a guessed alignment). A token without a
+ * logprob (null for the first token of an echoed prompt) keeps its place and is left out of the means.
  */
 export interface TokenLogprob {
   start: number;
@@ -15,6 +16,7 @@ export interface TokenLogprob {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const first = (v: unknown): Obj | undefined => (Array.isArray(v) && isObj(v[0]) ? v[0] : undefined);
 
 /** Tokens laid end to end; null unless they spell `text` (a leading part of it is allowed: a stop sequence). */
@@ -33,21 +35,25 @@ export function tokenLogprobs(row: Obj, text: string): TokenLogprob[] | null {
   const choice = first(row.choices);
   const lp = choice?.logprobs;
   if (isObj(lp) && Array.isArray(lp.content)) {
-    const tokens = lp.content.filter(isObj).map((t) => ({ token: String(t.token ?? ''), logprob: Number(t.logprob) }));
-    return tokens.every((t) => Number.isFinite(t.logprob)) ? laidOut(text, tokens) : null;
+    const tokens = lp.content.filter(isObj).map((t) => ({ token: str(t.token), logprob: Number(t.logprob) }));
+    return laidOut(text, tokens);
   }
   if (isObj(lp) && Array.isArray(lp.token_logprobs) && Array.isArray(lp.tokens)) {
     const tokens = lp.tokens as unknown[];
     const values = lp.token_logprobs as unknown[];
     const offsets = Array.isArray(lp.text_offset) ? (lp.text_offset as unknown[]) : null;
-    if (!offsets) return laidOut(text, tokens.map((t, i) => ({ token: String(t), logprob: Number(values[i]) })).filter((t) => Number.isFinite(t.logprob)));
+    if (!offsets)
+      return laidOut(
+        text,
+        tokens.map((t, i) => ({ token: str(t), logprob: typeof values[i] === 'number' ? values[i] : NaN })),
+      );
     // text_offset counts from the start of the prompt when the prompt is echoed; the first offset is where the text starts.
     const base = Number(offsets[0]);
     const out: TokenLogprob[] = [];
     tokens.forEach((t, i) => {
       const start = Number(offsets[i]) - base;
       const v = values[i];
-      if (typeof v === 'number' && Number.isFinite(start)) out.push({ start, end: start + String(t).length, logprob: v });
+      if (typeof v === 'number' && Number.isFinite(start)) out.push({ start, end: start + str(t).length, logprob: v });
     });
     return out.length ? out : null;
   }
@@ -56,21 +62,21 @@ export function tokenLogprobs(row: Obj, text: string): TokenLogprob[] | null {
     const ids = output.token_ids as unknown[];
     const tokens = (output.logprobs as unknown[]).map((step, i) => {
       const chosen = isObj(step) ? step[String(ids[i])] : undefined;
-      return isObj(chosen) ? { token: String(chosen.decoded_token ?? ''), logprob: Number(chosen.logprob) } : { token: '', logprob: NaN };
+      return isObj(chosen) ? { token: str(chosen.decoded_token), logprob: Number(chosen.logprob) } : { token: '', logprob: NaN };
     });
-    return tokens.every((t) => Number.isFinite(t.logprob)) ? laidOut(text, tokens) : null;
+    return laidOut(text, tokens);
   }
   return null;
 }
 
-/** Mean logprob of the tokens that start inside [start, end); null when none do. */
+/** Mean logprob of the tokens over [start, end) (a token's leading space may sit just before); tokens without a logprob (the first of an echoed prompt) are skipped; null when none count. */
 export function meanLogprob(tokens: readonly TokenLogprob[] | null, start: number, end: number): number | null {
   if (!tokens) return null;
   let sum = 0;
   let n = 0;
   for (const t of tokens) {
     if (t.start >= end) break;
-    if (t.end > start && t.start < end && t.start >= start - 1) {
+    if (t.end > start && t.start < end && t.start >= start - 1 && Number.isFinite(t.logprob)) {
       sum += t.logprob;
       n++;
     }

@@ -5,7 +5,8 @@
  * - `book`: book spans (pipeline/verbatim/book-spans.ts) cover more than half of the sentence's words;
  * - `known`: distance ≤ the calibration's `known` cut-off (as close as the typical unseen in-domain sentence);
  * - `near`: distance ≤ the `near` cut-off (within the bulk of in-domain text);
- * - `novel`: farther than nearly all in-domain text, or most of its TF-IDF mass is on words the corpus never had.
+ * - `novel`: farther than nearly all in-domain text (the `near` cut-off), or more of its TF-IDF norm on words the
+ *   corpus never had than nearly all in-domain text has (the `unknown` cut-off).
  */
 import type { Calibration } from '../corpus-index/format.js';
 
@@ -14,10 +15,8 @@ export type Verdict = (typeof VERDICTS)[number];
 
 /** Share of words covered by book spans above which a sentence is `book`. */
 export const BOOK_COVERAGE = 0.5;
-/** A query whose TF-IDF mass is at least this share on unknown words is `novel` whatever its distance. */
-export const UNKNOWN_NOVEL = 0.7;
-/** Cut-offs of an index too small to calibrate (fewer than 20 sampled sentences): the demo's measured values. */
-export const UNCALIBRATED = { known: 0.6, near: 0.85 } as const;
+/** Cut-offs of an index too small to calibrate (fewer than 20 sampled sentences), near the measured ones of bench/attribution.ts. */
+export const UNCALIBRATED = { known: 0.84, near: 0.93, unknown: 0.6 } as const;
 
 /** Percentile (0–100) of a distance among the calibration's distances; null without calibration. */
 export function percentileOf(cal: Calibration | null, distance: number): number | null {
@@ -34,8 +33,8 @@ export function percentileOf(cal: Calibration | null, distance: number): number 
 
 export function verdictOf(o: { cal: Calibration | null; distance: number; bookCoverage: number; unknownShare: number }): Verdict {
   if (o.bookCoverage > BOOK_COVERAGE) return 'book';
-  if (o.unknownShare >= UNKNOWN_NOVEL) return 'novel';
   const cut = o.cal?.cutoffs ?? UNCALIBRATED;
+  if (cut.unknown !== null && o.unknownShare > cut.unknown) return 'novel';
   if (o.distance <= cut.known) return 'known';
   if (o.distance <= cut.near) return 'near';
   return 'novel';

@@ -18,18 +18,29 @@ import type { Attribution } from './attribute.js';
 
 export const VOTE_POWER = 2;
 
-export interface Vote {
+/** What the vote reads of a neighbour (an Attribution has it all). */
+export interface Voter {
+  chunk: number;
+  similarity: number;
+  verbatim: boolean;
+  corpusStage: string | null;
+  cluster: { id: string };
+}
+
+export interface Vote<A extends Voter = Attribution> {
   stage: string | null;
   stageProbs: Record<string, number>;
   clusterId: string | null;
   clusterProb: number;
   /** The neighbour that supports the voted answer (null when no neighbour has positive similarity). */
-  support: Attribution | null;
+  support: A | null;
 }
 
 export interface VoteOptions {
   /** Weight exponent on similarity (default VOTE_POWER). */
   power?: number;
+  /** When set, weights also fall as exp(−(best − similarity)/tau): the tail of the neighbourhood counts less. */
+  tau?: number;
   /** Chunks that alone vote, with their weights (the chunks of the book spans covering the sentence). */
   book?: ReadonlyMap<number, number>;
 }
@@ -44,15 +55,18 @@ function lineage(id: string): string[] {
   return out;
 }
 
-export function voteOn(neighbours: readonly Attribution[], opts: VoteOptions = {}): Vote {
+export function voteOn<A extends Voter = Attribution>(neighbours: readonly A[], opts: VoteOptions = {}): Vote<A> {
   const power = opts.power ?? VOTE_POWER;
-  let voters: Array<{ a: Attribution; w: number }>;
+  let voters: Array<{ a: A; w: number }>;
   const book = opts.book && opts.book.size ? opts.book : null;
   if (book) {
     voters = neighbours.filter((a) => book.has(a.chunk)).map((a) => ({ a, w: book.get(a.chunk)! }));
   } else {
     const verbatim = neighbours.filter((a) => a.verbatim);
-    voters = (verbatim.length ? verbatim : neighbours).map((a) => ({ a, w: Math.max(0, a.similarity) ** power }));
+    const pool = verbatim.length ? verbatim : neighbours;
+    const top = Math.max(0, ...pool.map((a) => a.similarity));
+    const decay = (s: number) => (opts.tau ? Math.exp(-(top - s) / opts.tau) : 1);
+    voters = pool.map((a) => ({ a, w: Math.max(0, a.similarity) ** power * decay(a.similarity) }));
   }
   voters = voters.filter((v) => v.w > 0);
   const total = voters.reduce((s, v) => s + v.w, 0);
@@ -79,11 +93,10 @@ export function voteOn(neighbours: readonly Attribution[], opts: VoteOptions = {
     clusterWeight = byNode.get(best)!;
   }
 
-  const stageOf = (a: Attribution) => a.corpusStage ?? UNSTAGED;
-  const inCluster = (a: Attribution) => clusterId !== null && (a.cluster.id === clusterId || a.cluster.id.startsWith(clusterId + '.'));
+  const stageOf = (a: A) => a.corpusStage ?? UNSTAGED;
+  const inCluster = (a: A) => clusterId !== null && (a.cluster.id === clusterId || a.cluster.id.startsWith(clusterId + '.'));
   const ranked = voters.map((v) => v.a);
-  const support =
-    ranked.find((a) => stageOf(a) === stage && inCluster(a)) ?? ranked.find((a) => stageOf(a) === stage) ?? ranked[0] ?? neighbours[0] ?? null;
+  const support = ranked.find((a) => stageOf(a) === stage && inCluster(a)) ?? ranked.find((a) => stageOf(a) === stage) ?? ranked[0] ?? neighbours[0] ?? null;
   return {
     stage: stage === UNSTAGED ? null : stage,
     stageProbs,

@@ -35,14 +35,17 @@ export const INDEX_FILES = {
  */
 export const CalibrationSchema = z.object({
   method: z.literal('leave-document-out'),
-  /** Corpus sentences sampled (one per sampled chunk, evenly over the corpus) and searched. */
+  /** Corpus sentences sampled (one per sampled chunk, evenly over the corpus; sentences copied in other documents skipped) and searched. */
   sentences: z.number().int(),
   /** Rank-1 distance at every percentile 0..100 of those searches (101 values, ascending). */
   percentiles: z.array(z.number()).length(101),
-  /** Verdict cut-offs: distance ≤ known → `known`; ≤ near → `near`; above → `novel` (see pipeline/attribution/verdict.ts). */
-  cutoffs: z.object({ known: z.number(), near: z.number() }),
-  /** The percentiles the cut-offs were taken at. */
-  cutoff_percentiles: z.object({ known: z.number(), near: z.number() }),
+  /**
+   * Verdict cut-offs: distance ≤ known → `known`; ≤ near → `near`; above → `novel`; and a share of the TF-IDF norm on
+   * unknown words above `unknown` → `novel` (lexical indexes; null otherwise). See pipeline/attribution/verdict.ts.
+   */
+  cutoffs: z.object({ known: z.number(), near: z.number(), unknown: z.number().nullable() }),
+  /** The percentiles of the samples the cut-offs were taken at. */
+  cutoff_percentiles: z.object({ known: z.number(), near: z.number(), unknown: z.number() }),
 });
 export type Calibration = z.infer<typeof CalibrationSchema>;
 

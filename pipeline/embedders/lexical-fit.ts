@@ -53,7 +53,9 @@ export async function fitLexical(input: FitInput, cfg: EmbedConfig): Promise<Lex
   // One coordinate is reserved for the query's out-of-vocabulary share (see lexical.ts).
   const projection =
     cfg.projection === 'svd'
-      ? Float32Array.from(randomizedSvd(csrOperator(sampleMatrix(sample, vocab, idf, denseSkip({ vocab, stopwords }))), dims - 1, { seed: cfg.seed }).components)
+      ? Float32Array.from(
+          randomizedSvd(csrOperator(sampleMatrix(sample, vocab, idf, denseSkip({ vocab, stopwords }))), dims - 1, { seed: cfg.seed }).components,
+        )
       : null;
   return { dims, projectionKind: cfg.projection, seed: cfg.seed, documents: Math.max(1, i), vocab, idf, stopwords, projection };
 }

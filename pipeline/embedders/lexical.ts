@@ -66,12 +66,21 @@ export interface WeightedTerms {
  * Sparse sublinear TF-IDF of one text, L2-normalised over known and unknown words together. With `skip` (the dense
  * view), terms flagged there and unknown stopwords are left out; without it every word counts.
  */
-export function tfidf(text: string, index: ReadonlyMap<string, number>, idf: Float32Array, oovIdf = 0, skip?: Uint8Array): WeightedTerms {
+export function tfidf(
+  text: string,
+  index: ReadonlyMap<string, number>,
+  idf: Float32Array,
+  oovIdf = 0,
+  skip?: Uint8Array,
+  known?: (id: number) => boolean,
+): WeightedTerms {
   const counts = new Map<number, number>();
   const unknownCounts = new Map<string, number>();
   for (const w of words(text)) {
     const id = index.get(w);
-    if (id !== undefined) {
+    if (id !== undefined && known && !known(id)) {
+      if (oovIdf > 0) unknownCounts.set(w, (unknownCounts.get(w) ?? 0) + 1);
+    } else if (id !== undefined) {
       if (!skip?.[id]) counts.set(id, (counts.get(id) ?? 0) + 1);
     } else if (oovIdf > 0 && !(skip && STOPWORDS.has(w))) unknownCounts.set(w, (unknownCounts.get(w) ?? 0) + 1);
   }
@@ -105,8 +114,11 @@ export function randomDirection(seed: number, term: string, dims: number): Float
 export interface LexicalEmbedder extends Embedder {
   readonly id: 'lexical';
   readonly vocabulary: number;
-  /** Sparse TF-IDF over the whole vocabulary; a query's unknown words count in its norm (and in `unknown`). */
-  terms(text: string, kind: EmbedKind): WeightedTerms;
+  /**
+   * Sparse TF-IDF over the whole vocabulary; a query's unknown words count in its norm (and in `unknown`). `known`
+   * narrows the vocabulary for one query (leave-document-out calibration: words only the left-out document has).
+   */
+  terms(text: string, kind: EmbedKind, known?: (id: number) => boolean): WeightedTerms;
 }
 
 export const isLexical = (e: Embedder): e is LexicalEmbedder => e.id === 'lexical' && typeof (e as Partial<LexicalEmbedder>).terms === 'function';
@@ -131,7 +143,16 @@ export function lexicalEmbedder(model: LexicalModel): LexicalEmbedder {
     if (!r) cache.set(id, (r = randomDirection(model.seed, model.vocab[id], inner)));
     return r;
   };
-  const terms = (text: string, kind: EmbedKind): WeightedTerms => tfidf(text, index, model.idf, kind === 'query' ? oovIdf : 0);
+  const terms = (text: string, kind: EmbedKind, known?: (id: number) => boolean): WeightedTerms => {
+    if (kind === 'passage') return tfidf(text, index, model.idf);
+    // A query's similarity falls with the share u of its TF-IDF norm on unknown words linearly, (1 − u), rather than
+    // by the √(1 − u²) of plain normalisation: a sentence mostly in words the corpus never had is far from it
+    // (bench/attribution.ts: other-language sentences that share a few tokens with the corpus).
+    const q = tfidf(text, index, model.idf, oovIdf, undefined, known);
+    if (q.unknown <= 0 || q.unknown >= 1) return q;
+    const f = (1 - q.unknown) / Math.sqrt(1 - q.unknown * q.unknown);
+    return { ids: q.ids, weights: q.weights.map((w) => w * f), unknown: q.unknown };
+  };
   const cachedPassage = (text: string): WeightedTerms => {
     // The same candidate chunks come back for many sentences of a batch: weigh each once.
     let p = passageCache.get(text);

@@ -1,6 +1,7 @@
 /** Every run in a store and each stage's state, read from the markers alone (no stage code runs). */
 import { CompleteMarkerSchema, FailedMarkerSchema } from '../markers.js';
 import { MARKER, PIPELINE_MARKER, RUNS_PREFIX, runKeys } from '../store/keys.js';
+import { CalibrationSchema, INDEX_FILES, type Calibration } from '../corpus-index/format.js';
 import { readJson, type ArtifactStore } from '../store/store.js';
 
 export type StageState = 'complete' | 'failed' | 'running or interrupted' | 'not started';
@@ -19,6 +20,8 @@ export interface RunStatus {
   state: 'complete' | 'failed' | 'incomplete';
   finishedAt?: string;
   stages: StageStatus[];
+  /** The assembled index's distance calibration (what its verdicts are read against), when it has one. */
+  calibration?: Calibration | null;
 }
 
 export async function runStatuses(store: ArtifactStore, stageNames: readonly string[]): Promise<RunStatus[]> {
@@ -70,7 +73,13 @@ export async function runStatuses(store: ArtifactStore, stageNames: readonly str
     } else if (files.has(PIPELINE_MARKER.failed) || stages.some((s) => s.state === 'failed')) {
       state = 'failed';
     }
-    runs.push({ runId, state, finishedAt, stages });
+    let calibration: Calibration | null | undefined;
+    if (files.has(`assemble/index/${INDEX_FILES.manifest}`)) {
+      const m = (await readJson<{ calibration?: unknown }>(store, rk.indexFile(INDEX_FILES.manifest)).catch(() => null))?.calibration;
+      const parsed = CalibrationSchema.nullable().safeParse(m ?? null);
+      calibration = parsed.success ? parsed.data : undefined;
+    }
+    runs.push({ runId, state, finishedAt, stages, ...(calibration !== undefined ? { calibration } : {}) });
   }
   // Newest complete run first, then the rest by id.
   return runs.sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? '') || a.runId.localeCompare(b.runId));

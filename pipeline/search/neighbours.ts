@@ -87,7 +87,10 @@ function sparseCandidates(source: NeighbourSource, spans: readonly string[], k: 
   const { embedder, terms } = source;
   if (!terms || !isLexical(embedder)) throw new Error('a term search needs a lexical embedder and its postings');
   return spans.map((span, s) => {
-    const hits: Candidate[] = terms.search(embedder.terms(span, 'query'), k, opts.exclude?.[s] ?? undefined);
+    const ex = opts.exclude?.[s] ?? undefined;
+    // Left out, a document takes its own words with it: words no other chunk has count as unknown, as in unseen text.
+    const query = embedder.terms(span, 'query', ex ? (t) => terms.occursOutside(t, ex) : undefined);
+    const hits: Candidate[] = terms.search(query, k, ex);
     if (s % EMBED_BATCH === EMBED_BATCH - 1 || s === spans.length - 1) opts.onBatch?.((s % EMBED_BATCH) + 1);
     return hits;
   });

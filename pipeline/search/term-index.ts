@@ -202,7 +202,8 @@ export class TermIndex {
     src.read(new Uint8Array(this.maxWeight.buffer), maxAt);
     this.idsAt = maxAt + align8(this.terms * 4);
     this.weightsAt = this.idsAt + align8(this.postings * 4);
-    if (this.offsets[this.terms] !== this.postings) throw new CproxError('BAD_INDEX', `${name}: offsets and postings count disagree`, { hint: 'rebuild the index' });
+    if (this.offsets[this.terms] !== this.postings)
+      throw new CproxError('BAD_INDEX', `${name}: offsets and postings count disagree`, { hint: 'rebuild the index' });
     this.acc = new Float64Array(this.rows);
     this.touched = new Int32Array(1024);
   }
@@ -237,6 +238,14 @@ export class TermIndex {
       this.cached += bytes;
     }
     return p;
+  }
+
+  /** Some chunk outside `ex` holds term t (a word only the excluded document has is unknown to the rest). */
+  occursOutside(t: number, ex: ExcludeRange): boolean {
+    const { ids } = this.list(t);
+    const from = gallop(ids, ex.from, 0);
+    const to = ex.to >= 2 ** 32 ? ids.length : gallop(ids, ex.to, from);
+    return ids.length - (to - from) > 0;
   }
 
   /** The k chunks with the highest exact cosine to `query` (similarity > 0 only), best first, ties by idx. */

@@ -76,8 +76,7 @@ export function lookupBookSpans(table: BigUint64Array, text: string): SpanLookup
 /** The chunks a lookup needs fetched: each candidate and its neighbours (a span may run into them). */
 export function chunksToFetch(lookups: readonly SpanLookup[], rows: number): Set<number> {
   const out = new Set<number>();
-  for (const l of lookups)
-    for (const c of l.candidates) for (const n of [c - 1, c, c + 1]) if (n >= 0 && n < rows) out.add(n);
+  for (const l of lookups) for (const c of l.candidates) for (const n of [c - 1, c, c + 1]) if (n >= 0 && n < rows) out.add(n);
   return out;
 }
 

@@ -22,6 +22,11 @@ import { TermIndexBuilder } from '../../pipeline/search/term-index.js';
 import { chunkCount, chunkRecords, defineStage, inputKey, inputKeysUnder, outputKey, upstreamFacts } from '../contracts.js';
 
 export const RECALL_K = 10;
+
+// eslint-disable-next-line @typescript-eslint/require-await -- adapts a sync generator to the store's AsyncIterable
+async function* toAsync<T>(parts: Iterable<T>): AsyncGenerator<T> {
+  yield* parts;
+}
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 async function buildTermPostings(ctx: StageContext) {
@@ -41,15 +46,13 @@ async function buildTermPostings(ctx: StageContext) {
     progress.tick();
   }
   progress.done();
-  async function* bytes() {
-    yield* builder.encode();
-  }
-  await ctx.store.writeStream(outputKey(ctx, 'ann', 'postings'), bytes());
+  await ctx.store.writeStream(outputKey(ctx, 'ann', 'postings'), toAsync(builder.encode()));
   const seconds = (Date.now() - started) / 1000;
   ctx.reporter.info(
     `  term postings: ${fmt(builder.postings)} over ${fmt(embedder.vocabulary)} terms and ${fmt(total)} chunks in ${seconds.toFixed(1)} s (exact sparse search)`,
   );
-  if (ctx.config.search.ann === 'always') ctx.reporter.info('  --ann always applies to dense (onnx) embedders; a lexical index is searched over its term postings');
+  if (ctx.config.search.ann === 'always')
+    ctx.reporter.info('  --ann always applies to dense (onnx) embedders; a lexical index is searched over its term postings');
   return { facts: { ann: null, terms: { terms: embedder.vocabulary, postings: builder.postings }, buildSeconds: seconds } };
 }
 

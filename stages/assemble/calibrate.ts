@@ -6,6 +6,9 @@
  * cut-offs are percentiles of them (pipeline/attribution/verdict.ts reads them back).
  */
 import type { Calibration } from '../../pipeline/corpus-index/format.js';
+import { isLexical } from '../../pipeline/embedders/lexical.js';
+import { DEFAULT_NEIGHBOURS } from '../../pipeline/attribution/annotate.js';
+import { voteOn } from '../../pipeline/attribution/vote.js';
 import { findNeighbours, type NeighbourSource } from '../../pipeline/search/neighbours.js';
 import type { ExcludeRange } from '../../pipeline/search/term-index.js';
 import { splitSentences } from '../../pipeline/text/segment.js';
@@ -14,6 +17,10 @@ export const CALIBRATION_SENTENCES = 1000;
 /** Verdict cut-offs, as percentiles of the leave-document-out distances: measured in bench/attribution.ts. */
 export const KNOWN_PERCENTILE = 50;
 export const NEAR_PERCENTILE = 95;
+/** A sentence with more of its TF-IDF norm on unknown words than this percentile of the samples (and at least
+ * MIN_UNKNOWN_CUTOFF) is novel whatever its distance. */
+export const UNKNOWN_PERCENTILE = 95;
+export const MIN_UNKNOWN_CUTOFF = 0.5;
 const MIN_WORDS = 6;
 /** A document longer than this many chunks is not sampled (a dense search would have to look past all of them). */
 const MAX_EXCLUDED = 2000;
@@ -71,22 +78,55 @@ function quantile(sorted: number[], q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
-export async function calibrate(source: NeighbourSource, samples: CalibrationSample[]): Promise<Calibration | null> {
+/**
+ * The distance annotate reports for each sample: to the chunk supporting the neighbourhood vote (vote.ts), so the
+ * percentiles describe the very number a sentence gets.
+ */
+export async function calibrate(
+  source: NeighbourSource,
+  samples: CalibrationSample[],
+  describe: (idx: number) => { stage: string | null; cluster: string },
+): Promise<Calibration | null> {
+  // A sentence that other documents copy (mailing-list footers, quoted replies, boilerplate) is not unseen text:
+  // it would pull the cut-offs toward 0. Samples whose fingerprints name chunks outside their own document are skipped.
+  samples = samples.filter((s) => !(source.verbatimCandidates?.(s.text) ?? []).some((idx) => idx < s.exclude.from || idx >= s.exclude.to));
   if (samples.length < 20) return null;
   const { neighbours } = await findNeighbours(
     source,
     samples.map((s) => s.text),
-    1,
+    DEFAULT_NEIGHBOURS,
     { exclude: samples.map((s) => s.exclude) },
   );
-  const d = neighbours.map((n) => Math.min(1, Math.max(0, 1 - (n[0]?.similarity ?? 0)))).sort((a, b) => a - b);
+  const d = neighbours
+    .map((row) => {
+      const voters = row.map((n) => ({
+        chunk: n.idx,
+        similarity: n.similarity,
+        verbatim: n.verbatim,
+        corpusStage: describe(n.idx).stage,
+        cluster: { id: describe(n.idx).cluster },
+      }));
+      return Math.min(1, Math.max(0, 1 - (voteOn(voters).support?.similarity ?? 0)));
+    })
+    .sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 1e4) / 1e4;
+  // The share of each sample's TF-IDF norm on words no other document has: how much unknown vocabulary unseen
+  // in-domain text brings (lexical indexes).
+  const { embedder, terms } = source;
+  const unknown =
+    terms && isLexical(embedder)
+      ? samples.map((s) => embedder.terms(s.text, 'query', (t) => terms.occursOutside(t, s.exclude)).unknown).sort((a, b) => a - b)
+      : null;
   const percentiles = Array.from({ length: 101 }, (_, p) => round(quantile(d, p / 100)));
   return {
     method: 'leave-document-out',
     sentences: samples.length,
     percentiles,
-    cutoffs: { known: percentiles[KNOWN_PERCENTILE], near: percentiles[NEAR_PERCENTILE] },
-    cutoff_percentiles: { known: KNOWN_PERCENTILE, near: NEAR_PERCENTILE },
+    cutoffs: {
+      known: percentiles[KNOWN_PERCENTILE],
+      near: percentiles[NEAR_PERCENTILE],
+      unknown: unknown ? round(Math.max(MIN_UNKNOWN_CUTOFF, quantile(unknown, UNKNOWN_PERCENTILE / 100))) : null,
+    },
+    cutoff_percentiles: { known: KNOWN_PERCENTILE, near: NEAR_PERCENTILE, unknown: UNKNOWN_PERCENTILE },
   };
 }

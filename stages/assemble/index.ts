@@ -40,12 +40,14 @@ export const assembleStage = defineStage('assemble', {
     // One pass over the chunks writes chunks.jsonl, builds the verbatim table and samples calibration sentences.
     const shingles = new ShingleTableBuilder();
     const sampler = new CalibrationSampler(calibrationStep(total));
+    const stageOf: Array<string | null> = [];
     keep(
       await store.writeStream(
         keys.indexFile(INDEX_FILES.chunks),
         jsonLines((c) => {
           shingles.add(c.idx, c.text);
           sampler.add(c.idx, c.doc_id, c.text);
+          stageOf[c.idx] = c.stage;
           return { idx: c.idx, text: c.text };
         }),
       ),
@@ -78,6 +80,7 @@ export const assembleStage = defineStage('assemble', {
     if (terms) keep(await store.copy(inputKey(ctx, 'ann', 'postings'), keys.indexFile(INDEX_FILES.postings)));
 
     const facts = upstreamFacts(ctx, 'embed');
+    const chunkToCluster = (await readJson<Record<string, string>>(store, inputKey(ctx, 'cluster', 'chunkToCluster'))) ?? {};
     const { embed } = ctx.config;
     const embedder = await loadEmbedder(facts.embedder, (name) => store.read(keys.indexFile(INDEX_FILES.embedderDir, name)), {
       onnxDir: embed.onnx?.dir,
@@ -99,6 +102,7 @@ export const assembleStage = defineStage('assemble', {
         },
       }),
       sampler.finish(total),
+      (idx) => ({ stage: stageOf[idx] ?? null, cluster: chunkToCluster[String(idx)] ?? '0' }),
     ).finally(() => (termIndex?.close(), embedder.close?.()));
 
     const clusterStats = (await readJson<Record<string, unknown>>(store, inputKey(ctx, 'cluster', 'stats'))) ?? {};

@@ -53,7 +53,7 @@ async function chunkText(idx: number): Promise<string> {
 describe('index → annotate → show through the CLI', () => {
   it('writes the CorpusIndex with the seed file names and a manifest', async () => {
     const manifest = JSON.parse(await readFile(path.join(indexDir, 'manifest.json'), 'utf8'));
-    expect(manifest.format_version).toBe(2);
+    expect(manifest.format_version).toBe(3);
     for (const f of ['embeddings.npy', 'chunks.jsonl', 'metadata.jsonl', 'tree.json', 'stats.json', 'config.json', 'chunk_to_cluster.json']) {
       expect(manifest.files[f], f).toBeDefined();
     }
@@ -150,6 +150,46 @@ describe('index → annotate → show through the CLI', () => {
     expect(out.map((o) => o.annotations.map((a: Ann) => a.text_span))).toEqual([['The tariff was reduced.'], ['Our navy grew.', 'Ships were built.'], []]);
   });
 
+  it('adds sentences (vote, verdict, supporting passage), book spans, a summary and logprobs beside the annotations', async () => {
+    const copied = splitSentences(textOfYear(1941)).filter((s) => s.text.split(' ').length >= 10)[3].text;
+    const novel = 'Der Compiler übersetzt die Quelldatei und schreibt die Objektdatei in das angegebene Verzeichnis.';
+    const text = `${copied} ${novel}`;
+    // Chat-completion logprobs: one token per word-or-space run, laid end to end.
+    const tokens = text.match(/\s*\S+/g)!.map((t, i) => ({ token: t, logprob: i < 3 ? -0.5 : -2 }));
+    const [row] = await annotate([{ choices: [{ message: { content: text }, logprobs: { content: tokens } }] }], ['--k', '2']);
+    const sentences = row.sentences as Array<Record<string, unknown>>;
+    expect(sentences.map((s) => s.text)).toEqual([copied, novel]);
+    const [a, b] = sentences;
+    expect(text.slice(a.char_start as number, a.char_end as number)).toBe(copied);
+    expect(a).toMatchObject({ verdict: 'book', stage: 'midtrain', book_coverage: 1, verbatim: true });
+    expect(Object.values(a.stage_probs as Record<string, number>).reduce((x, y) => x + y, 0)).toBeCloseTo(1, 3);
+    expect(a.cluster_id).toMatch(/^0\.\d+/);
+    expect((await chunkText(a.nearest_chunk_idx as number)).replace(/\s+/g, ' ')).toContain(copied.replace(/\s+/g, ' '));
+    const [m0, m1] = a.nearest_chunk_match as [number, number];
+    expect((a.nearest_chunk_text as string).slice(m0, m1).length).toBeGreaterThan(20);
+    expect(a.avg_logprob).toBeLessThan(-0.5);
+    expect(b).toMatchObject({ verdict: 'novel', stage: null, book_coverage: 0, avg_logprob: -2 });
+    expect(b.unknown_share as number).toBeGreaterThan(0.5);
+    const spans = row.book_spans as Array<Record<string, unknown>>;
+    expect(spans).toHaveLength(1);
+    expect(spans[0]).toMatchObject({ char_start: 0, stage: 'midtrain', text: copied.replace(/[.!?]$/, '') });
+    expect(row.summary).toMatchObject({
+      sentences: 2,
+      verdicts: { book: 1, known: 0, near: 0, novel: 1 },
+      novel_fraction: 0.5,
+      stage_mix: { midtrain: 0.5, novel: 0.5 },
+    });
+    // The seed-compatible list carries the same logprob per sentence.
+    expect(row.annotations.filter((x) => x.text_span === novel).every((x) => (x as unknown as { avg_logprob: number }).avg_logprob === -2)).toBe(true);
+    expect((row.annotation_metadata as { calibration: { method: string } }).calibration.method).toBe('leave-document-out');
+  });
+
+  it('--neighbours smaller than --k is refused', async () => {
+    const r = await runCli(['annotate', '--corpus-index', indexDir, '--k', '5', '--neighbours', '3'], { input: '{"output":"x"}\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--neighbours 3 is smaller than --k 5/);
+  });
+
   it('splits sentences per phrase and keeps "Dr." and initials inside a sentence', async () => {
     const [row] = await annotate([{ output: 'Dr. J. R. Smith met Mr. Jones at noon. They discussed the tariff.' }], ['--k', '1']);
     expect(row.annotations.map((a) => a.text_span)).toEqual(['Dr. J. R. Smith met Mr. Jones at noon.', 'They discussed the tariff.']);
@@ -163,11 +203,24 @@ describe('index → annotate → show through the CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     const show = await runCli(['show', '--annotated-file', file, '--index', '0', '--show-chunks']);
     expect(show.code, show.stderr).toBe(0);
-    expect(show.stdout).toContain('📍 Source Analysis:');
-    expect(show.stdout).toMatch(/\[1\] .+ \(d=0\.\d{3}, pretrain\)/);
-    expect(show.stdout).toContain('Corpus: "');
-    expect(show.stdout).toContain('🎯 Interpretation:');
+    expect(show.stdout).toContain('📍 Sentences:');
+    // "we can not escape history" is Lincoln's (1862, pretrain): a book span in brackets, a ■ book sentence.
+    expect(show.stdout).toMatch(/\[Fellow-citizens, we can not escape history\. We\] must think anew/);
+    expect(show.stdout).toMatch(/■ "Fellow-citizens, we can not escape history\."/);
+    expect(show.stdout).toMatch(/book · p\d+ · d=0\.\d{3} · 100% in book spans · \S*pretrain 100%/);
+    expect(show.stdout).toMatch(/Corpus \(chunk \d+, [^)]*pretrain[^)]*\): "/);
+    expect(show.stdout).toContain('🎯 Summary:');
+    expect(show.stdout).toMatch(/Verdicts: known ≤ 0\.\d{3}, near ≤ 0\.\d{3}/);
     expect(show.stdout).not.toContain('\x1b['); // no colour when stdout is not a TTY
+    // A file annotated before per-sentence verdicts existed is shown in the older rank list.
+    const old = JSON.parse((await readFile(file, 'utf8')).trim());
+    for (const f of ['sentences', 'book_spans', 'summary']) delete old[f];
+    const oldFile = path.join(dir, 'annotated-v1.jsonl');
+    await writeFile(oldFile, JSON.stringify(old) + '\n');
+    const legacy = await runCli(['show', '--annotated-file', oldFile, '--index', '0', '--show-chunks']);
+    expect(legacy.stdout).toContain('📍 Source Analysis:');
+    expect(legacy.stdout).toMatch(/\[1\] .+ \(d=0\.\d{3}, pretrain\)/);
+    expect(legacy.stdout).toContain('🎯 Interpretation:');
     const compact = await runCli(['show', '--annotated-file', file, '--compact']);
     expect(compact.stdout.trim()).toMatch(/^".+" → .+ \(0\.\d\d\)/);
   });

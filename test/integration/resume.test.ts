@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../helpers/cli.js';
 import { tempDir, writeYearsCorpus } from '../helpers/corpus.js';
+import { writeTestEncoder } from '../helpers/onnx.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -139,7 +140,10 @@ describe('resumable index builds', () => {
   });
 
   it('kill -9 while the multi-threaded HNSW graph is built: the rerun differs only in the graph, and annotates identically', async () => {
-    const ann = ['--ann', 'always'];
+    // The graph serves dense embedders (a lexical index is searched over its term postings): the tiny ONNX encoder.
+    const model = path.join(dir, 'tiny-encoder');
+    await writeTestEncoder(model, { maxTokens: 128 });
+    const ann = ['--ann', 'always', '--embedder', `onnx:${model}`, '--chunk-tokens', '120'];
     const refOut = path.join(dir, 'ann-reference');
     const ref = await runCli(['index', '--corpus', corpus, '--output', refOut, '--store', path.join(dir, 'store-ann-ref'), '--yes', ...ann]);
     expect(ref.code, ref.stderr).toBe(0);
@@ -168,7 +172,7 @@ describe('resumable index builds', () => {
       'Agriculture and the farmer deserve the protection of a fair price.',
       'A poem about the sea and the moon, which no president ever wrote.',
     ].map((q) => JSON.stringify({ output: q }) + '\n');
-    const annotate = (d: string) => runCli(['annotate', '--corpus-index', d, '--k', '3'], { input: queries.join('') });
+    const annotate = (d: string) => runCli(['annotate', '--corpus-index', d, '--k', '3', '--embedder', `onnx:${model}`], { input: queries.join('') });
     const [x, y] = [await annotate(refOut), await annotate(out)];
     expect(x.code, x.stderr).toBe(0);
     // The same but for the index's own path and the time of the run.

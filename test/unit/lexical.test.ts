@@ -4,7 +4,6 @@ import { resolveConfig } from '../../pipeline/config.js';
 import { fitLexical } from '../../pipeline/embedders/lexical-fit.js';
 import { lexicalEmbedder, parseLexicalModel, serializeLexicalModel } from '../../pipeline/embedders/lexical.js';
 import { decodeNpy, encodeNpy } from '../../pipeline/npy.js';
-import { STOPWORDS } from '../../pipeline/text/stopwords.js';
 import { splitSentences } from '../../pipeline/text/segment.js';
 import { verbatimCandidates, ShingleTableBuilder } from '../../pipeline/verbatim/shingles.js';
 import { addresses } from '../helpers/corpus.js';
@@ -76,20 +75,40 @@ describe('lexical embedder', () => {
       const v = new Map<string, number>();
       for (const [w, n] of counts) {
         if (index.has(w)) v.set(w, (1 + Math.log(n)) * model.idf[index.get(w)!]);
-        // An unknown content word weighs like a term seen in one document of the N = texts.length fitted.
-        else if (withUnknown && !STOPWORDS.has(w)) v.set(`?${w}`, (1 + Math.log(n)) * (Math.log((1 + texts.length) / 2) + 1));
+        // An unknown word weighs like a term seen in one document of the N = texts.length fitted.
+        else if (withUnknown) v.set(`?${w}`, (1 + Math.log(n)) * (Math.log((1 + texts.length) / 2) + 1));
       }
       const norm = Math.sqrt([...v.values()].reduce((s, x) => s + x * x, 0));
       for (const [w, x] of v) v.set(w, x / norm);
       return v;
     };
     const q = vec(query, true);
+    // The query's similarity falls linearly with the share u of its norm on unknown words: (1 − u), not √(1 − u²).
+    const u = Math.sqrt([...q].filter(([w]) => w.startsWith('?')).reduce((t, [, x]) => t + x * x, 0));
+    expect(u).toBeGreaterThan(0);
     passages.forEach((p, i) => {
       const pv = vec(p, false);
       let s = 0;
       for (const [w, x] of q) s += x * (pv.get(w) ?? 0);
-      expect(got[i]).toBeCloseTo(s, 5);
+      expect(got[i]).toBeCloseTo((s * (1 - u)) / Math.sqrt(1 - u * u), 5);
     });
+  });
+
+  it('keeps stopwords in the sparse view search ranks by, and out of the dense vectors clustering reads', async () => {
+    const model = await fit();
+    const e = lexicalEmbedder(model);
+    const the = model.vocab.indexOf('the');
+    expect(the).toBeGreaterThanOrEqual(0);
+    expect(model.stopwords).toContain('the');
+    expect(e.terms('the the the treaty', 'passage').ids).toContain(the);
+    // Dense: a text of stopwords alone has no direction; adding them to a content word changes nothing.
+    const [onlyStop, word, wordAndStop] = [
+      await e.embed(['the of and'], { kind: 'passage' }),
+      await e.embed(['treaty'], { kind: 'passage' }),
+      await e.embed(['the treaty of'], { kind: 'passage' }),
+    ];
+    expect(onlyStop.every((x) => x === 0)).toBe(true);
+    wordAndStop.forEach((x, j) => expect(x).toBeCloseTo(word[j], 6));
   });
 });
 

@@ -91,7 +91,16 @@ describe('term index', () => {
   });
 
   it('answers nothing for a query with no known term, and fewer than k when few chunks share a term', () => {
-    const index = termIndexFromBytes(build([{ ids: [0], weights: [1] }, { ids: [1], weights: [1] }], 3), 'mem');
+    const index = termIndexFromBytes(
+      build(
+        [
+          { ids: [0], weights: [1] },
+          { ids: [1], weights: [1] },
+        ],
+        3,
+      ),
+      'mem',
+    );
     expect(index.search({ ids: [2], weights: [1] }, 5)).toEqual([]);
     expect(index.search({ ids: [], weights: [] }, 5)).toEqual([]);
     expect(index.search({ ids: [1], weights: [0.5] }, 5)).toEqual([{ idx: 1, similarity: 0.5 }]);

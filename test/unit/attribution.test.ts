@@ -1,0 +1,162 @@
+/** The parts of a sentence's answer: the neighbourhood vote, verdicts, book spans, token logprobs, the passage window. */
+import { describe, expect, it } from 'vitest';
+import { tokenLogprobs, meanLogprob } from '../../pipeline/attribution/logprobs.js';
+import { passageWindow } from '../../pipeline/attribution/passage-window.js';
+import { percentileOf, verdictOf } from '../../pipeline/attribution/verdict.js';
+import { voteOn, type Voter } from '../../pipeline/attribution/vote.js';
+import type { Calibration } from '../../pipeline/corpus-index/format.js';
+import { BookSpanResolver, chunksToFetch, lookupBookSpans, type SpanChunk } from '../../pipeline/verbatim/book-spans.js';
+import { ShingleTableBuilder } from '../../pipeline/verbatim/shingles.js';
+
+const n = (chunk: number, similarity: number, stage: string, cluster: string, verbatim = false): Voter => ({
+  chunk,
+  similarity,
+  verbatim,
+  corpusStage: stage,
+  cluster: { id: cluster },
+});
+
+describe('neighbourhood vote', () => {
+  it('lets the neighbourhood outvote rank 1, weighted by similarity², and picks a supporting chunk that agrees', () => {
+    const v = voteOn([n(1, 0.5, 'sft', '0.1.0'), n(2, 0.45, 'pretrain', '0.0.1'), n(3, 0.44, 'pretrain', '0.0.1'), n(4, 0.3, 'pretrain', '0.0.0')]);
+    expect(v.stage).toBe('pretrain');
+    const w = [0.25, 0.2025, 0.1936, 0.09];
+    const total = w.reduce((a, b) => a + b);
+    expect(v.stageProbs.pretrain).toBeCloseTo((w[1] + w[2] + w[3]) / total, 3);
+    expect(v.stageProbs.sft + v.stageProbs.pretrain).toBeCloseTo(1, 3);
+    // Top level 0.0 holds > half; inside it 0.0.1 holds (w1+w2)/total ≥ half: the deepest node with a majority.
+    expect(v.clusterId).toBe('0.0.1');
+    expect(v.support?.chunk).toBe(2);
+  });
+
+  it('stops at the level where no child holds half of the weight, and takes the plurality at the top', () => {
+    const v = voteOn([n(1, 0.5, 'a', '0.0.0'), n(2, 0.5, 'a', '0.0.1'), n(3, 0.4, 'a', '0.1.0')]);
+    expect(v.clusterId).toBe('0.0');
+    const split = voteOn([n(1, 0.5, 'a', '0.0'), n(2, 0.5, 'a', '0.1'), n(3, 0.5, 'a', '0.2')]);
+    expect(split.clusterId).toBe('0.0');
+    expect(split.clusterProb).toBeCloseTo(1 / 3, 3);
+  });
+
+  it('lets verbatim neighbours, and book-span chunks, vote alone', () => {
+    const list = [n(1, 0.6, 'sft', '0.1'), n(2, 0.6, 'sft', '0.1'), n(3, 0.2, 'pretrain', '0.0', true)];
+    expect(voteOn(list).stage).toBe('pretrain');
+    expect(voteOn(list, { book: new Map([[2, 5]]) })).toMatchObject({ stage: 'sft', stageProbs: { sft: 1 } });
+    expect(voteOn([n(1, 0, 'sft', '0.1')])).toMatchObject({ stage: null, support: null });
+  });
+});
+
+describe('verdicts', () => {
+  const cal: Calibration = {
+    method: 'leave-document-out',
+    sentences: 500,
+    percentiles: Array.from({ length: 101 }, (_, p) => 0.5 + p * 0.004),
+    cutoffs: { known: 0.7, near: 0.88, unknown: 0.6 },
+    cutoff_percentiles: { known: 50, near: 95, unknown: 95 },
+  };
+  it('reads a distance as a percentile of the calibration and a verdict from its cut-offs', () => {
+    expect(percentileOf(cal, 0.7)).toBe(50);
+    expect(percentileOf(cal, 0.1)).toBe(0);
+    expect(percentileOf(cal, 1)).toBe(100);
+    expect(percentileOf(null, 0.7)).toBeNull();
+    const v = (distance: number, bookCoverage = 0, unknownShare = 0) => verdictOf({ cal, distance, bookCoverage, unknownShare });
+    expect([v(0.6), v(0.8), v(0.95), v(0.95, 0.8), v(0.6, 0, 0.7)]).toEqual(['known', 'near', 'novel', 'book', 'novel']);
+  });
+});
+
+describe('book spans', () => {
+  // One document cut into three chunks (offsets into the document), a second document, and a planted copy that
+  // starts in chunk 0 and runs into chunk 1.
+  const doc = 'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon';
+  const cut = [0, doc.indexOf('iota'), doc.indexOf('pi'), doc.length];
+  const chunks = new Map<number, SpanChunk>();
+  for (let i = 0; i < 3; i++)
+    chunks.set(i, {
+      text: doc.slice(cut[i], cut[i + 1]).trim(),
+      meta: { idx: i, doc_id: 'd1', corpus_stage: 'pretrain', start: cut[i], end: cut[i] + doc.slice(cut[i], cut[i + 1]).trim().length },
+    });
+  const other = 'the cat sat on the mat while the dog slept by the door and nobody said a word';
+  chunks.set(3, { text: other, meta: { idx: 3, doc_id: 'd2', corpus_stage: 'sft', start: 0, end: other.length } });
+  const table = (() => {
+    const b = new ShingleTableBuilder();
+    for (const [i, c] of chunks) b.add(i, c.text);
+    return b.finish();
+  })();
+
+  it('finds a copied run that crosses a chunk boundary, as one maximal span with char offsets and stage', () => {
+    const text = 'Our model wrote: Epsilon zeta, eta theta iota kappa lambda mu nu! and then something new entirely.';
+    const lookup = lookupBookSpans(table, text);
+    expect(chunksToFetch([lookup], 4)).toEqual(new Set([0, 1, 2]));
+    const spans = new BookSpanResolver(chunks).resolve(text, lookup);
+    expect(spans).toEqual([
+      {
+        char_start: text.indexOf('Epsilon'),
+        char_end: text.indexOf('!'),
+        words: 9,
+        chunk_idx: 0,
+        stage: 'pretrain',
+        text: 'Epsilon zeta, eta theta iota kappa lambda mu nu',
+      },
+    ]);
+  });
+
+  it('ignores runs shorter than the minimum and text the corpus does not have', () => {
+    const text = 'the cat sat on the mat and then the moon rose over a quiet town';
+    const spans = new BookSpanResolver(chunks).resolve(text, lookupBookSpans(table, text));
+    expect(spans.map((s) => s.words)).toEqual([]); // "the cat sat on the mat" is 6 words
+    const long = 'x: the cat sat on the mat while the dog slept. y';
+    expect(new BookSpanResolver(chunks).resolve(long, lookupBookSpans(table, long))).toMatchObject([{ words: 10, stage: 'sft', chunk_idx: 3 }]);
+  });
+});
+
+describe('token logprobs', () => {
+  const text = 'Hello world. Bye.';
+  it('aligns chat, completion and vLLM logprobs to character offsets and averages them per sentence', () => {
+    const chat = { choices: [{ logprobs: { content: [' ', 'Hello', ' world', '.', ' Bye', '.'].slice(1).map((t, i) => ({ token: t, logprob: -(i + 1) })) } }] };
+    const t = tokenLogprobs(chat, text)!;
+    expect(t.map((x) => [x.start, x.end])).toEqual([
+      [0, 5],
+      [5, 11],
+      [11, 12],
+      [12, 16],
+      [16, 17],
+    ]);
+    expect(meanLogprob(t, 0, 12)).toBe(-2);
+    expect(meanLogprob(t, 13, 17)).toBe(-4.5);
+    const completion = {
+      choices: [{ logprobs: { tokens: ['Hello', ' world', '.', ' Bye', '.'], token_logprobs: [-1, -2, -3, -4, -5], text_offset: [7, 12, 18, 19, 23] } }],
+    };
+    expect(meanLogprob(tokenLogprobs(completion, text), 13, 17)).toBe(-4.5);
+    const vllm = {
+      outputs: [
+        {
+          text,
+          token_ids: [5, 6, 7, 8, 7],
+          logprobs: [
+            { 5: { logprob: -1, decoded_token: 'Hello' } },
+            { 6: { logprob: -2, decoded_token: ' world' } },
+            { 7: { logprob: -3, decoded_token: '.' } },
+            { 8: { logprob: -4, decoded_token: ' Bye' }, 9: { logprob: -9, decoded_token: 'x' } },
+            { 7: { logprob: -5, decoded_token: '.' } },
+          ],
+        },
+      ],
+    };
+    expect(meanLogprob(tokenLogprobs(vllm, text), 0, 12)).toBe(-2);
+  });
+
+  it('gives null, never a guess, when the tokens do not spell the text or there are none', () => {
+    expect(tokenLogprobs({ choices: [{ logprobs: { content: [{ token: 'Hi', logprob: -1 }] } }] }, text)).toBeNull();
+    expect(tokenLogprobs({ output: text }, text)).toBeNull();
+    expect(meanLogprob(null, 0, 5)).toBeNull();
+  });
+});
+
+describe('passage window', () => {
+  it('centres the best-matching run of the chunk and reports where it is in the window', () => {
+    const chunk = `${'filler words here and there '.repeat(20)}the treaty of commerce lowered the tariff on wool ${'more filler text follows now '.repeat(20)}`;
+    const w = passageWindow(chunk, 'The treaty lowered the tariff.', 120);
+    expect(w.text.startsWith('…') && w.text.endsWith('…')).toBe(true);
+    expect(w.text.slice(w.match![0], w.match![1])).toBe('the treaty of commerce lowered the tariff');
+    expect(passageWindow('no shared words at all', 'Completely different.').match).toBeNull();
+  });
+});
