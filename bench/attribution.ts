@@ -18,6 +18,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { annotateRows, DEFAULT_NEIGHBOURS, type SentenceAnnotation } from '../pipeline/attribution/annotate.js';
 import { voteOn } from '../pipeline/attribution/vote.js';
+import { isLexical } from '../pipeline/embedders/lexical.js';
 import { buildIndex } from '../pipeline/build-index.js';
 import { resolveConfig, resolveCorpusSpec } from '../pipeline/config.js';
 import { loadIndex } from '../pipeline/corpus-index/load.js';
@@ -203,6 +204,19 @@ for (const name of chosen) {
   );
   print(summary);
 
+  // ── the verdict cut-offs: held-out vs off-topic novel rates at other percentiles of the same calibration ──────
+  const cal = index.manifest.calibration;
+  if (cal) {
+    const line: Record<string, unknown> = { bench: 'attribution-cutoffs', corpus: name };
+    const at = (p: number) => cal.percentiles[Math.floor(p)] + (cal.percentiles[Math.ceil(p)] - cal.percentiles[Math.floor(p)]) * (p - Math.floor(p));
+    for (const near of [95, 97.5, 99])
+      for (const ucut of [0.5, 0.6, 0.7]) {
+        const novel = (i: number) => !best[i] || best[i].distance > at(near) || best[i].unknown_share > ucut;
+        line[`near_p${near}_unknown_${ucut}`] = { heldout_novel: share(of('held-out'), novel), offtopic_novel: share(off, novel) };
+      }
+    print(line);
+  }
+
   // ── the vote per N and weighting, re-voted from the same neighbours ─────────────────────────────────────────
   const heldIdx = of('held-out');
   const neighbours = await index.attribute(
@@ -210,6 +224,17 @@ for (const name of chosen) {
     { k: 50 },
   );
   const voteLine: Record<string, unknown> = { bench: 'attribution-vote', corpus: name, queries: heldIdx.length };
+  const lexical = isLexical(index.embedder) ? index.embedder : null;
+  const posterior = heldIdx.map((q) => {
+    const t = lexical?.terms(queries[q].text, 'query');
+    return t && index.stageModel ? index.stageModel.posterior(t.ids, t.counts) : {};
+  });
+  const argmax = (p: Record<string, number>) => Object.entries(p).sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+  voteLine.stage_model_alone = round(heldIdx.filter((q, j) => argmax(posterior[j]) === queries[q].stage).length / heldIdx.length);
+  for (const n of [5, 10, 20]) {
+    const ok = heldIdx.filter((q, j) => voteOn(neighbours[j].slice(0, n), { stageModel: posterior[j] }).stage === queries[q].stage).length;
+    voteLine[`stage_p2_model_n${n}`] = round(ok / heldIdx.length);
+  }
   for (const [label, o] of [
     ['p1', { power: 1 }],
     ['p2', { power: 2 }],

@@ -48,12 +48,14 @@ export const CONTRACTS = {
     }),
   },
   ann: {
-    artifacts: { graph: 'vectors.usearch', postings: 'terms.postings' },
+    artifacts: { graph: 'vectors.usearch', postings: 'terms.postings', stageModel: 'stage_terms.npy' },
     facts: z.object({
       /** The graph's settings and its measured recall; null when the index is searched exactly. */
       ann: AnnSettingsSchema.extend({ recall_at_10: z.number(), recall_queries: count }).nullable(),
       /** Lexical: the term postings (pipeline/search/term-index.ts); null for a dense embedder. */
       terms: z.object({ terms: count, postings: count }).nullable(),
+      /** Lexical: the stages of the stage model's rows and their chunk counts; null for a dense embedder. */
+      stageModel: z.object({ stages: z.array(z.string()), chunks: z.array(count) }).nullable(),
       buildSeconds: z.number().optional(),
     }),
   },

@@ -18,7 +18,7 @@ import { BookSpanResolver, chunksToFetch, lookupBookSpans, type BookSpan } from 
 import { clusterRef, type Attribution, type AttributeOptions, type IndexParts } from './attribute.js';
 import { meanLogprob, tokenLogprobs } from './logprobs.js';
 import { passageWindow } from './passage-window.js';
-import { percentileOf, verdictOf, VERDICTS, type Verdict } from './verdict.js';
+import { BOOK_COVERAGE, percentileOf, verdictOf, VERDICTS, type Verdict } from './verdict.js';
 import { voteOn } from './vote.js';
 
 export interface ClusterAnnotation {
@@ -86,7 +86,7 @@ export interface RowSummary {
 }
 
 /** An opened index as annotation sees it. */
-export interface AttributingIndex extends Pick<IndexParts, 'manifest' | 'embedder' | 'shingles' | 'fetchChunks' | 'nodes'> {
+export interface AttributingIndex extends Pick<IndexParts, 'manifest' | 'embedder' | 'shingles' | 'fetchChunks' | 'nodes' | 'stageModel'> {
   manifest: Manifest;
   attribute(spans: readonly string[], opts: AttributeOptions): Promise<Attribution[][]>;
 }
@@ -186,7 +186,7 @@ export async function annotateRows(
     /** Kept for readers of annotation format 1: the known / near cut-offs. */
     distance_calibration: cal ? { high: cal.cutoffs.known, medium: cal.cutoffs.near } : null,
   };
-  const unknownOf = (text: string) => (isLexical(index.embedder) ? index.embedder.terms(text, 'query').unknown : 0);
+  const lexical = isLexical(index.embedder) ? index.embedder : null;
   let at = 0;
   return rows.map((r, i) => {
     const logprobs = tokenLogprobs(r.row, r.text);
@@ -209,7 +209,9 @@ export async function annotateRows(
           verbatim: a.verbatim,
           avg_logprob: avgLogprob,
         });
-      return sentenceAnnotation(index, s, found, bookVotes[i][j], covers[i], unknownOf(s.text), avgLogprob);
+      const q = lexical?.terms(s.text, 'query');
+      const language = { unknownShare: q?.unknown ?? 0, stageModel: q && index.stageModel ? index.stageModel.posterior(q.ids, q.counts) : undefined };
+      return sentenceAnnotation(index, s, found, bookVotes[i][j], covers[i], language, avgLogprob);
     });
     return { ...r.row, annotations, sentences: out, book_spans: bookSpans[i], summary: summarize(out, covers[i].covered), annotation_metadata: metadata };
   });
@@ -221,12 +223,12 @@ function sentenceAnnotation(
   found: Attribution[],
   book: Map<number, number>,
   cover: { starts: number[]; covered: boolean[] },
-  unknownShare: number,
+  { unknownShare, stageModel }: { unknownShare: number; stageModel?: Record<string, number> },
   avgLogprob: number | null,
 ): SentenceAnnotation {
   const inside = cover.starts.flatMap((w, n) => (w >= s.start && w < s.end ? [cover.covered[n]] : []));
   const bookCoverage = inside.length ? inside.filter(Boolean).length / inside.length : 0;
-  const vote = voteOn(found, { book: bookCoverage > 0.5 ? book : undefined });
+  const vote = voteOn(found, { book: bookCoverage > BOOK_COVERAGE ? book : undefined, stageModel });
   const support = vote.support;
   const distance = support ? distanceOf(support.similarity) : 1;
   const cal = index.manifest.calibration;

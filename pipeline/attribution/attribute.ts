@@ -10,6 +10,7 @@ import type { ClusterNode } from '../corpus-index/tree.js';
 import type { Embedder } from '../embedders/embedder.js';
 import { findNeighbours, indexSearchSource } from '../search/neighbours.js';
 import type { TermIndex } from '../search/term-index.js';
+import type { StageModel } from './stage-model.js';
 import type { VectorIndex } from '../search/vector-index.js';
 
 /** What attribution reads of an opened index (pipeline/corpus-index/load.ts provides it). */
@@ -25,6 +26,8 @@ export interface IndexParts {
   chunkToCluster: Record<string, string>;
   /** Sorted shingle table for verbatim lookup; null for an index built without one. */
   shingles: BigUint64Array | null;
+  /** Word counts per training stage (lexical indexes); null otherwise. */
+  stageModel: StageModel | null;
   fetchChunks(ids: Set<number>): Promise<Map<number, ChunkDetails>>;
 }
 

@@ -7,7 +7,8 @@
  * - Each of the top N neighbours votes with weight similarity^VOTE_POWER (similarity ≤ 0 votes nothing).
  * - Verbatim dominates: when a book span covers most of the sentence, only the chunks of its spans vote; otherwise,
  *   when some neighbours contain the whole sentence, only those vote.
- * - `stage_probs`: each stage's share of the weight. `stage`: the largest (ties: the earlier in the vote order).
+ * - `stage_probs`: each stage's share of the weight; unless verbatim evidence votes, multiplied by the stage model's
+ *   P(stage | words) (stage-model.ts) after adding SHARE_FLOOR to each share, and renormalised. `stage`: the largest.
  * - Cluster: every vote counts for its cluster and each ancestor. From the top level down, the vote follows the
  *   child with the most weight while that child holds at least half of the total; at the top level it always takes
  *   the plurality. `cluster_prob` is the chosen node's share.
@@ -15,6 +16,7 @@
  *   (its cluster is the voted one or below it), else the best that agrees with the stage, else rank 1.
  */
 import type { Attribution } from './attribute.js';
+import { UNSTAGED } from './stage-model.js';
 
 export const VOTE_POWER = 2;
 
@@ -43,9 +45,12 @@ export interface VoteOptions {
   tau?: number;
   /** Chunks that alone vote, with their weights (the chunks of the book spans covering the sentence). */
   book?: ReadonlyMap<number, number>;
+  /** P(stage | words) of the stage model (stage-model.ts); multiplies the neighbours' shares unless verbatim evidence votes. */
+  stageModel?: Readonly<Record<string, number>>;
 }
 
-const UNSTAGED = 'unstaged';
+/** Added to each stage's neighbour share before the stage model multiplies it, so a stage no neighbour named can still win on strong language evidence. */
+export const SHARE_FLOOR = 0.05;
 
 /** The cluster ids from the top level down to `id` ("0.3.1" → ["0.3", "0.3.1"]). */
 function lineage(id: string): string[] {
@@ -73,10 +78,23 @@ export function voteOn<A extends Voter = Attribution>(neighbours: readonly A[], 
   if (!(total > 0)) return { stage: null, stageProbs: {}, clusterId: null, clusterProb: 0, support: null };
 
   const byStage = new Map<string, number>();
-  for (const { a, w } of voters) byStage.set(a.corpusStage ?? UNSTAGED, (byStage.get(a.corpusStage ?? UNSTAGED) ?? 0) + w);
+  for (const { a, w } of voters) byStage.set(a.corpusStage ?? UNSTAGED, (byStage.get(a.corpusStage ?? UNSTAGED) ?? 0) + w / total);
+  const verbatimEvidence = book !== null || voters.some((v) => v.a.verbatim);
+  const model = !verbatimEvidence && opts.stageModel && Object.keys(opts.stageModel).length ? opts.stageModel : null;
+  if (model) {
+    for (const st of Object.keys(model)) if (!byStage.has(st)) byStage.set(st, 0);
+    let z = 0;
+    for (const [st, share] of byStage) z += (model[st] ?? 0) * (share + SHARE_FLOOR);
+    if (z > 0) for (const [st, share] of byStage) byStage.set(st, ((model[st] ?? 0) * (share + SHARE_FLOOR)) / z);
+  }
   let stage: string | null = null;
   for (const [s, w] of byStage) if (stage === null || w > byStage.get(stage)!) stage = s;
-  const stageProbs = Object.fromEntries([...byStage].sort((a, b) => b[1] - a[1]).map(([s, w]) => [s, Math.round((w / total) * 1e4) / 1e4]));
+  const stageProbs = Object.fromEntries(
+    [...byStage]
+      .filter(([, w]) => w >= 5e-5)
+      .sort((a, b) => b[1] - a[1])
+      .map(([s, w]) => [s, Math.round(w * 1e4) / 1e4]),
+  );
 
   const byNode = new Map<string, number>();
   for (const { a, w } of voters) for (const id of lineage(a.cluster.id)) byNode.set(id, (byNode.get(id) ?? 0) + w);

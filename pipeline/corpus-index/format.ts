@@ -8,8 +8,8 @@ import { AnnSettingsSchema } from '../search/hnsw.js';
 export const FORMAT_NAME = 'corpus-proximity-index';
 /**
  * 2: float16 vectors, the HNSW graph (`ann`), ONNX embedders.
- * 3: term postings (exact sparse search of the lexical embedder, whose vocabulary now keeps stopwords), the
- *    leave-document-out calibration with verdict cut-offs.
+ * 3: term postings (exact sparse search of the lexical embedder, whose vocabulary now keeps stopwords), the stage
+ *    model, the leave-document-out calibration with verdict cut-offs.
  */
 export const FORMAT_VERSION = 3;
 
@@ -25,6 +25,7 @@ export const INDEX_FILES = {
   verbatim: 'verbatim_shingles.u64',
   ann: 'vectors.usearch',
   postings: 'terms.postings',
+  stageModel: 'stage_terms.npy',
   embedderDir: 'embedder',
 } as const;
 
@@ -64,6 +65,8 @@ export const ManifestSchema = z.object({
   }),
   /** Lexical indexes: the term postings annotate searches (pipeline/search/term-index.ts). */
   terms: z.object({ file: z.string(), terms: z.number().int(), postings: z.number().int() }).nullable(),
+  /** Lexical indexes: word counts per training stage (pipeline/attribution/stage-model.ts), rows in `stages` order. */
+  stage_model: z.object({ file: z.string(), stages: z.array(z.string()), chunks: z.array(z.number().int()), alpha: z.number() }).nullable(),
   /** The HNSW graph annotate searches instead of exact search; null below the size threshold. */
   ann: AnnSettingsSchema.extend({ file: z.string(), recall_at_10: z.number(), recall_queries: z.number().int() }).nullable(),
   counts: z.object({

@@ -1,6 +1,7 @@
 /** Opens a local CorpusIndex for annotate: checks format version, files and embedder before anything is searched. */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { StageModel } from '../attribution/stage-model.js';
 import { attributeSpans, type Attribution, type AttributeOptions, type IndexParts } from '../attribution/attribute.js';
 import { loadEmbedder } from '../embedders/load.js';
 import { CproxError } from '../errors.js';
@@ -96,6 +97,8 @@ export async function loadIndex(dir: string, opts: LoadIndexOptions = {}): Promi
   const tree = JSON.parse((await read(INDEX_FILES.tree)).toString('utf8')) as ClusterNode;
   const chunkToCluster = JSON.parse((await read(INDEX_FILES.chunkToCluster)).toString('utf8')) as Record<string, string>;
   const shingles = manifest.verbatim ? decodeShingleTable(await read(manifest.verbatim.file)) : null;
+  const sm = manifest.stage_model;
+  const stageModel = sm ? StageModel.fromNpy(await read(sm.file), sm.file, sm.stages, sm.chunks) : null;
   const parts: IndexParts = {
     manifest,
     embedder,
@@ -105,6 +108,7 @@ export async function loadIndex(dir: string, opts: LoadIndexOptions = {}): Promi
     nodes: nodesById(tree),
     chunkToCluster,
     shingles,
+    stageModel,
     fetchChunks: (ids) => fetchChunks(root, ids),
   };
   return { ...parts, dir: root, attribute: (spans, o) => attributeSpans(parts, spans, o) };

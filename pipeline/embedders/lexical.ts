@@ -58,6 +58,8 @@ export interface LexicalModel {
 export interface WeightedTerms {
   ids: number[];
   weights: number[];
+  /** Raw occurrences of each id (the stage model counts words, not weights). */
+  counts: number[];
   /** L2 mass of content words outside the vocabulary, in the same (normalised) units as `weights`. */
   unknown: number;
 }
@@ -85,15 +87,21 @@ export function tfidf(
     } else if (oovIdf > 0 && !(skip && STOPWORDS.has(w))) unknownCounts.set(w, (unknownCounts.get(w) ?? 0) + 1);
   }
   const ids = [...counts.keys()].sort((a, b) => a - b);
-  const weights = ids.map((id) => (1 + Math.log(counts.get(id)!)) * idf[id]);
+  const tf = ids.map((id) => counts.get(id)!);
+  const weights = ids.map((id, i) => (1 + Math.log(tf[i])) * idf[id]);
   let unknownSq = 0;
   for (const n of unknownCounts.values()) unknownSq += ((1 + Math.log(n)) * oovIdf) ** 2;
   const norm = Math.sqrt(weights.reduce((s, w) => s + w * w, 0) + unknownSq);
-  if (norm === 0) return { ids, weights, unknown: 0 };
-  return { ids, weights: weights.map((w) => w / norm), unknown: Math.sqrt(unknownSq) / norm };
+  if (norm === 0) return { ids, weights, counts: tf, unknown: 0 };
+  return { ids, weights: weights.map((w) => w / norm), counts: tf, unknown: Math.sqrt(unknownSq) / norm };
 }
 
 const PASSAGE_CACHE = 50_000;
+/**
+ * Exponent of the known share (1 − u) that scales a query's similarities. bench/attribution.ts, off-topic (other
+ * languages) against held-out in-domain sentences, AUC by distance on the mixed corpus: 0.944 at 1, 0.959 at 2, 0.962 at 3.
+ */
+export const UNKNOWN_POWER = 2;
 
 /** FNV-1a over the term's UTF-16 units, mixed with the seed: a stable per-term stream. */
 function termSeed(seed: number, term: string): number {
@@ -145,13 +153,13 @@ export function lexicalEmbedder(model: LexicalModel): LexicalEmbedder {
   };
   const terms = (text: string, kind: EmbedKind, known?: (id: number) => boolean): WeightedTerms => {
     if (kind === 'passage') return tfidf(text, index, model.idf);
-    // A query's similarity falls with the share u of its TF-IDF norm on unknown words linearly, (1 − u), rather than
-    // by the √(1 − u²) of plain normalisation: a sentence mostly in words the corpus never had is far from it
+    // A query's similarity falls with the share u of its TF-IDF norm on unknown words as (1 − u)^UNKNOWN_POWER rather
+    // than by the √(1 − u²) of plain normalisation: a sentence mostly in words the corpus never had is far from it
     // (bench/attribution.ts: other-language sentences that share a few tokens with the corpus).
     const q = tfidf(text, index, model.idf, oovIdf, undefined, known);
     if (q.unknown <= 0 || q.unknown >= 1) return q;
-    const f = (1 - q.unknown) / Math.sqrt(1 - q.unknown * q.unknown);
-    return { ids: q.ids, weights: q.weights.map((w) => w * f), unknown: q.unknown };
+    const f = (1 - q.unknown) ** UNKNOWN_POWER / Math.sqrt(1 - q.unknown * q.unknown);
+    return { ...q, weights: q.weights.map((w) => w * f) };
   };
   const cachedPassage = (text: string): WeightedTerms => {
     // The same candidate chunks come back for many sentences of a batch: weigh each once.

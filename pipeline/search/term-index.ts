@@ -167,7 +167,7 @@ interface Postings {
 /** Posting lists kept in memory between queries (the frequent terms come back in almost every sentence). */
 const CACHE_BYTES = 256 * 1024 * 1024;
 /** Below this many postings a term is always scored in full: checking the pruning bound would cost more. */
-const PRUNE_MIN_POSTINGS = 2048;
+const PRUNE_MIN_POSTINGS = 32;
 
 export class TermIndex {
   readonly terms: number;
@@ -181,8 +181,12 @@ export class TermIndex {
   private cached = 0;
   private acc: Float64Array;
   private touched: Int32Array;
+  /** Per chunk: 1 while it is a candidate of the search in progress. */
+  private readonly flag: Uint8Array;
+  /** The candidates of the search in progress (reused between searches). */
+  private keep = new Int32Array(1024);
   /** Searches so far, and how many of them finished their frequent terms by lookup (MaxScore) instead of in full. */
-  readonly stats = { searches: 0, pruned: 0 };
+  readonly stats = { searches: 0, pruned: 0, scored: 0, touched: 0, postings: 0 };
 
   constructor(
     private readonly src: ByteSource,
@@ -205,6 +209,7 @@ export class TermIndex {
     if (this.offsets[this.terms] !== this.postings)
       throw new CproxError('BAD_INDEX', `${name}: offsets and postings count disagree`, { hint: 'rebuild the index' });
     this.acc = new Float64Array(this.rows);
+    this.flag = new Uint8Array(this.rows);
     this.touched = new Int32Array(1024);
   }
 
@@ -265,25 +270,43 @@ export class TermIndex {
 
     let i = 0;
     let threshold = -1;
+    // The k-th best partial score only grows, so a stale one is a valid lower bound: it is recomputed (a pass over
+    // the touched chunks) only when what the remaining terms could add has halved since.
+    let checkedAt = Infinity;
     for (; i < order.length; i++) {
       if (touched >= k && order[i].n >= PRUNE_MIN_POSTINGS) {
-        threshold = this.kthBest(touched, k);
         if (threshold > remaining) break;
+        if (remaining < checkedAt / 2) {
+          threshold = this.kthBest(touched, k);
+          checkedAt = remaining;
+          if (threshold > remaining) break;
+        }
       }
       const { ids, weights } = this.list(order[i].t);
       const q = order[i].q;
-      for (let j = 0; j < ids.length; j++) {
-        const c = ids[j];
-        if (c >= ex.from && c < ex.to) continue;
-        if (acc[c] === 0) {
-          if (touched === this.touched.length) {
-            const grown = new Int32Array(this.touched.length * 2);
-            grown.set(this.touched);
-            this.touched = grown;
-          }
-          this.touched[touched++] = c;
+      this.stats.scored += ids.length;
+      if (this.touched.length < touched + ids.length) {
+        const grown = new Int32Array(Math.max(this.touched.length * 2, touched + ids.length));
+        grown.set(this.touched.subarray(0, touched));
+        this.touched = grown;
+      }
+      const list = this.touched;
+      const { from, to } = ex;
+      if (from >= to) {
+        for (let j = 0; j < ids.length; j++) {
+          const c = ids[j];
+          const before = acc[c];
+          if (before === 0) list[touched++] = c;
+          acc[c] = before + q * weights[j];
         }
-        acc[c] += q * weights[j];
+      } else {
+        for (let j = 0; j < ids.length; j++) {
+          const c = ids[j];
+          if (c >= from && c < to) continue;
+          const before = acc[c];
+          if (before === 0) list[touched++] = c;
+          acc[c] = before + q * weights[j];
+        }
       }
       remaining -= bound[i];
     }
@@ -293,18 +316,48 @@ export class TermIndex {
       // MaxScore: only chunks that could still reach the top k get the remaining terms, looked up in sorted lists.
       this.stats.pruned++;
       const slack = Math.max(0, remaining);
-      candidates = Int32Array.from(candidates.filter((c) => acc[c] + slack >= threshold)).sort();
+      if (this.keep.length < touched) this.keep = new Int32Array(Math.max(touched, this.keep.length * 2));
+      const keep = this.keep;
+      let kept = 0;
+      for (let j = 0; j < touched; j++) if (acc[this.touched[j]] + slack >= threshold) keep[kept++] = this.touched[j];
+      candidates = keep.subarray(0, kept);
+      // Few candidates against a long list: gallop through the list per candidate (sorted). Many: one linear pass
+      // over the list, adding where the candidate flag is set.
+      let sorted = false;
+      const flag = this.flag;
+      for (let j = 0; j < kept; j++) flag[candidates[j]] = 1;
       for (; i < order.length; i++) {
         const { ids, weights } = this.list(order[i].t);
         const q = order[i].q;
-        let lo = 0;
-        for (let c = 0; c < candidates.length && lo < ids.length; c++) {
-          const want = candidates[c];
-          lo = gallop(ids, want, lo);
-          if (lo < ids.length && ids[lo] === want) acc[want] += q * weights[lo];
+        if (kept * 8 < ids.length) {
+          if (!sorted) (candidates.sort(), (sorted = true));
+          let lo = 0;
+          for (let c = 0; c < kept && lo < ids.length; c++) {
+            const want = candidates[c];
+            lo = gallop(ids, want, lo);
+            if (lo < ids.length && ids[lo] === want) acc[want] += q * weights[lo];
+          }
+        } else {
+          for (let j = 0; j < ids.length; j++) if (flag[ids[j]] === 1) acc[ids[j]] += q * weights[j];
+        }
+        // What the terms left could add shrinks: drop the candidates that can no longer reach the k-th score.
+        remaining -= bound[i];
+        if (kept > k * 4) {
+          threshold = Math.max(threshold, this.kthOf(candidates, kept, k));
+          let n = 0;
+          for (let j = 0; j < kept; j++) {
+            const c = candidates[j];
+            if (acc[c] + Math.max(0, remaining) >= threshold) candidates[n++] = c;
+            else flag[c] = 0;
+          }
+          kept = n;
+          candidates = candidates.subarray(0, kept);
         }
       }
+      for (let j = 0; j < kept; j++) flag[candidates[j]] = 0;
     }
+    this.stats.touched += touched;
+    for (const o of order) this.stats.postings += o.n;
     const hits = topK(candidates, acc, k);
     for (let j = 0; j < touched; j++) acc[this.touched[j]] = 0;
     return hits;
@@ -312,10 +365,15 @@ export class TermIndex {
 
   /** The k-th largest accumulated score among the touched chunks. */
   private kthBest(touched: number, k: number): number {
+    return this.kthOf(this.touched, touched, k);
+  }
+
+  /** The k-th largest accumulated score among the first n chunks of `ids`. */
+  private kthOf(ids: Int32Array, n: number, k: number): number {
     const heap = new Float64Array(k);
     let size = 0;
-    for (let j = 0; j < touched; j++) {
-      const v = this.acc[this.touched[j]];
+    for (let j = 0; j < n; j++) {
+      const v = this.acc[ids[j]];
       if (size < k) {
         heap[size++] = v;
         if (size === k) heap.sort();
@@ -369,15 +427,18 @@ function gallop(ids: Uint32Array, want: number, lo: number): number {
 function topK(candidates: Int32Array, acc: Float64Array, k: number): TermHit[] {
   const best: TermHit[] = [];
   const worse = (a: TermHit, b: TermHit) => a.similarity < b.similarity || (a.similarity === b.similarity && a.idx > b.idx);
-  for (const c of candidates) {
-    const h = { idx: c, similarity: acc[c] };
-    if (!(h.similarity > 0)) continue;
-    if (best.length < k) best.push(h);
-    else {
-      let w = 0;
-      for (let j = 1; j < best.length; j++) if (worse(best[j], best[w])) w = j;
-      if (worse(best[w], h)) best[w] = h;
-    }
+  let w = -1; // the worst of `best` once it is full
+  for (let j = 0; j < candidates.length; j++) {
+    const c = candidates[j];
+    const s = acc[c];
+    if (!(s > 0)) continue;
+    if (best.length < k) {
+      best.push({ idx: c, similarity: s });
+      if (best.length < k) continue;
+    } else if (s < best[w].similarity || (s === best[w].similarity && c > best[w].idx)) continue;
+    else best[w] = { idx: c, similarity: s };
+    w = 0;
+    for (let m = 1; m < best.length; m++) if (worse(best[m], best[w])) w = m;
   }
   return best.sort((a, b) => b.similarity - a.similarity || a.idx - b.idx);
 }

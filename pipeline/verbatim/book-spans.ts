@@ -18,6 +18,8 @@ export const MIN_SPAN_WORDS = 8;
 export const BOILERPLATE_CHUNKS = 25;
 /** Chunks checked per text, most fingerprints shared first. */
 const MAX_CANDIDATES = 32;
+/** A chunk sharing one fingerprint is checked only when at most this many chunks hold it. */
+const RARE_SHINGLE = 3;
 
 export interface BookSpan {
   /** JavaScript string indices into the text. */
@@ -43,34 +45,45 @@ interface Tokens {
 
 function tokens(text: string): Tokens {
   const { starts, ends } = wordSpans(text);
-  return { words: starts.map((s, i) => text.slice(s, ends[i]).toLowerCase().replace(/’/g, "'")), starts, ends };
+  // Lower-casing the whole text once is faster than word by word, when it keeps every offset (it nearly always does).
+  const lower = text.toLowerCase();
+  const same = lower.length === text.length;
+  const words = starts.map((s, i) => {
+    const w = same ? lower.slice(s, ends[i]) : text.slice(s, ends[i]).toLowerCase();
+    return w.includes('’') ? w.replace(/’/g, "'") : w;
+  });
+  return { words, starts, ends };
 }
 
 const gramAt = (w: readonly string[], i: number) => w.slice(i, i + SHINGLE_WORDS).join(' ');
 
-/** What the fingerprints of one text say: candidate chunks, and how common each position's shingle is. */
+/** What the fingerprints of one text say: candidate chunks, where they hit, and how common each shingle is. */
 export interface SpanLookup {
   tokens: Tokens;
   /** Candidate chunks, most shared fingerprints first. */
   candidates: number[];
+  /** Per candidate: the word positions of the text whose shingle the chunk's table holds. */
+  hits: Map<number, number[]>;
   /** Per word position: chunks whose table holds the shingle starting there (0 when no chunk selected it). */
   commonness: number[];
 }
 
 export function lookupBookSpans(table: BigUint64Array, text: string): SpanLookup {
   const t = tokens(text);
-  const hits = new Map<number, number>();
+  const at = new Map<number, number[]>();
   const commonness = new Array<number>(t.words.length).fill(0);
   for (let i = 0; i + SHINGLE_WORDS <= t.words.length; i++) {
     const chunks = postingsOf(table, fingerprint(gramAt(t.words, i)));
     commonness[i] = chunks.count;
-    for (const c of chunks.ids) hits.set(c, (hits.get(c) ?? 0) + 1);
+    for (const c of chunks.ids) (at.get(c) ?? at.set(c, []).get(c)!).push(i);
   }
-  const candidates = [...hits]
-    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+  // A chunk that shares a single fingerprint, and a common one, shares a stock phrase, not a copy: it is not checked.
+  const candidates = [...at]
+    .filter(([, hits]) => hits.length >= 2 || commonness[hits[0]] <= RARE_SHINGLE)
+    .sort((a, b) => b[1].length - a[1].length || a[0] - b[0])
     .slice(0, MAX_CANDIDATES)
     .map(([c]) => c);
-  return { tokens: t, candidates, commonness };
+  return { tokens: t, candidates, hits: new Map(candidates.map((c) => [c, at.get(c)!])), commonness };
 }
 
 /** The chunks a lookup needs fetched: each candidate and its neighbours (a span may run into them). */
@@ -80,94 +93,117 @@ export function chunksToFetch(lookups: readonly SpanLookup[], rows: number): Set
   return out;
 }
 
-/** Word ids and n-gram keys shared by the texts of one resolver (numbers compare faster than strings). */
-class Vocabulary {
-  private readonly ids = new Map<string, number>();
-  id(w: string): number {
-    let id = this.ids.get(w);
-    if (id === undefined) this.ids.set(w, (id = this.ids.size));
-    return id;
+/**
+ * Chunk c with the parts of c−1 and c+1 (same document) that lie before and after it: the words a run may continue
+ * into across a chunk boundary, addressed by one position without copying them.
+ */
+interface WindowPart {
+  idx: number;
+  words: readonly string[];
+  from: number;
+  to: number;
+}
+
+class Window {
+  readonly size: number;
+  constructor(
+    private readonly parts: readonly WindowPart[],
+    /** Position of chunk c's first word. */
+    readonly midAt: number,
+  ) {
+    this.size = parts.reduce((n, p) => n + p.to - p.from, 0);
+  }
+  private locate(v: number): { part: WindowPart; at: number } {
+    for (const part of this.parts) {
+      const n = part.to - part.from;
+      if (v < n) return { part, at: part.from + v };
+      v -= n;
+    }
+    throw new RangeError('position outside the window');
+  }
+  word(v: number): string {
+    const { part, at } = this.locate(v);
+    return part.words[at];
+  }
+  chunkAt(v: number): number {
+    return this.locate(v).part.idx;
   }
 }
 
-/** A hash key of the SHINGLE_WORDS ids starting at i (equal keys are confirmed word by word). */
-function gramKey(ids: Int32Array, i: number): number {
-  let h = 0x811c9dc5;
-  for (let j = i; j < i + SHINGLE_WORDS; j++) h = Math.imul(h ^ ids[j], 0x01000193);
-  return h >>> 0;
-}
-
-interface Window {
-  ids: Int32Array;
-  /** Per word: the chunk it belongs to. */
-  chunkOf: number[];
-}
-
-/** Resolves book spans against one set of fetched chunks; windows are built once and shared by every text. */
+/** Resolves book spans against one set of fetched chunks; chunk words are tokenised once and shared by every text. */
 export class BookSpanResolver {
-  private readonly vocab = new Vocabulary();
-  private readonly windows = new Map<number, Window | null>();
+  private readonly chunkWords = new Map<number, { words: string[]; offsets: number[] }>();
 
   constructor(private readonly chunks: ReadonlyMap<number, SpanChunk>) {}
 
-  /** The text of chunks c−1, c, c+1 of one document joined by their document offsets, with each word's chunk. */
-  private window(c: number): Window | null {
-    if (this.windows.has(c)) return this.windows.get(c)!;
-    const mid = this.chunks.get(c);
-    let win: Window | null = null;
-    if (mid) {
-      const parts = [this.chunks.get(c - 1), mid, this.chunks.get(c + 1)].filter((p): p is SpanChunk => !!p && p.meta.doc_id === mid.meta.doc_id);
-      let text = '';
-      let end = -1;
-      const bounds: Array<{ at: number; idx: number }> = [];
-      for (const p of parts) {
-        if (end < 0 || p.meta.start >= end) {
-          if (text) text += ' ';
-          bounds.push({ at: text.length, idx: p.meta.idx });
-          text += p.text;
-        } else {
-          const skip = end - p.meta.start; // overlapping chunks: the shared part is already there
-          bounds.push({ at: text.length - skip, idx: p.meta.idx });
-          text += p.text.slice(skip);
-        }
-        end = Math.max(end, p.meta.end);
-      }
-      const t = tokens(text);
-      // A word shared by two overlapping chunks belongs to the later one here; spans report the chunk of their first word.
-      const chunkOf = t.starts.map((st) => {
-        let idx = bounds[0].idx;
-        for (const b of bounds) if (b.at <= st) idx = b.idx;
-        return idx;
-      });
-      win = { ids: Int32Array.from(t.words, (w) => this.vocab.id(w)), chunkOf };
+  /** A chunk's words and their offsets in its document. */
+  private wordsOf(c: number): { words: string[]; offsets: number[] } | null {
+    let w = this.chunkWords.get(c);
+    if (!w) {
+      const chunk = this.chunks.get(c);
+      if (!chunk) return null;
+      const t = tokens(chunk.text);
+      this.chunkWords.set(c, (w = { words: t.words, offsets: t.starts.map((st) => chunk.meta.start + st) }));
     }
-    this.windows.set(c, win);
-    return win;
+    return w;
   }
 
-  /** Maximal verbatim runs of one text, given its lookup. */
-  resolve(text: string, lookup: SpanLookup): BookSpan[] {
-    const row = Int32Array.from(lookup.tokens.words, (w) => this.vocab.id(w));
-    const rowGrams = new Map<number, number[]>();
-    for (let i = 0; i + SHINGLE_WORDS <= row.length; i++) {
-      const g = gramKey(row, i);
-      (rowGrams.get(g) ?? rowGrams.set(g, []).get(g)!).push(i);
+  private window(c: number): Window | null {
+    const mid = this.chunks.get(c);
+    const m = this.wordsOf(c);
+    if (!mid || !m) return null;
+    const sameDoc = (idx: number) => this.chunks.get(idx)?.meta.doc_id === mid.meta.doc_id;
+    const parts: WindowPart[] = [];
+    const first = m.offsets[0] ?? mid.meta.start;
+    const last = m.offsets[m.offsets.length - 1] ?? mid.meta.start;
+    const prev = sameDoc(c - 1) ? this.wordsOf(c - 1) : null;
+    if (prev) {
+      let to = 0;
+      while (to < prev.offsets.length && prev.offsets[to] < first) to++;
+      parts.push({ idx: c - 1, words: prev.words, from: 0, to });
     }
+    const midAt = parts.reduce((n, p) => n + p.to - p.from, 0);
+    parts.push({ idx: c, words: m.words, from: 0, to: m.words.length });
+    const next = sameDoc(c + 1) ? this.wordsOf(c + 1) : null;
+    if (next) {
+      let from = 0;
+      while (from < next.offsets.length && next.offsets[from] <= last) from++;
+      parts.push({ idx: c + 1, words: next.words, from, to: next.words.length });
+    }
+    return new Window(parts, midAt);
+  }
+
+  /** Maximal verbatim runs of one text, given its lookup: each hit is located in its chunk and extended both ways. */
+  resolve(text: string, lookup: SpanLookup): BookSpan[] {
+    const row = lookup.tokens.words;
     const runs = new Map<number, { a: number; b: number; chunk: number }>();
     for (const c of lookup.candidates) {
-      const win = this.window(c);
-      if (!win) continue;
-      const cw = win.ids;
-      for (let j = 0; j + SHINGLE_WORDS <= cw.length; j++) {
-        const at = rowGrams.get(gramKey(cw, j));
-        if (!at) continue;
-        for (const i of at) {
-          if (i > 0 && j > 0 && row[i - 1] === cw[j - 1]) continue; // not where the run starts
-          let n = 0;
-          while (i + n < row.length && j + n < cw.length && row[i + n] === cw[j + n]) n++;
-          if (n < SHINGLE_WORDS) continue; // a hash collision
-          const key = i * 65536 + n;
-          if (!runs.has(key)) runs.set(key, { a: i, b: i + n, chunk: win.chunkOf[j] });
+      const cw = this.wordsOf(c)?.words;
+      if (!cw) continue;
+      let win: Window | null | undefined; // the neighbours are read only when a run reaches the chunk's edge
+      let coveredUntil = -1;
+      for (const i of lookup.hits.get(c) ?? []) {
+        if (i < coveredUntil) continue; // inside a run already found in this chunk
+        for (let j = 0; j + SHINGLE_WORDS <= cw.length; j++) {
+          if (cw[j] !== row[i] || cw[j + 1] !== row[i + 1] || cw[j + 2] !== row[i + 2] || cw[j + 3] !== row[i + 3]) continue;
+          let a = i;
+          let b = j;
+          while (a > 0 && b > 0 && row[a - 1] === cw[b - 1]) (a--, b--);
+          let n = i - a + SHINGLE_WORDS;
+          while (a + n < row.length && b + n < cw.length && row[a + n] === cw[b + n]) n++;
+          let chunk = c;
+          if ((b === 0 && a > 0) || (b + n === cw.length && a + n < row.length)) {
+            if (win === undefined) win = this.window(c);
+            if (win) {
+              b += win.midAt;
+              while (a > 0 && b > 0 && row[a - 1] === win.word(b - 1)) (a--, b--, n++);
+              while (a + n < row.length && b + n < win.size && row[a + n] === win.word(b + n)) n++;
+              chunk = win.chunkAt(b);
+            }
+          }
+          coveredUntil = Math.max(coveredUntil, a + n - SHINGLE_WORDS + 1);
+          const key = a * 65536 + n;
+          if (!runs.has(key)) runs.set(key, { a, b: a + n, chunk });
         }
       }
     }

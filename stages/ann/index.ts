@@ -1,6 +1,7 @@
 /**
  * ann: the search index annotate ranks by.
- * - Lexical embedder: the inverted file of its TF-IDF terms (pipeline/search/term-index.ts), searched exactly. No
+ * - Lexical embedder: the inverted file of its TF-IDF terms (pipeline/search/term-index.ts), searched exactly, and
+ *   the word counts of each training stage (pipeline/attribution/stage-model.ts), from the same pass. No
  *   graph: exact sparse search is both faster and right where a graph over random-projection vectors loses one true
  *   neighbour in six at 10⁶ chunks.
  * - Dense (ONNX) embedders: the approximate-nearest-neighbour graph (usearch HNSW, inner product), built when the
@@ -18,6 +19,7 @@ import { decodeNpy } from '../../pipeline/npy.js';
 import type { StageContext } from '../../pipeline/runners/stage.js';
 import { buildHnsw, openHnsw, recallAtK } from '../../pipeline/search/hnsw.js';
 import { ortExactSearch } from '../../pipeline/search/ort-exact.js';
+import { StageModelBuilder } from '../../pipeline/attribution/stage-model.js';
 import { TermIndexBuilder } from '../../pipeline/search/term-index.js';
 import { chunkCount, chunkRecords, defineStage, inputKey, inputKeysUnder, outputKey, upstreamFacts } from '../contracts.js';
 
@@ -40,20 +42,32 @@ async function buildTermPostings(ctx: StageContext) {
   const started = Date.now();
   const total = chunkCount(ctx);
   const builder = new TermIndexBuilder(embedder.vocabulary);
+  const stages = new StageModelBuilder(embedder.vocabulary);
   const progress = ctx.reporter.progress('term postings', total, 'chunks');
   for await (const c of chunkRecords(ctx)) {
-    builder.add(embedder.terms(c.text, 'passage'));
+    const terms = embedder.terms(c.text, 'passage');
+    builder.add(terms);
+    stages.add(c.stage, terms.ids, terms.counts);
     progress.tick();
   }
   progress.done();
   await ctx.store.writeStream(outputKey(ctx, 'ann', 'postings'), toAsync(builder.encode()));
+  const stageModel = stages.finish();
+  await ctx.store.write(outputKey(ctx, 'ann', 'stageModel'), stageModel.npy);
   const seconds = (Date.now() - started) / 1000;
   ctx.reporter.info(
     `  term postings: ${fmt(builder.postings)} over ${fmt(embedder.vocabulary)} terms and ${fmt(total)} chunks in ${seconds.toFixed(1)} s (exact sparse search)`,
   );
   if (ctx.config.search.ann === 'always')
     ctx.reporter.info('  --ann always applies to dense (onnx) embedders; a lexical index is searched over its term postings');
-  return { facts: { ann: null, terms: { terms: embedder.vocabulary, postings: builder.postings }, buildSeconds: seconds } };
+  return {
+    facts: {
+      ann: null,
+      terms: { terms: embedder.vocabulary, postings: builder.postings },
+      stageModel: { stages: stageModel.stages, chunks: stageModel.chunks },
+      buildSeconds: seconds,
+    },
+  };
 }
 
 export const annStage = defineStage('ann', {
@@ -70,7 +84,7 @@ export const annStage = defineStage('ann', {
     const build = cfg.ann === 'always' || (cfg.ann === 'auto' && m.rows >= cfg.annMinRows);
     if (!build || m.rows === 0) {
       ctx.reporter.info(`  exact search (${fmt(m.rows)} chunks${cfg.ann === 'never' ? ', --ann never' : ` < ${fmt(cfg.annMinRows)}`})`);
-      return { facts: { ann: null, terms: null } };
+      return { facts: { ann: null, terms: null, stageModel: null } };
     }
     const vectors = { data: m.data, rows: m.rows, dims: m.dims };
     const tmp = tempPathFor(path.join(os.tmpdir(), 'cprox-vectors.usearch'));
@@ -103,7 +117,7 @@ export const annStage = defineStage('ann', {
         ctx.reporter.info(
           `  HNSW over ${fmt(m.rows)} vectors (M ${settings.connectivity}, ef ${settings.expansion_search}) in ${buildSeconds.toFixed(1)} s; recall@${RECALL_K} ${recall} on ${nq} queries`,
         );
-        return { facts: { ann: { ...settings, recall_at_10: recall, recall_queries: nq }, terms: null, buildSeconds } };
+        return { facts: { ann: { ...settings, recall_at_10: recall, recall_queries: nq }, terms: null, stageModel: null, buildSeconds } };
       } finally {
         await rm(tmp, { force: true });
       }

@@ -8,6 +8,7 @@
 import type { Calibration } from '../../pipeline/corpus-index/format.js';
 import { isLexical } from '../../pipeline/embedders/lexical.js';
 import { DEFAULT_NEIGHBOURS } from '../../pipeline/attribution/annotate.js';
+import type { StageModel } from '../../pipeline/attribution/stage-model.js';
 import { voteOn } from '../../pipeline/attribution/vote.js';
 import { findNeighbours, type NeighbourSource } from '../../pipeline/search/neighbours.js';
 import type { ExcludeRange } from '../../pipeline/search/term-index.js';
@@ -16,7 +17,7 @@ import { splitSentences } from '../../pipeline/text/segment.js';
 export const CALIBRATION_SENTENCES = 1000;
 /** Verdict cut-offs, as percentiles of the leave-document-out distances: measured in bench/attribution.ts. */
 export const KNOWN_PERCENTILE = 50;
-export const NEAR_PERCENTILE = 95;
+export const NEAR_PERCENTILE = 97.5;
 /** A sentence with more of its TF-IDF norm on unknown words than this percentile of the samples (and at least
  * MIN_UNKNOWN_CUTOFF) is novel whatever its distance. */
 export const UNKNOWN_PERCENTILE = 95;
@@ -86,6 +87,7 @@ export async function calibrate(
   source: NeighbourSource,
   samples: CalibrationSample[],
   describe: (idx: number) => { stage: string | null; cluster: string },
+  stageModel: StageModel | null = null,
 ): Promise<Calibration | null> {
   // A sentence that other documents copy (mailing-list footers, quoted replies, boilerplate) is not unseen text:
   // it would pull the cut-offs toward 0. Samples whose fingerprints name chunks outside their own document are skipped.
@@ -97,8 +99,10 @@ export async function calibrate(
     DEFAULT_NEIGHBOURS,
     { exclude: samples.map((s) => s.exclude) },
   );
+  const { embedder, terms } = source;
+  const lexical = terms && isLexical(embedder) ? embedder : null;
   const d = neighbours
-    .map((row) => {
+    .map((row, i) => {
       const voters = row.map((n) => ({
         chunk: n.idx,
         similarity: n.similarity,
@@ -106,25 +110,24 @@ export async function calibrate(
         corpusStage: describe(n.idx).stage,
         cluster: { id: describe(n.idx).cluster },
       }));
-      return Math.min(1, Math.max(0, 1 - (voteOn(voters).support?.similarity ?? 0)));
+      const q = lexical && stageModel ? lexical.terms(samples[i].text, 'query') : null;
+      const vote = voteOn(voters, { stageModel: q && stageModel ? stageModel.posterior(q.ids, q.counts) : undefined });
+      return Math.min(1, Math.max(0, 1 - (vote.support?.similarity ?? 0)));
     })
     .sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 1e4) / 1e4;
   // The share of each sample's TF-IDF norm on words no other document has: how much unknown vocabulary unseen
   // in-domain text brings (lexical indexes).
-  const { embedder, terms } = source;
   const unknown =
-    terms && isLexical(embedder)
-      ? samples.map((s) => embedder.terms(s.text, 'query', (t) => terms.occursOutside(t, s.exclude)).unknown).sort((a, b) => a - b)
-      : null;
+    lexical && terms ? samples.map((s) => lexical.terms(s.text, 'query', (t) => terms.occursOutside(t, s.exclude)).unknown).sort((a, b) => a - b) : null;
   const percentiles = Array.from({ length: 101 }, (_, p) => round(quantile(d, p / 100)));
   return {
     method: 'leave-document-out',
     sentences: samples.length,
     percentiles,
     cutoffs: {
-      known: percentiles[KNOWN_PERCENTILE],
-      near: percentiles[NEAR_PERCENTILE],
+      known: round(quantile(d, KNOWN_PERCENTILE / 100)),
+      near: round(quantile(d, NEAR_PERCENTILE / 100)),
       unknown: unknown ? round(Math.max(MIN_UNKNOWN_CUTOFF, quantile(unknown, UNKNOWN_PERCENTILE / 100))) : null,
     },
     cutoff_percentiles: { known: KNOWN_PERCENTILE, near: NEAR_PERCENTILE, unknown: UNKNOWN_PERCENTILE },

@@ -7,6 +7,7 @@ import { stageRelativeName } from '../../pipeline/store/keys.js';
 import { decodeNpy } from '../../pipeline/npy.js';
 import { portableConfig } from '../../pipeline/config.js';
 import { indexSearchSource } from '../../pipeline/search/neighbours.js';
+import { StageModel, STAGE_MODEL_ALPHA } from '../../pipeline/attribution/stage-model.js';
 import { termIndexFromBytes } from '../../pipeline/search/term-index.js';
 import { exactIndex } from '../../pipeline/search/vector-index.js';
 import { readJson, writeJson, type WrittenObject } from '../../pipeline/store/store.js';
@@ -75,9 +76,15 @@ export const assembleStage = defineStage('assemble', {
       keep(await store.copy(key, keys.indexFile(INDEX_FILES.embedderDir, stageRelativeName(key).slice('embedder/'.length))));
     }
 
-    const { ann, terms } = upstreamFacts(ctx, 'ann');
+    const { ann, terms, stageModel: stageFacts } = upstreamFacts(ctx, 'ann');
     if (ann) keep(await store.copy(inputKey(ctx, 'ann', 'graph'), keys.indexFile(INDEX_FILES.ann)));
     if (terms) keep(await store.copy(inputKey(ctx, 'ann', 'postings'), keys.indexFile(INDEX_FILES.postings)));
+    let stageModel: StageModel | null = null;
+    if (stageFacts) {
+      keep(await store.copy(inputKey(ctx, 'ann', 'stageModel'), keys.indexFile(INDEX_FILES.stageModel)));
+      const buf = (await store.read(keys.indexFile(INDEX_FILES.stageModel)))!;
+      stageModel = StageModel.fromNpy(buf, INDEX_FILES.stageModel, stageFacts.stages, stageFacts.chunks);
+    }
 
     const facts = upstreamFacts(ctx, 'embed');
     const chunkToCluster = (await readJson<Record<string, string>>(store, inputKey(ctx, 'cluster', 'chunkToCluster'))) ?? {};
@@ -103,6 +110,7 @@ export const assembleStage = defineStage('assemble', {
       }),
       sampler.finish(total),
       (idx) => ({ stage: stageOf[idx] ?? null, cluster: chunkToCluster[String(idx)] ?? '0' }),
+      stageModel,
     ).finally(() => (termIndex?.close(), embedder.close?.()));
 
     const clusterStats = (await readJson<Record<string, unknown>>(store, inputKey(ctx, 'cluster', 'stats'))) ?? {};
@@ -127,6 +135,7 @@ export const assembleStage = defineStage('assemble', {
       embedder: { id: facts.embedder, fingerprint: facts.fingerprint, dims: facts.dims },
       vectors: { file: INDEX_FILES.embeddings, dtype: facts.dtype, rows: vectors.rows, dims: vectors.dims, metric: 'cosine' },
       terms: terms ? { file: INDEX_FILES.postings, ...terms } : null,
+      stage_model: stageFacts ? { file: INDEX_FILES.stageModel, ...stageFacts, alpha: STAGE_MODEL_ALPHA } : null,
       ann: ann ? { file: INDEX_FILES.ann, ...ann } : null,
       counts: {
         chunks: total,
