@@ -330,7 +330,10 @@ export class TermIndex {
         const { ids, weights } = this.list(order[i].t);
         const q = order[i].q;
         if (kept * 8 < ids.length) {
-          if (!sorted) (candidates.sort(), (sorted = true));
+          if (!sorted) {
+            candidates.sort();
+            sorted = true;
+          }
           let lo = 0;
           for (let c = 0; c < kept && lo < ids.length; c++) {
             const want = candidates[c];

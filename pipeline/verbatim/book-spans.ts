@@ -188,7 +188,10 @@ export class BookSpanResolver {
           if (cw[j] !== row[i] || cw[j + 1] !== row[i + 1] || cw[j + 2] !== row[i + 2] || cw[j + 3] !== row[i + 3]) continue;
           let a = i;
           let b = j;
-          while (a > 0 && b > 0 && row[a - 1] === cw[b - 1]) (a--, b--);
+          while (a > 0 && b > 0 && row[a - 1] === cw[b - 1]) {
+            a--;
+            b--;
+          }
           let n = i - a + SHINGLE_WORDS;
           while (a + n < row.length && b + n < cw.length && row[a + n] === cw[b + n]) n++;
           let chunk = c;
@@ -196,7 +199,11 @@ export class BookSpanResolver {
             if (win === undefined) win = this.window(c);
             if (win) {
               b += win.midAt;
-              while (a > 0 && b > 0 && row[a - 1] === win.word(b - 1)) (a--, b--, n++);
+              while (a > 0 && b > 0 && row[a - 1] === win.word(b - 1)) {
+                a--;
+                b--;
+                n++;
+              }
               while (a + n < row.length && b + n < win.size && row[a + n] === win.word(b + n)) n++;
               chunk = win.chunkAt(b);
             }
