@@ -65,6 +65,7 @@ export function formatSentences(view: SentencesView, opts: { color: boolean; sho
     lines.push(`  ${last ? '└─' : '├─'} ${paintVerdict[s.verdict](VERDICT_GLYPH[s.verdict])} "${s.text.replace(/\s+/g, ' ')}"`);
     const where = s.percentile === null ? '' : ` · p${Math.round(s.percentile)}`;
     const probs = Object.entries(s.stage_probs)
+      .filter(([, p]) => p >= 0.005)
       .map(([st, p]) => (st === s.stage ? c.bold(`${st} ${pct(p)}`) : `${st} ${pct(p)}`))
       .join(', ');
     const book = s.book_coverage > 0 ? ` · ${pct(s.book_coverage)} in book spans` : '';

@@ -83,14 +83,14 @@ describe('lexical embedder', () => {
       return v;
     };
     const q = vec(query, true);
-    // The query's similarity falls linearly with the share u of its norm on unknown words: (1 − u), not √(1 − u²).
+    // The query's similarity falls with the share u of its norm on unknown words as (1 − u)², not √(1 − u²).
     const u = Math.sqrt([...q].filter(([w]) => w.startsWith('?')).reduce((t, [, x]) => t + x * x, 0));
     expect(u).toBeGreaterThan(0);
     passages.forEach((p, i) => {
       const pv = vec(p, false);
       let s = 0;
       for (const [w, x] of q) s += x * (pv.get(w) ?? 0);
-      expect(got[i]).toBeCloseTo((s * (1 - u)) / Math.sqrt(1 - u * u), 5);
+      expect(got[i]).toBeCloseTo((s * (1 - u) ** 2) / Math.sqrt(1 - u * u), 5);
     });
   });
 
