@@ -156,6 +156,14 @@ for (const name of chosen) {
     summary[`${kind}_source`] = share(idx, (i) => chunkSource(best[i]) === queries[i].source);
     summary[`${kind}_rank1_stage`] = share(idx, (i) => (rows[i].annotations as Array<{ corpus_stage: string }>)[0]?.corpus_stage === queries[i].stage);
   }
+  // A copied sentence that occurs in documents of several stages (or sources) may take any of them.
+  const squash = (t: string) => t.replace(/\s+/g, ' ').trim();
+  const indexedDocs = docs.filter((_, i) => !heldOut(i)).map((d) => ({ ...d, flat: squash(d.text) }));
+  const holders = (text: string) => indexedDocs.filter((d) => d.flat.includes(squash(text)));
+  const copied = of('copied').map((i) => ({ i, holders: holders(queries[i].text) }));
+  summary.copied_stage_any_holder = round(copied.filter(({ i, holders: h }) => h.some((d) => d.stage === best[i]?.stage)).length / copied.length);
+  summary.copied_source_any_holder = round(copied.filter(({ i, holders: h }) => h.some((d) => d.source === chunkSource(best[i]))).length / copied.length);
+  summary.copied_in_several_stages = round(copied.filter(({ holders: h }) => new Set(h.map((d) => d.stage)).size > 1).length / copied.length);
   const planted = of('planted');
   const spansOf = (i: number) => rows[i].book_spans as BookSpan[];
   const covered = (i: number) => {
