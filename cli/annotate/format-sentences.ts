@@ -64,7 +64,8 @@ export function formatSentences(view: SentencesView, opts: { color: boolean; sho
     const bar = last ? '   ' : '│  ';
     lines.push(`  ${last ? '└─' : '├─'} ${paintVerdict[s.verdict](VERDICT_GLYPH[s.verdict])} "${s.text.replace(/\s+/g, ' ')}"`);
     const where = s.percentile === null ? '' : ` · p${Math.round(s.percentile)}`;
-    const probs = Object.entries(s.stage_probs)
+    // A novel sentence's vote is shown only with --show-chunks: nothing in the corpus is close enough to name a stage.
+    const probs = Object.entries(s.verdict === 'novel' && !opts.showChunks ? {} : s.stage_probs)
       .filter(([, p]) => p >= 0.005)
       .map(([st, p]) => (st === s.stage ? c.bold(`${st} ${pct(p)}`) : `${st} ${pct(p)}`))
       .join(', ');

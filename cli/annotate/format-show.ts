@@ -1,7 +1,7 @@
 /** Chess-engine style rendering of one annotated row (as the original Python plan formats it), plus the one-line compact form. */
 import pc from 'picocolors';
 import type { ClusterAnnotation } from '../../pipeline/attribution/annotate.js';
-import type { SentencesView } from './format-sentences.js';
+import { formatSentences, type SentencesView } from './format-sentences.js';
 
 export interface Thresholds {
   high: number;
@@ -90,4 +90,9 @@ export function formatCompact(input: ShowInput): string {
   const text = input.text.replace(/\s+/g, ' ');
   const preview = text.length > 60 ? `${text.slice(0, 60)}...` : text;
   return `"${preview}" → ${clusters || '(no sentences)'}`;
+}
+
+/** One row as `show` and `demo` print it: per-sentence verdicts when the row has them, else the seed's rank list. */
+export function formatRow(input: ShowInput, opts: { showChunks: boolean; color: boolean }): string {
+  return input.sentences ? formatSentences(input.sentences, opts) : formatShow(input, opts);
 }

@@ -5,7 +5,7 @@ import { loadIndex } from '../../pipeline/corpus-index/load.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
 import { annotateRows, DEFAULT_NEIGHBOURS } from '../../pipeline/attribution/annotate.js';
 import { parseAnnotatedLine } from '../annotate/annotated-file.js';
-import { formatShow } from '../annotate/format-show.js';
+import { formatRow } from '../annotate/format-show.js';
 import { extractText } from '../annotate/input.js';
 import { buildDemoIndex, DEMO_OUTPUTS } from '../demo/corpus.js';
 import { addOptions, parseOptions } from '../options/register.js';
@@ -46,7 +46,7 @@ export function demoCommand(): Command {
       );
       lines.forEach((line, i) => {
         process.stdout.write(
-          `\n━━━ output ${i} ━━━` + formatShow(parseAnnotatedLine(annotatedFile, i + 1, line), { showChunks: o.showChunks, color: useColor() }) + '\n',
+          `\n━━━ output ${i} ━━━` + formatRow(parseAnnotatedLine(annotatedFile, i + 1, line), { showChunks: o.showChunks, color: useColor() }) + '\n',
         );
       });
       reporter.info(

@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import { CproxError } from '../../pipeline/errors.js';
 import { countAndReadRow } from '../annotate/annotated-file.js';
-import { formatSentences } from '../annotate/format-sentences.js';
-import { formatCompact, formatShow } from '../annotate/format-show.js';
+import { formatCompact, formatRow } from '../annotate/format-show.js';
 import { addOptions, parseOptions } from '../options/register.js';
 import { SHOW_OPTIONS } from '../options/table.js';
 import { env } from '../../pipeline/env.js';
@@ -36,7 +35,7 @@ export function showCommand(): Command {
         });
       }
       const view = { showChunks: o.showChunks, color: useColor() };
-      const text = o.compact ? formatCompact(row) : row.sentences ? formatSentences(row.sentences, view) : formatShow(row, view);
+      const text = o.compact ? formatCompact(row) : formatRow(row, view);
       process.stdout.write(text + '\n');
     });
 }

@@ -234,7 +234,8 @@ function sentenceAnnotation(
   const cal = index.manifest.calibration;
   const verdict = verdictOf({ cal, distance, bookCoverage, unknownShare });
   const window = support ? passageWindow(support.chunkText, s.text) : null;
-  const cluster = vote.clusterId ? clusterRef(index, vote.clusterId) : null;
+  // A novel sentence has no stage and no cluster: nothing in the corpus is close enough to name one.
+  const cluster = vote.clusterId && verdict !== 'novel' ? clusterRef(index, vote.clusterId) : null;
   return {
     text: s.text,
     char_start: s.start,
@@ -245,7 +246,7 @@ function sentenceAnnotation(
     cluster_id: cluster?.id ?? null,
     cluster_name: cluster?.name ?? null,
     cluster_path: cluster?.path ?? [],
-    cluster_prob: vote.clusterProb,
+    cluster_prob: cluster ? vote.clusterProb : 0,
     nearest_chunk_idx: support?.chunk ?? null,
     nearest_chunk_text: window?.text ?? null,
     nearest_chunk_match: window?.match ?? null,

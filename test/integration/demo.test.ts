@@ -15,7 +15,7 @@ describe('demo', () => {
     const out = path.join(dir, 'demo');
     const r = await runCli(['demo', '--output', out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.match(/📍 Source Analysis:/g)).toHaveLength(5);
+    expect(r.stdout.match(/📍 Sentences:/g)).toHaveLength(5);
     const rows = (await readFile(path.join(out, 'annotated.jsonl'), 'utf8'))
       .trim()
       .split('\n')
@@ -24,8 +24,13 @@ describe('demo', () => {
     // Output 0 quotes Lincoln (1862, pretrain) verbatim, output 2 the 2002 address (sft).
     expect(top(0).every((a: { verbatim: boolean; corpus_stage: string }) => a.verbatim && a.corpus_stage === 'pretrain')).toBe(true);
     expect(top(2)[0]).toMatchObject({ verbatim: true, corpus_stage: 'sft' });
-    // Output 3 (machine learning, biology) is graded LOW.
-    expect(r.stdout.split('━━━ output 3 ━━━')[1]).toContain('LOW confidence');
+    // Output 0 is a book quote; output 3 (machine learning, biology) is novel, without a stage or cluster.
+    expect(r.stdout.split('━━━ output 1 ━━━')[0]).toMatch(/■ "Fellow-citizens, we can not escape history\."/);
+    expect(r.stdout.split('━━━ output 3 ━━━')[1].split('━━━ output 4 ━━━')[0]).toContain('2 sentences: novel 2');
+    expect(rows[3].sentences).toMatchObject([
+      { verdict: 'novel', stage: null, cluster_id: null },
+      { verdict: 'novel', stage: null, cluster_id: null },
+    ]);
     const again = await runCli(['demo', '--output', out, '--quiet']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toBe('');
