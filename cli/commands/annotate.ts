@@ -13,11 +13,13 @@ export function annotateCommand(): Command {
   const cmd = new Command('annotate')
     .summary('annotate model outputs with their nearest corpus clusters')
     .description(
-      'Annotate every row of a JSONL file of model outputs. Each sentence (or the whole text with ' +
-        '--no-phrase-level) gets its k best-matching corpus chunks: cluster id, name and path, cosine distance, ' +
-        'training stage, chunk text, and whether the sentence occurs in the chunk verbatim (verbatim matches rank ' +
-        'first). Rows keep all their fields, in the same order and number, plus "annotations" and ' +
-        '"annotation_metadata".\n\n' +
+      'Annotate every row of a JSONL file of model outputs. Rows keep all their fields, in the same order and ' +
+        'number, plus: annotations, per sentence (or the whole text with --no-phrase-level), its --k best corpus chunks: cluster ' +
+        "id, name and path, cosine distance, training stage, chunk text, verbatim (the original plan's format); sentences, per sentence: the stage and cluster its --neighbours best chunks vote for (with the stage " +
+        'model of a lexical index), stage probabilities, the supporting passage, distance, percentile and verdict ' +
+        "(book: copied; known; near; novel: nothing close), against the index's calibration; the mean token " +
+        'logprob when the row carries logprobs; book_spans, the runs of 8+ words found verbatim in the corpus, with ' +
+        'their chunk and stage; summary; annotation_metadata. The README\'s "Output format" section explains every field.\n\n' +
         'Text is read from --text-field, else from "output", "text" or "response", else from an OpenAI chat ' +
         'completion (choices[0].message.content) or completion (choices[0].text).',
     );
