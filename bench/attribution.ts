@@ -244,6 +244,18 @@ for (const name of chosen) {
     const ok = heldIdx.filter((q, j) => voteOn(neighbours[j].slice(0, n), { stageModel: posterior[j] }).stage === queries[q].stage).length;
     voteLine[`stage_p2_model_n${n}`] = round(ok / heldIdx.length);
   }
+  const temper = (p: Record<string, number>, t: number) => {
+    const e = Object.entries(p).map(([s, x]) => [s, x ** t] as const);
+    const z = e.reduce((a, [, x]) => a + x, 0);
+    return Object.fromEntries(e.map(([s, x]) => [s, z > 0 ? x / z : 0]));
+  };
+  for (const floor of [0.01, 0.05, 0.2, 1])
+    for (const t of [0.25, 0.5, 1]) {
+      const ok = heldIdx.filter(
+        (q, j) => voteOn(neighbours[j].slice(0, 10), { stageModel: temper(posterior[j], t), shareFloor: floor }).stage === queries[q].stage,
+      ).length;
+      voteLine[`stage_model_n10_floor${floor}_t${t}`] = round(ok / heldIdx.length);
+    }
   for (const [label, o] of [
     ['p1', { power: 1 }],
     ['p2', { power: 2 }],

@@ -7,7 +7,7 @@
  * Plus `foreignSentences`: sentences of man pages translated to other languages (de, fr, es, ru, ja), off-topic text.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { stageOfYear } from '../cli/demo/corpus.js';
@@ -24,23 +24,36 @@ export interface BenchDoc {
 
 const require = createRequire(import.meta.url);
 
-/** A man page as plain text (wide lines, so nothing is hyphenated), or '' when man cannot render it. */
+const MAN_CACHE = path.resolve('.bench-cache/man');
+
+/**
+ * A man page as plain text (wide lines, so nothing is hyphenated), or '' when man cannot render it. Rendered once
+ * and kept under .bench-cache/man/, so that every run reads the same corpus (man(1) can fail under load).
+ */
 function renderMan(file: string): string {
-  try {
-    const out = execFileSync('man', ['-P', 'cat', '-l', file], {
-      env: { ...process.env, MANWIDTH: '1000', MAN_KEEP_FORMATTING: '' },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    return out
-      .split('\n')
-      .map((l) => l.trim())
-      .join('\n')
-      .replace(/\n{3,}/g, '\n\n')
-      .trim();
-  } catch {
-    return '';
+  const cached = path.join(MAN_CACHE, file.replace(/[^\w.-]+/g, '_') + '.txt');
+  if (existsSync(cached)) return readFileSync(cached, 'utf8');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const out = execFileSync('man', ['-P', 'cat', '-l', file], {
+        env: { ...process.env, MANWIDTH: '1000', MAN_KEEP_FORMATTING: '' },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      const text = out
+        .split('\n')
+        .map((l) => l.trim())
+        .join('\n')
+        .replace(/\n{3,}/g, '\n\n')
+        .trim();
+      mkdirSync(MAN_CACHE, { recursive: true });
+      writeFileSync(cached, text);
+      return text;
+    } catch {
+      // try again: a failure under load is not a property of the page
+    }
   }
+  return '';
 }
 
 function manPages(dir: string, count: number): string[] {

@@ -47,6 +47,8 @@ export interface VoteOptions {
   book?: ReadonlyMap<number, number>;
   /** P(stage | words) of the stage model (stage-model.ts); multiplies the neighbours' shares unless verbatim evidence votes. */
   stageModel?: Readonly<Record<string, number>>;
+  /** Added to each neighbour share before the stage model multiplies it (default SHARE_FLOOR). */
+  shareFloor?: number;
 }
 
 /** Added to each stage's neighbour share before the stage model multiplies it, so a stage no neighbour named can still win on strong language evidence. */
@@ -84,8 +86,9 @@ export function voteOn<A extends Voter = Attribution>(neighbours: readonly A[], 
   if (model) {
     for (const st of Object.keys(model)) if (!byStage.has(st)) byStage.set(st, 0);
     let z = 0;
-    for (const [st, share] of byStage) z += (model[st] ?? 0) * (share + SHARE_FLOOR);
-    if (z > 0) for (const [st, share] of byStage) byStage.set(st, ((model[st] ?? 0) * (share + SHARE_FLOOR)) / z);
+    const floor = opts.shareFloor ?? SHARE_FLOOR;
+    for (const [st, share] of byStage) z += (model[st] ?? 0) * (share + floor);
+    if (z > 0) for (const [st, share] of byStage) byStage.set(st, ((model[st] ?? 0) * (share + floor)) / z);
   }
   let stage: string | null = null;
   for (const [s, w] of byStage) if (stage === null || w > byStage.get(stage)!) stage = s;
