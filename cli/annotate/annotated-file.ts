@@ -34,7 +34,7 @@ const RowSchema = z.object({
     .object({
       distance_calibration: z.object({ high: z.number(), medium: z.number() }).nullable().optional(),
       calibration: z
-        .object({ cutoffs: z.object({ known: z.number(), near: z.number(), unknown: z.number().nullable() }) })
+        .object({ cutoffs: z.object({ known: z.number(), near: z.number(), unknown: z.number().nullable(), function: z.number().nullable().optional() }) })
         .passthrough()
         .nullable()
         .optional(),

@@ -14,7 +14,7 @@ export interface SentencesView {
   sentences: SentenceAnnotation[];
   bookSpans: BookSpan[];
   summary: RowSummary | null;
-  cutoffs: { known: number; near: number; unknown: number | null } | null;
+  cutoffs: { known: number; near: number; unknown: number | null; function?: number | null } | null;
 }
 
 export const VERDICT_GLYPH: Record<Verdict, string> = { book: '■', known: '●', near: '◐', novel: '○' };
@@ -99,7 +99,9 @@ export function formatSentences(view: SentencesView, opts: { color: boolean; sho
   lines.push(`  Stage mix: ${mix}`);
   lines.push(`  ${pct(sm.book_fraction)} of the words are in book spans; mean distance ${sm.mean_distance?.toFixed(3) ?? '–'}`);
   if (view.cutoffs) {
-    const u = view.cutoffs.unknown === null ? '' : `, or more than ${pct(view.cutoffs.unknown)} of the sentence on unknown words`;
+    const u =
+      (view.cutoffs.unknown === null ? '' : `, or more than ${pct(view.cutoffs.unknown)} of the sentence on unknown words`) +
+      (view.cutoffs.function == null ? '' : `, or under ${pct(view.cutoffs.function)} of its words the corpus's function words`);
     lines.push(
       c.dim(
         `  Verdicts: known ≤ ${view.cutoffs.known.toFixed(3)}, near ≤ ${view.cutoffs.near.toFixed(3)}, novel beyond${u} (this index's leave-document-out calibration)`,

@@ -47,8 +47,9 @@ export function statusCommand(): Command {
         if (cal) {
           const { cutoffs: c, cutoff_percentiles: p } = cal;
           const unknown = c.unknown === null ? '' : `; novel when more than ${c.unknown} of a sentence's TF-IDF norm is on unknown words (p${p.unknown})`;
+          const fn = c.function === null ? '' : `, or fewer than ${c.function} of its words are the corpus's function words`;
           lines.push(
-            `  verdicts  ${cal.method} calibration on ${cal.sentences} corpus sentences: known ≤ ${c.known} (p${p.known}), near ≤ ${c.near} (p${p.near}), novel beyond${unknown}`,
+            `  verdicts  ${cal.method} calibration on ${cal.sentences} corpus sentences: known ≤ ${c.known} (p${p.known}), near ≤ ${c.near} (p${p.near}), novel beyond${unknown}${fn}`,
           );
         } else if (cal === null) lines.push('  verdicts  uncalibrated (too few corpus sentences): fixed cut-offs');
       }

@@ -69,6 +69,8 @@ export interface SentenceAnnotation {
   book_coverage: number;
   /** Share of the sentence's TF-IDF mass on words the corpus never had (lexical indexes; 0 otherwise). */
   unknown_share: number;
+  /** Share of its words among the corpus's 100 most frequent words (lexical indexes; null otherwise). */
+  function_share: number | null;
   verbatim: boolean;
   avg_logprob: number | null;
 }
@@ -210,7 +212,11 @@ export async function annotateRows(
           avg_logprob: avgLogprob,
         });
       const q = lexical?.terms(s.text, 'query');
-      const language = { unknownShare: q?.unknown ?? 0, stageModel: q && index.stageModel ? index.stageModel.posterior(q.ids, q.counts) : undefined };
+      const language = {
+        unknownShare: q?.unknown ?? 0,
+        functionShare: q && lexical ? lexical.functionShare(q) : null,
+        stageModel: q && index.stageModel ? index.stageModel.posterior(q.ids, q.counts) : undefined,
+      };
       return sentenceAnnotation(index, s, found, bookVotes[i][j], covers[i], language, avgLogprob);
     });
     return { ...r.row, annotations, sentences: out, book_spans: bookSpans[i], summary: summarize(out, covers[i].covered), annotation_metadata: metadata };
@@ -223,7 +229,7 @@ function sentenceAnnotation(
   found: Attribution[],
   book: Map<number, number>,
   cover: { starts: number[]; covered: boolean[] },
-  { unknownShare, stageModel }: { unknownShare: number; stageModel?: Record<string, number> },
+  { unknownShare, functionShare, stageModel }: { unknownShare: number; functionShare: number | null; stageModel?: Record<string, number> },
   avgLogprob: number | null,
 ): SentenceAnnotation {
   const inside = cover.starts.flatMap((w, n) => (w >= s.start && w < s.end ? [cover.covered[n]] : []));
@@ -232,7 +238,7 @@ function sentenceAnnotation(
   const support = vote.support;
   const distance = support ? distanceOf(support.similarity) : 1;
   const cal = index.manifest.calibration;
-  const verdict = verdictOf({ cal, distance, bookCoverage, unknownShare });
+  const verdict = verdictOf({ cal, distance, bookCoverage, unknownShare, functionShare });
   const window = support ? passageWindow(support.chunkText, s.text) : null;
   // A novel sentence has no stage and no cluster: nothing in the corpus is close enough to name one.
   const cluster = vote.clusterId && verdict !== 'novel' ? clusterRef(index, vote.clusterId) : null;
@@ -256,6 +262,7 @@ function sentenceAnnotation(
     percentile: percentileOf(cal, distance),
     book_coverage: round(bookCoverage, 4),
     unknown_share: round(unknownShare, 4),
+    function_share: functionShare === null ? null : round(functionShare, 4),
     verbatim: support?.verbatim ?? false,
     avg_logprob: avgLogprob,
   };

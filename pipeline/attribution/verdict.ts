@@ -6,7 +6,9 @@
  * - `known`: distance ≤ the calibration's `known` cut-off (as close as the typical unseen in-domain sentence);
  * - `near`: distance ≤ the `near` cut-off (within the bulk of in-domain text);
  * - `novel`: farther than nearly all in-domain text (the `near` cut-off), or more of its TF-IDF norm on words the
- *   corpus never had than nearly all in-domain text has (the `unknown` cut-off).
+ *   corpus never had than nearly all in-domain text has (the `unknown` cut-off), or fewer of the corpus's function
+ *   words than nearly all in-domain text has (the `function` cut-off) with more than FOREIGN_UNKNOWN unknown: in
+ *   another language.
  */
 import type { Calibration } from '../corpus-index/format.js';
 
@@ -16,7 +18,9 @@ export type Verdict = (typeof VERDICTS)[number];
 /** Share of words covered by book spans above which a sentence is `book`. */
 export const BOOK_COVERAGE = 0.5;
 /** Cut-offs of an index too small to calibrate (fewer than 20 sampled sentences), near the measured ones of bench/attribution.ts. */
-export const UNCALIBRATED = { known: 0.84, near: 0.93, unknown: 0.6 } as const;
+export const UNCALIBRATED = { known: 0.84, near: 0.93, unknown: 0.6, function: 0.05 } as const;
+/** The function-word rule needs at least this unknown share, so that a terse in-domain line (a command synopsis) is not taken for another language. */
+export const FOREIGN_UNKNOWN = 0.4;
 
 /** Percentile (0–100) of a distance among the calibration's distances; null without calibration. */
 export function percentileOf(cal: Calibration | null, distance: number): number | null {
@@ -31,10 +35,18 @@ export function percentileOf(cal: Calibration | null, distance: number): number 
   return Math.round(Math.min(100, i + within) * 10) / 10;
 }
 
-export function verdictOf(o: { cal: Calibration | null; distance: number; bookCoverage: number; unknownShare: number }): Verdict {
+export function verdictOf(o: {
+  cal: Calibration | null;
+  distance: number;
+  bookCoverage: number;
+  unknownShare: number;
+  /** Share of the corpus's function words (lexical indexes; null otherwise). */
+  functionShare: number | null;
+}): Verdict {
   if (o.bookCoverage > BOOK_COVERAGE) return 'book';
   const cut = o.cal?.cutoffs ?? UNCALIBRATED;
   if (cut.unknown !== null && o.unknownShare > cut.unknown) return 'novel';
+  if (cut.function !== null && o.functionShare !== null && o.functionShare < cut.function && o.unknownShare > FOREIGN_UNKNOWN) return 'novel';
   if (o.distance <= cut.known) return 'known';
   if (o.distance <= cut.near) return 'near';
   return 'novel';

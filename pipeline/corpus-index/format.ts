@@ -42,11 +42,12 @@ export const CalibrationSchema = z.object({
   percentiles: z.array(z.number()).length(101),
   /**
    * Verdict cut-offs: distance ≤ known → `known`; ≤ near → `near`; above → `novel`; and a share of the TF-IDF norm on
-   * unknown words above `unknown` → `novel` (lexical indexes; null otherwise). See pipeline/attribution/verdict.ts.
+   * unknown words above `unknown`, or a share of the corpus's function words below `function` (with some unknown
+   * words), → `novel` (lexical indexes; null otherwise). See pipeline/attribution/verdict.ts.
    */
-  cutoffs: z.object({ known: z.number(), near: z.number(), unknown: z.number().nullable() }),
-  /** The percentiles of the samples the cut-offs were taken at. */
-  cutoff_percentiles: z.object({ known: z.number(), near: z.number(), unknown: z.number() }),
+  cutoffs: z.object({ known: z.number(), near: z.number(), unknown: z.number().nullable(), function: z.number().nullable() }),
+  /** The percentiles of the samples the cut-offs were taken at (null: a fixed cut-off). */
+  cutoff_percentiles: z.object({ known: z.number(), near: z.number(), unknown: z.number(), function: z.number().nullable() }),
 });
 export type Calibration = z.infer<typeof CalibrationSchema>;
 

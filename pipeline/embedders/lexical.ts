@@ -60,6 +60,8 @@ export interface WeightedTerms {
   weights: number[];
   /** Raw occurrences of each id (the stage model counts words, not weights). */
   counts: number[];
+  /** Word tokens of the text, known or not. */
+  tokens: number;
   /** L2 mass of content words outside the vocabulary, in the same (normalised) units as `weights`. */
   unknown: number;
 }
@@ -78,7 +80,9 @@ export function tfidf(
 ): WeightedTerms {
   const counts = new Map<number, number>();
   const unknownCounts = new Map<string, number>();
-  for (const w of words(text)) {
+  const all = words(text);
+  const tokens = all.length;
+  for (const w of all) {
     const id = index.get(w);
     if (id !== undefined && known && !known(id)) {
       if (oovIdf > 0) unknownCounts.set(w, (unknownCounts.get(w) ?? 0) + 1);
@@ -92,8 +96,8 @@ export function tfidf(
   let unknownSq = 0;
   for (const n of unknownCounts.values()) unknownSq += ((1 + Math.log(n)) * oovIdf) ** 2;
   const norm = Math.sqrt(weights.reduce((s, w) => s + w * w, 0) + unknownSq);
-  if (norm === 0) return { ids, weights, counts: tf, unknown: 0 };
-  return { ids, weights: weights.map((w) => w / norm), counts: tf, unknown: Math.sqrt(unknownSq) / norm };
+  if (norm === 0) return { ids, weights, counts: tf, tokens, unknown: 0 };
+  return { ids, weights: weights.map((w) => w / norm), counts: tf, tokens, unknown: Math.sqrt(unknownSq) / norm };
 }
 
 const PASSAGE_CACHE = 50_000;
@@ -127,7 +131,15 @@ export interface LexicalEmbedder extends Embedder {
    * narrows the vocabulary for one query (leave-document-out calibration: words only the left-out document has).
    */
   terms(text: string, kind: EmbedKind, known?: (id: number) => boolean): WeightedTerms;
+  /**
+   * Share of the text's words that are among the FUNCTION_WORDS most frequent words of the corpus (its function
+   * words, in whatever language it is written): text in another language has almost none.
+   */
+  functionShare(t: WeightedTerms): number;
 }
+
+/** How many of the corpus's most frequent words count as its function words (functionShare). */
+export const FUNCTION_WORDS = 100;
 
 export const isLexical = (e: Embedder): e is LexicalEmbedder => e.id === 'lexical' && typeof (e as Partial<LexicalEmbedder>).terms === 'function';
 
@@ -140,6 +152,9 @@ export function denseSkip(model: Pick<LexicalModel, 'vocab' | 'stopwords'>): Uin
 export function lexicalEmbedder(model: LexicalModel): LexicalEmbedder {
   const index = new Map(model.vocab.map((t, i) => [t, i]));
   const skip = denseSkip(model);
+  // The FUNCTION_WORDS terms with the smallest IDF are the corpus's most frequent words.
+  const frequent = new Uint8Array(model.vocab.length);
+  for (const id of [...model.idf.keys()].sort((a, b) => model.idf[a] - model.idf[b] || a - b).slice(0, FUNCTION_WORDS)) frequent[id] = 1;
   const { dims } = model;
   const inner = dims - 1;
   const oovIdf = Math.log((1 + model.documents) / 2) + 1;
@@ -176,6 +191,11 @@ export function lexicalEmbedder(model: LexicalModel): LexicalEmbedder {
     dims,
     vocabulary: model.vocab.length,
     terms,
+    functionShare(t) {
+      let n = 0;
+      for (let i = 0; i < t.ids.length; i++) if (frequent[t.ids[i]]) n += t.counts[i];
+      return t.tokens ? n / t.tokens : 0;
+    },
     embed(texts, { kind }) {
       const out = new Float32Array(texts.length * dims);
       const acc = new Float64Array(inner);

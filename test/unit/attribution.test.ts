@@ -50,16 +50,19 @@ describe('verdicts', () => {
     method: 'leave-document-out',
     sentences: 500,
     percentiles: Array.from({ length: 101 }, (_, p) => 0.5 + p * 0.004),
-    cutoffs: { known: 0.7, near: 0.88, unknown: 0.6 },
-    cutoff_percentiles: { known: 50, near: 95, unknown: 95 },
+    cutoffs: { known: 0.7, near: 0.88, unknown: 0.6, function: 0.05 },
+    cutoff_percentiles: { known: 50, near: 95, unknown: 95, function: null },
   };
   it('reads a distance as a percentile of the calibration and a verdict from its cut-offs', () => {
     expect(percentileOf(cal, 0.7)).toBe(50);
     expect(percentileOf(cal, 0.1)).toBe(0);
     expect(percentileOf(cal, 1)).toBe(100);
     expect(percentileOf(null, 0.7)).toBeNull();
-    const v = (distance: number, bookCoverage = 0, unknownShare = 0) => verdictOf({ cal, distance, bookCoverage, unknownShare });
+    const v = (distance: number, bookCoverage = 0, unknownShare = 0, functionShare: number | null = 0.4) =>
+      verdictOf({ cal, distance, bookCoverage, unknownShare, functionShare });
     expect([v(0.6), v(0.8), v(0.95), v(0.95, 0.8), v(0.6, 0, 0.7)]).toEqual(['known', 'near', 'novel', 'book', 'novel']);
+    // Few of the corpus's function words and some unknown words: another language. A terse known line is not.
+    expect([v(0.6, 0, 0.5, 0.03), v(0.6, 0, 0.1, 0.03), v(0.6, 0, 0.5, null), v(0.6, 0, 0.5, 0.2)]).toEqual(['novel', 'known', 'known', 'known']);
   });
 });
 
