@@ -167,9 +167,12 @@ export async function annotateRows(
     }),
   );
   const flat = sentences.flat();
+  // Each sentence's lexical terms, computed once: the search, the stage model and the verdict all read them.
+  const lexical = isLexical(index.embedder) ? index.embedder : null;
+  const queries = flat.map((s) => lexical?.terms(s.text, 'query'));
   const attributed = await index.attribute(
     flat.map((s) => s.text),
-    { k: neighbours, extra: bookVotes.flat().map((v) => [...v.keys()]), onProgress: (n) => progress?.tick(n) },
+    { k: neighbours, extra: bookVotes.flat().map((v) => [...v.keys()]), queries, onProgress: (n) => progress?.tick(n) },
   );
   progress?.done();
 
@@ -188,12 +191,12 @@ export async function annotateRows(
     /** Kept for readers of annotation format 1: the known / near cut-offs. */
     distance_calibration: cal ? { high: cal.cutoffs.known, medium: cal.cutoffs.near } : null,
   };
-  const lexical = isLexical(index.embedder) ? index.embedder : null;
   let at = 0;
   return rows.map((r, i) => {
     const logprobs = tokenLogprobs(r.row, r.text);
     const annotations: ClusterAnnotation[] = [];
     const out: SentenceAnnotation[] = sentences[i].map((s, j) => {
+      const q = queries[at];
       const found = attributed[at++];
       const avgLogprob = meanLogprob(logprobs, s.start, s.end);
       for (const a of found.slice(0, opts.k))
@@ -211,7 +214,6 @@ export async function annotateRows(
           verbatim: a.verbatim,
           avg_logprob: avgLogprob,
         });
-      const q = lexical?.terms(s.text, 'query');
       const language = {
         unknownShare: q?.unknown ?? 0,
         functionShare: q && lexical ? lexical.functionShare(q) : null,

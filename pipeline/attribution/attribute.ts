@@ -6,9 +6,9 @@
  */
 import type { ChunkDetails } from '../corpus-index/chunks.js';
 import type { Manifest } from '../corpus-index/format.js';
-import type { ClusterNode } from '../corpus-index/tree.js';
+import { lineage, type ClusterNode } from '../corpus-index/tree.js';
 import type { Embedder } from '../embedders/embedder.js';
-import { findNeighbours, indexSearchSource } from '../search/neighbours.js';
+import { findNeighbours, indexSearchSource, type FindOptions } from '../search/neighbours.js';
 import type { TermIndex } from '../search/term-index.js';
 import type { StageModel } from './stage-model.js';
 import type { VectorIndex } from '../search/vector-index.js';
@@ -60,20 +60,20 @@ export interface AttributeOptions {
   extra?: ReadonlyArray<readonly number[]>;
   /** Spans embedded and searched so far (called per batch). */
   onProgress?: (spans: number) => void;
+  /** Per span: its lexical query terms, when the caller has already computed them. */
+  queries?: FindOptions['queries'];
 }
 
 export function clusterRef(index: Pick<IndexParts, 'nodes'>, id: string): ClusterRef {
   const node = index.nodes.get(id);
-  const parts = id.split('.');
-  const path: string[] = [];
-  for (let i = 2; i <= parts.length; i++) path.push(index.nodes.get(parts.slice(0, i).join('.'))?.name ?? '?');
+  const path = lineage(id).map((a) => index.nodes.get(a)?.name ?? '?');
   return { id, name: node?.name || 'Unknown', depth: node?.depth ?? 0, path };
 }
 
 /** The k best chunks of each span, in span order. */
 export async function attributeSpans(index: IndexParts, spans: readonly string[], opts: AttributeOptions): Promise<Attribution[][]> {
   const source = indexSearchSource({ ...index, fetchChunks: (ids) => index.fetchChunks(ids) });
-  const { neighbours, chunks } = await findNeighbours(source, spans, opts.k, { onBatch: opts.onProgress, extra: opts.extra });
+  const { neighbours, chunks } = await findNeighbours(source, spans, opts.k, { onBatch: opts.onProgress, extra: opts.extra, queries: opts.queries });
   const refs = new Map<string, ClusterRef>();
   const refOf = (id: string) => refs.get(id) ?? refs.set(id, clusterRef(index, id)).get(id)!;
   return neighbours.map((row) =>

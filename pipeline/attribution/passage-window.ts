@@ -4,7 +4,7 @@
  * the window so `show` and the HTML report can mark it. Cut ends are marked with "…".
  */
 import { STOPWORDS } from '../text/stopwords.js';
-import { wordSpans } from '../text/tokenize.js';
+import { words, wordTokens } from '../text/tokenize.js';
 
 export interface PassageWindow {
   text: string;
@@ -12,16 +12,10 @@ export interface PassageWindow {
   match: [number, number] | null;
 }
 
-const norm = (w: string) => w.toLowerCase().replace(/’/g, "'");
-
 export function passageWindow(chunk: string, sentence: string, maxChars = 320): PassageWindow {
-  const { starts, ends } = wordSpans(chunk);
-  const q = wordSpans(sentence);
-  const wanted = new Set(q.starts.map((s, i) => norm(sentence.slice(s, q.ends[i]))));
-  const score = starts.map((s, i) => {
-    const w = norm(chunk.slice(s, ends[i]));
-    return wanted.has(w) ? (STOPWORDS.has(w) ? 0.25 : 1) : 0;
-  });
+  const { words: chunkWords, starts, ends } = wordTokens(chunk);
+  const wanted = new Set(words(sentence));
+  const score = chunkWords.map((w) => (wanted.has(w) ? (STOPWORDS.has(w) ? 0.25 : 1) : 0));
   const width = Math.min(starts.length, Math.max(8, Math.min(60, Math.round(wanted.size * 1.5))));
   let best = -1;
   let bestAt = 0;

@@ -15,6 +15,7 @@
  * - The supporting chunk is the best-ranked neighbour that agrees with both the voted stage and the voted cluster
  *   (its cluster is the voted one or below it), else the best that agrees with the stage, else rank 1.
  */
+import { lineage } from '../corpus-index/tree.js';
 import type { Attribution } from './attribute.js';
 import { UNSTAGED } from './stage-model.js';
 
@@ -53,14 +54,6 @@ export interface VoteOptions {
 
 /** Added to each stage's neighbour share before the stage model multiplies it, so a stage no neighbour named can still win on strong language evidence. */
 export const SHARE_FLOOR = 0.05;
-
-/** The cluster ids from the top level down to `id` ("0.3.1" → ["0.3", "0.3.1"]). */
-function lineage(id: string): string[] {
-  const parts = id.split('.');
-  const out: string[] = [];
-  for (let i = 2; i <= parts.length; i++) out.push(parts.slice(0, i).join('.'));
-  return out;
-}
 
 export function voteOn<A extends Voter = Attribution>(neighbours: readonly A[], opts: VoteOptions = {}): Vote<A> {
   const power = opts.power ?? VOTE_POWER;

@@ -34,3 +34,11 @@ export function buildChunkToCluster(root: ClusterNode): Record<string, string> {
 export function nodesById(root: ClusterNode): Map<string, ClusterNode> {
   return new Map([...walkTree(root)].map((n) => [n.cluster_id, n]));
 }
+
+/** The cluster ids from the top level down to `id` ("0.3.1" → ["0.3", "0.3.1"]; the root "0" → []). */
+export function lineage(id: string): string[] {
+  const parts = id.split('.');
+  const out: string[] = [];
+  for (let i = 2; i <= parts.length; i++) out.push(parts.slice(0, i).join('.'));
+  return out;
+}

@@ -136,6 +136,8 @@ export interface LexicalEmbedder extends Embedder {
    * words, in whatever language it is written): text in another language has almost none.
    */
   functionShare(t: WeightedTerms): number;
+  /** Exact cosine of a query's terms (from `terms(…, 'query')`) to each passage: what `rescore` computes from text. */
+  similarity(q: WeightedTerms, passages: readonly string[]): Float64Array;
 }
 
 /** How many of the corpus's most frequent words count as its function words (functionShare). */
@@ -185,6 +187,15 @@ export function lexicalEmbedder(model: LexicalModel): LexicalEmbedder {
     }
     return p;
   };
+  const similarity = (q: WeightedTerms, passages: readonly string[]): Float64Array => {
+    const qw = new Map(q.ids.map((id, i) => [id, q.weights[i]]));
+    return Float64Array.from(passages, (text) => {
+      const p = cachedPassage(text);
+      let s = 0;
+      for (let i = 0; i < p.ids.length; i++) s += (qw.get(p.ids[i]) ?? 0) * p.weights[i];
+      return s;
+    });
+  };
   return {
     id: 'lexical',
     fingerprint: lexicalFingerprint(model),
@@ -221,16 +232,8 @@ export function lexicalEmbedder(model: LexicalModel): LexicalEmbedder {
       });
       return Promise.resolve(normalizeRows(out, dims));
     },
-    rescore(query, passages) {
-      const q = terms(query, 'query');
-      const qw = new Map(q.ids.map((id, i) => [id, q.weights[i]]));
-      return Float64Array.from(passages, (text) => {
-        const p = cachedPassage(text);
-        let s = 0;
-        for (let i = 0; i < p.ids.length; i++) s += (qw.get(p.ids[i]) ?? 0) * p.weights[i];
-        return s;
-      });
-    },
+    similarity,
+    rescore: (query, passages) => similarity(terms(query, 'query'), passages),
   };
 }
 

@@ -6,7 +6,7 @@
  * calibration both call this, so their distances are in the same units.
  */
 import type { Embedder } from '../embedders/embedder.js';
-import { isLexical } from '../embedders/lexical.js';
+import { isLexical, type WeightedTerms } from '../embedders/lexical.js';
 import { verbatimCandidates } from '../verbatim/shingles.js';
 import type { ExcludeRange, TermIndex } from './term-index.js';
 import type { VectorIndex } from './vector-index.js';
@@ -42,6 +42,8 @@ export interface FindOptions {
   exclude?: ReadonlyArray<ExcludeRange | null>;
   /** Per span: chunks scored and kept after the k best whatever their rank (annotate's book-span chunks). */
   extra?: ReadonlyArray<readonly number[]>;
+  /** Per span: its query terms when the caller already has them (lexical; not used for a span with an exclusion). */
+  queries?: ReadonlyArray<WeightedTerms | undefined>;
 }
 
 function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, dims: number): number {
@@ -82,18 +84,21 @@ interface Candidate {
   pending?: boolean;
 }
 
-/** Term search: exact cosine over the postings. */
-function sparseCandidates(source: NeighbourSource, spans: readonly string[], k: number, opts: FindOptions): Candidate[][] {
+/** Term search: exact cosine over the postings. Returns each span's query terms too (they score later candidates). */
+function sparseCandidates(source: NeighbourSource, spans: readonly string[], k: number, opts: FindOptions): { rows: Candidate[][]; queries: WeightedTerms[] } {
   const { embedder, terms } = source;
   if (!terms || !isLexical(embedder)) throw new Error('a term search needs a lexical embedder and its postings');
-  return spans.map((span, s) => {
+  const queries: WeightedTerms[] = [];
+  const rows = spans.map((span, s) => {
     const ex = opts.exclude?.[s] ?? undefined;
     // Left out, a document takes its own words with it: words no other chunk has count as unknown, as in unseen text.
-    const query = embedder.terms(span, 'query', ex ? (t) => terms.occursOutside(t, ex) : undefined);
+    const query = ex ? embedder.terms(span, 'query', (t) => terms.occursOutside(t, ex)) : (opts.queries?.[s] ?? embedder.terms(span, 'query'));
+    queries.push(query);
     const hits: Candidate[] = terms.search(query, k, ex);
     if (s % EMBED_BATCH === EMBED_BATCH - 1 || s === spans.length - 1) opts.onBatch?.((s % EMBED_BATCH) + 1);
     return hits;
   });
+  return { rows, queries };
 }
 
 /** Vector search, batched; excluded chunks are searched past (k plus the excluded range) and dropped. */
@@ -132,16 +137,23 @@ async function denseCandidates(source: NeighbourSource, spans: readonly string[]
   return out;
 }
 
-/** Scores candidates added after the search: by exact rescoring (lexical), else on their stored vectors. */
-async function scorePending<C extends FetchedChunk>(source: NeighbourSource<C>, span: string, row: Candidate[], chunks: Map<number, C>): Promise<void> {
+/** Scores candidates added after the search: exactly on the span's query terms (lexical), else on their stored vectors. */
+async function scorePending<C extends FetchedChunk>(
+  source: NeighbourSource<C>,
+  span: string,
+  query: WeightedTerms | undefined,
+  row: Candidate[],
+  chunks: Map<number, C>,
+): Promise<void> {
   const pending = row.filter((c) => c.pending);
   if (!pending.length) return;
   const { embedder, vectors } = source;
-  if (embedder.rescore) {
-    const scores = embedder.rescore(
-      span,
-      pending.map((c) => chunks.get(c.idx)?.text ?? ''),
-    );
+  const texts = pending.map((c) => chunks.get(c.idx)?.text ?? '');
+  if (isLexical(embedder)) {
+    const scores = embedder.similarity(query ?? embedder.terms(span, 'query'), texts);
+    pending.forEach((c, j) => (c.similarity = scores[j]));
+  } else if (embedder.rescore) {
+    const scores = embedder.rescore(span, texts);
     pending.forEach((c, j) => (c.similarity = scores[j]));
   } else if (vectors) {
     const q = await embedder.embed([span], { kind: 'query' });
@@ -158,7 +170,8 @@ export async function findNeighbours<C extends FetchedChunk>(
   opts: FindOptions = {},
 ): Promise<{ neighbours: Neighbour[][]; chunks: Map<number, C> }> {
   const sparse = source.terms !== null;
-  const candidates = sparse ? sparseCandidates(source, spans, k, opts) : await denseCandidates(source, spans, k, opts);
+  const sparseRun = sparse ? sparseCandidates(source, spans, k, opts) : null;
+  const candidates = sparseRun ? sparseRun.rows : await denseCandidates(source, spans, k, opts);
   candidates.forEach((row, s) => {
     const seen = new Set(row.map((c) => c.idx));
     const more = [...(sparse ? (source.verbatimCandidates?.(spans[s]) ?? []) : []), ...(opts.extra?.[s] ?? [])];
@@ -172,7 +185,7 @@ export async function findNeighbours<C extends FetchedChunk>(
   const squashed = new Map([...chunks].map(([i, c]) => [i, squash(c.text)]));
   const neighbours: Neighbour[][] = [];
   for (const [s, row] of candidates.entries()) {
-    await scorePending(source, spans[s], row, chunks);
+    await scorePending(source, spans[s], sparseRun?.queries[s], row, chunks);
     const needle = squash(spans[s]);
     const ranked = row
       .map((c): Neighbour => ({ idx: c.idx, similarity: c.similarity, verbatim: needle.length > 0 && (squashed.get(c.idx) ?? '').includes(needle) }))

@@ -7,31 +7,16 @@
  * https://doi.org/10.1016/0306-4573(95)00020-H): each term's largest possible contribution is q_t·max_t. Once the
  * k-th best partial score already exceeds what all remaining terms could add together, no chunk outside the touched
  * set can reach the top k, and the remaining (frequent, cheap-to-skip) terms are only looked up for the touched
- * chunks that can still make it, by galloping search in their sorted lists. The answer is exact, not approximate:
+ * chunks that can still make it: by galloping search in the sorted list when they are few, else by one pass over
+ * the list against a candidate flag. The answer is exact, not approximate:
  * test/unit/term-index.test.ts checks it against brute force.
  *
- * File layout (`terms.postings`, little-endian; every section starts at a multiple of 8):
- *   0     8 bytes   magic "CPXPOST1"
- *   8     u32       terms T
- *   12    u32       chunks N
- *   16    f64       postings P
- *   64    f64[T+1]  offsets: term t's postings are [offsets[t], offsets[t+1])
- *   …     f32[T]    the largest weight of each term
- *   …     u32[P]    chunk ids
- *   …     f32[P]    weights
+ * The file layout is documented in term-postings.ts, which writes it.
  * Posting lists are read on demand (positional reads, an LRU cache by bytes), so opening reads O(T), never O(P).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { CproxError } from '../errors.js';
-
-const MAGIC = 'CPXPOST1';
-const HEADER = 64;
-const align8 = (n: number) => Math.ceil(n / 8) * 8;
-
-export interface SparseVector {
-  ids: readonly number[];
-  weights: readonly number[];
-}
+import { align8, HEADER, MAGIC, type SparseVector } from './term-postings.js';
 
 export interface TermHit {
   idx: number;
@@ -42,90 +27,6 @@ export interface TermHit {
 export interface ExcludeRange {
   from: number;
   to: number;
-}
-
-class Growable<T extends Uint32Array | Float32Array> {
-  length = 0;
-  constructor(
-    public data: T,
-    private readonly make: (n: number) => T,
-  ) {}
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = this.make(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-}
-
-/** Collects each chunk's sparse vector in chunk order, then writes the inverted file. */
-export class TermIndexBuilder {
-  private readonly termOf = new Growable(new Uint32Array(1 << 16), (n) => new Uint32Array(n));
-  private readonly weightOf = new Growable(new Float32Array(1 << 16), (n) => new Float32Array(n));
-  private readonly chunkEnds: number[] = [];
-  private readonly counts: Uint32Array;
-  private readonly maxWeight: Float32Array;
-
-  constructor(private readonly terms: number) {
-    this.counts = new Uint32Array(terms);
-    this.maxWeight = new Float32Array(terms);
-  }
-
-  /** The next chunk (chunks must be added in idx order, from 0). */
-  add(v: SparseVector): void {
-    for (let i = 0; i < v.ids.length; i++) {
-      const t = v.ids[i];
-      const w = Math.fround(v.weights[i]);
-      if (!(w > 0)) continue;
-      this.termOf.push(t);
-      this.weightOf.push(w);
-      this.counts[t]++;
-      if (w > this.maxWeight[t]) this.maxWeight[t] = w;
-    }
-    this.chunkEnds.push(this.termOf.length);
-  }
-
-  get postings(): number {
-    return this.termOf.length;
-  }
-
-  /** The file's bytes, section by section (the postings in slices, so no single buffer holds them twice). */
-  *encode(): Generator<Uint8Array> {
-    const T = this.terms;
-    const N = this.chunkEnds.length;
-    const P = this.termOf.length;
-    const offsets = new Float64Array(T + 1);
-    for (let t = 0; t < T; t++) offsets[t + 1] = offsets[t] + this.counts[t];
-    const ids = new Uint32Array(P);
-    const weights = new Float32Array(P);
-    const fill = new Float64Array(offsets.subarray(0, T));
-    let start = 0;
-    for (let c = 0; c < N; c++) {
-      const end = this.chunkEnds[c];
-      for (let j = start; j < end; j++) {
-        const at = fill[this.termOf.data[j]]++;
-        ids[at] = c;
-        weights[at] = this.weightOf.data[j];
-      }
-      start = end;
-    }
-    const header = Buffer.alloc(HEADER);
-    header.write(MAGIC, 0, 'latin1');
-    header.writeUInt32LE(T, 8);
-    header.writeUInt32LE(N, 12);
-    header.writeDoubleLE(P, 16);
-    yield header;
-    yield new Uint8Array(offsets.buffer);
-    const maxBytes = new Uint8Array(align8(T * 4));
-    maxBytes.set(new Uint8Array(this.maxWeight.buffer));
-    yield maxBytes;
-    const SLICE = 1 << 22;
-    for (let o = 0; o < P; o += SLICE) yield new Uint8Array(ids.buffer, o * 4, Math.min(SLICE, P - o) * 4);
-    if (P % 2) yield new Uint8Array(4);
-    for (let o = 0; o < P; o += SLICE) yield new Uint8Array(weights.buffer, o * 4, Math.min(SLICE, P - o) * 4);
-  }
 }
 
 /** Positional reads from a file or a buffer. */
@@ -186,7 +87,7 @@ export class TermIndex {
   /** The candidates of the search in progress (reused between searches). */
   private keep = new Int32Array(1024);
   /** Searches so far, and how many of them finished their frequent terms by lookup (MaxScore) instead of in full. */
-  readonly stats = { searches: 0, pruned: 0, scored: 0, touched: 0, postings: 0 };
+  readonly stats = { searches: 0, pruned: 0 };
 
   constructor(
     private readonly src: ByteSource,
@@ -277,14 +178,13 @@ export class TermIndex {
       if (touched >= k && order[i].n >= PRUNE_MIN_POSTINGS) {
         if (threshold > remaining) break;
         if (remaining < checkedAt / 2) {
-          threshold = this.kthBest(touched, k);
+          threshold = this.kthOf(this.touched, touched, k);
           checkedAt = remaining;
           if (threshold > remaining) break;
         }
       }
       const { ids, weights } = this.list(order[i].t);
       const q = order[i].q;
-      this.stats.scored += ids.length;
       if (this.touched.length < touched + ids.length) {
         const grown = new Int32Array(Math.max(this.touched.length * 2, touched + ids.length));
         grown.set(this.touched.subarray(0, touched));
@@ -359,16 +259,9 @@ export class TermIndex {
       }
       for (let j = 0; j < kept; j++) flag[candidates[j]] = 0;
     }
-    this.stats.touched += touched;
-    for (const o of order) this.stats.postings += o.n;
     const hits = topK(candidates, acc, k);
     for (let j = 0; j < touched; j++) acc[this.touched[j]] = 0;
     return hits;
-  }
-
-  /** The k-th largest accumulated score among the touched chunks. */
-  private kthBest(touched: number, k: number): number {
-    return this.kthOf(this.touched, touched, k);
   }
 
   /** The k-th largest accumulated score among the first n chunks of `ids`. */

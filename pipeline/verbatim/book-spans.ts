@@ -11,7 +11,7 @@
  * cut-offs are measured in bench/attribution.ts (span precision against planted copies).
  */
 import type { ChunkMetadata } from '../corpus-index/format.js';
-import { wordSpans } from '../text/tokenize.js';
+import { wordTokens } from '../text/tokenize.js';
 import { fingerprint, postingsOf, SHINGLE_WORDS } from './shingles.js';
 
 export const MIN_SPAN_WORDS = 8;
@@ -37,23 +37,7 @@ export interface SpanChunk {
   meta: Pick<ChunkMetadata, 'idx' | 'doc_id' | 'corpus_stage' | 'start' | 'end'>;
 }
 
-interface Tokens {
-  words: string[];
-  starts: number[];
-  ends: number[];
-}
-
-function tokens(text: string): Tokens {
-  const { starts, ends } = wordSpans(text);
-  // Lower-casing the whole text once is faster than word by word, when it keeps every offset (it nearly always does).
-  const lower = text.toLowerCase();
-  const same = lower.length === text.length;
-  const words = starts.map((s, i) => {
-    const w = same ? lower.slice(s, ends[i]) : text.slice(s, ends[i]).toLowerCase();
-    return w.includes('’') ? w.replace(/’/g, "'") : w;
-  });
-  return { words, starts, ends };
-}
+type Tokens = ReturnType<typeof wordTokens>;
 
 const gramAt = (w: readonly string[], i: number) => w.slice(i, i + SHINGLE_WORDS).join(' ');
 
@@ -69,7 +53,7 @@ export interface SpanLookup {
 }
 
 export function lookupBookSpans(table: BigUint64Array, text: string): SpanLookup {
-  const t = tokens(text);
+  const t = wordTokens(text);
   const at = new Map<number, number[]>();
   const commonness = new Array<number>(t.words.length).fill(0);
   for (let i = 0; i + SHINGLE_WORDS <= t.words.length; i++) {
@@ -142,7 +126,7 @@ export class BookSpanResolver {
     if (!w) {
       const chunk = this.chunks.get(c);
       if (!chunk) return null;
-      const t = tokens(chunk.text);
+      const t = wordTokens(chunk.text);
       this.chunkWords.set(c, (w = { words: t.words, offsets: t.starts.map((st) => chunk.meta.start + st) }));
     }
     return w;

@@ -20,7 +20,7 @@ import type { StageContext } from '../../pipeline/runners/stage.js';
 import { buildHnsw, openHnsw, recallAtK } from '../../pipeline/search/hnsw.js';
 import { ortExactSearch } from '../../pipeline/search/ort-exact.js';
 import { StageModelBuilder } from '../../pipeline/attribution/stage-model.js';
-import { TermIndexBuilder } from '../../pipeline/search/term-index.js';
+import { TermIndexBuilder } from '../../pipeline/search/term-postings.js';
 import { chunkCount, chunkRecords, defineStage, inputKey, inputKeysUnder, outputKey, upstreamFacts } from '../contracts.js';
 
 export const RECALL_K = 10;

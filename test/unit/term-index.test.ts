@@ -3,7 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../pipeline/linalg/random.js';
-import { openTermIndex, termIndexFromBytes, TermIndexBuilder, type SparseVector, type TermIndex } from '../../pipeline/search/term-index.js';
+import { openTermIndex, termIndexFromBytes, type TermIndex } from '../../pipeline/search/term-index.js';
+import { TermIndexBuilder, type SparseVector } from '../../pipeline/search/term-postings.js';
 import { tempDir } from '../helpers/corpus.js';
 
 /** L2-normalised sparse vectors over a Zipf vocabulary: a few terms are in most chunks (stopwords), most are rare. */
