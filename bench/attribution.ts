@@ -11,7 +11,8 @@
  * weighting (re-voted offline from the same neighbours), and a naive reference (exact TF-IDF k-NN over the same
  * chunks, no stopword removal) at rank 1 and voting over 5.
  *
- *   npm run bench:attribution [-- --queries 300 --corpus sotu-era|mixed]
+ *   npm run bench:attribution [-- --queries 300 --corpus sotu-era|mixed --dump DIR]
+ * (--dump writes each query with its best sentence to DIR/<corpus>.jsonl.)
  * Prints one JSON line per corpus and measure.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -212,6 +213,15 @@ for (const name of chosen) {
     }),
   );
   print(summary);
+  if (arg('--dump')) {
+    // Per-query rows for offline analysis: what the verdict and the vote saw.
+    const file = path.resolve(arg('--dump')!, `${name}.jsonl`);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(
+      file,
+      queries.map((q, i) => JSON.stringify({ kind: q.kind, stage: q.stage, source: q.source, text: q.text, best: best[i] ?? null })).join('\n') + '\n',
+    );
+  }
 
   // ── the verdict cut-offs: held-out vs off-topic novel rates at other percentiles of the same calibration ──────
   const cal = index.manifest.calibration;
@@ -238,6 +248,22 @@ for (const name of chosen) {
     const t = lexical?.terms(queries[q].text, 'query');
     return t && index.stageModel ? index.stageModel.posterior(t.ids, t.counts) : {};
   });
+  if (arg('--dump')) {
+    const terms = heldIdx.map((q) => lexical?.terms(queries[q].text, 'query'));
+    await writeFile(
+      path.resolve(arg('--dump')!, `${name}-vote.jsonl`),
+      heldIdx
+        .map((q, j) =>
+          JSON.stringify({
+            stage: queries[q].stage,
+            ids: terms[j]?.ids,
+            counts: terms[j]?.counts,
+            neighbours: neighbours[j].map((a) => [a.corpusStage, a.similarity, a.verbatim]),
+          }),
+        )
+        .join('\n') + '\n',
+    );
+  }
   const argmax = (p: Record<string, number>) => Object.entries(p).sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
   voteLine.stage_model_alone = round(heldIdx.filter((q, j) => argmax(posterior[j]) === queries[q].stage).length / heldIdx.length);
   for (const n of [5, 10, 20]) {

@@ -77,6 +77,8 @@ export interface SentenceAnnotation {
 
 export interface RowSummary {
   sentences: number;
+  /** Words in the row, counted as book spans count them (the denominator of book_fraction). */
+  words: number;
   /** Share of the row's words inside book spans. */
   book_fraction: number;
   /** Share of sentences per voted stage ("novel" for novel sentences, "unstaged" for a corpus without stages). */
@@ -280,6 +282,7 @@ export function summarize(sentences: readonly SentenceAnnotation[], covered: rea
   }
   return {
     sentences: n,
+    words: covered.length,
     book_fraction: covered.length ? round(covered.filter(Boolean).length / covered.length, 4) : 0,
     stage_mix: Object.fromEntries([...mix].sort((a, b) => b[1] - a[1]).map(([st, c]) => [st, round(c / n, 4)])),
     verdicts,

@@ -98,7 +98,7 @@ export async function loadIndex(dir: string, opts: LoadIndexOptions = {}): Promi
   const chunkToCluster = JSON.parse((await read(INDEX_FILES.chunkToCluster)).toString('utf8')) as Record<string, string>;
   const shingles = manifest.verbatim ? decodeShingleTable(await read(manifest.verbatim.file)) : null;
   const sm = manifest.stage_model;
-  const stageModel = sm ? StageModel.fromNpy(await read(sm.file), sm.file, sm.stages, sm.chunks) : null;
+  const stageModel = sm ? StageModel.fromNpy(await read(sm.file), sm.file, sm.stages, sm.chunks, sm.alpha) : null;
   const parts: IndexParts = {
     manifest,
     embedder,

@@ -83,7 +83,7 @@ export const assembleStage = defineStage('assemble', {
     if (stageFacts) {
       keep(await store.copy(inputKey(ctx, 'ann', 'stageModel'), keys.indexFile(INDEX_FILES.stageModel)));
       const buf = (await store.read(keys.indexFile(INDEX_FILES.stageModel)))!;
-      stageModel = StageModel.fromNpy(buf, INDEX_FILES.stageModel, stageFacts.stages, stageFacts.chunks);
+      stageModel = StageModel.fromNpy(buf, INDEX_FILES.stageModel, stageFacts.stages, stageFacts.chunks, STAGE_MODEL_ALPHA);
     }
 
     const facts = upstreamFacts(ctx, 'embed');

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { tokenLogprobs, meanLogprob } from '../../pipeline/attribution/logprobs.js';
 import { passageWindow } from '../../pipeline/attribution/passage-window.js';
+import { StageModel, StageModelBuilder } from '../../pipeline/attribution/stage-model.js';
 import { percentileOf, verdictOf } from '../../pipeline/attribution/verdict.js';
 import { voteOn, type Voter } from '../../pipeline/attribution/vote.js';
 import type { Calibration } from '../../pipeline/corpus-index/format.js';
@@ -42,6 +43,33 @@ describe('neighbourhood vote', () => {
     expect(voteOn(list).stage).toBe('pretrain');
     expect(voteOn(list, { book: new Map([[2, 5]]) })).toMatchObject({ stage: 'sft', stageProbs: { sft: 1 } });
     expect(voteOn([n(1, 0, 'sft', '0.1')])).toMatchObject({ stage: null, support: null });
+  });
+});
+
+describe('stage model', () => {
+  it('is multinomial naive Bayes with Laplace smoothing, chunk-count priors and sublinear query counts', () => {
+    // Two stages over a vocabulary of 4 words: counts summed over each stage's chunks.
+    const b = new StageModelBuilder(4);
+    b.add('pretrain', [0, 1], [3, 1]);
+    b.add('pretrain', [0, 2], [1, 1]);
+    b.add('sft', [1, 3], [2, 4]);
+    const { stages, chunks, npy } = b.finish();
+    expect(stages).toEqual(['pretrain', 'sft']);
+    expect(chunks).toEqual([2, 1]);
+    const alpha = 0.5;
+    const model = StageModel.fromNpy(npy, 'stage_terms.npy', stages, chunks, alpha);
+    // By hand: P(w | s) = (count + alpha) / (total + alpha·V); the query has word 0 once and word 3 twice.
+    const counts = { pretrain: [4, 1, 1, 0], sft: [0, 2, 0, 4] };
+    const prior = { pretrain: 2 / 3, sft: 1 / 3 };
+    const logScore = (s: 'pretrain' | 'sft') => {
+      const total = counts[s].reduce((a, c) => a + c, 0) + alpha * 4;
+      return Math.log(prior[s]) + Math.log((counts[s][0] + alpha) / total) + (1 + Math.log(2)) * Math.log((counts[s][3] + alpha) / total);
+    };
+    const odds = Math.exp(logScore('sft') - logScore('pretrain'));
+    const p = model.posterior([0, 3], [1, 2]);
+    expect(p.sft).toBeCloseTo(odds / (1 + odds), 6);
+    expect(p.pretrain + p.sft).toBeCloseTo(1, 9);
+    expect(model.posterior([], [])).toEqual({});
   });
 });
 
