@@ -4,7 +4,9 @@ import { removeTempFilesSync } from '../pipeline/atomic-file.js';
 import { CODE_VERSION } from '../pipeline/version.js';
 import { annotateCommand } from './commands/annotate.js';
 import { buildImageCommand } from './commands/build-image.js';
+import { checkCommand } from './commands/check.js';
 import { clusterCommand } from './commands/cluster.js';
+import { compareCommand } from './commands/compare.js';
 import { demoCommand } from './commands/demo.js';
 import { indexCommand } from './commands/index-command.js';
 import { showCommand } from './commands/show.js';
@@ -44,6 +46,8 @@ const program = new Command('corpus-proximity')
   .addCommand(indexCommand())
   .addCommand(annotateCommand())
   .addCommand(showCommand())
+  .addCommand(checkCommand())
+  .addCommand(compareCommand())
   .addCommand(clusterCommand())
   .addCommand(statusCommand())
   .addCommand(syncCommand())

@@ -46,7 +46,7 @@ export function isCproxError(e: unknown): e is CproxError {
 /**
  * The exit code of each error code (README, "Exit codes"): 2 for what the user can fix (input, usage, a tampered
  * or mismatched index, credentials), 130 for an interrupt or a refused confirmation, 3 for internal failures.
- * 1 is reserved for a failed `check` bound.
+ * 1 is a failed `--max`/`--min` bound (`check`, `annotate`, `compare`; set by the command, not by an error).
  */
 export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = Object.freeze({
   BAD_INPUT: 2,

@@ -1,9 +1,7 @@
-/** Reads back an annotated JSONL file (ours) with validation, for `show`. */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+/** Reads back a row of an annotated JSONL file (ours) with validation, for `show` and `demo`. */
 import { z } from 'zod';
-import { readLines } from '../../pipeline/corpus/lines.js';
-import { CproxError, inputError } from '../../pipeline/errors.js';
+import { parseJsonRow } from '../../pipeline/annotated/read.js';
+import { inputError } from '../../pipeline/errors.js';
 import { extractText } from './input.js';
 import { VERDICTS } from '../../pipeline/attribution/verdict.js';
 import { SEED_THRESHOLDS, type ShowInput } from './format-show.js';
@@ -42,27 +40,12 @@ const RowSchema = z.object({
     .passthrough(),
 });
 
-export async function countAndReadRow(file: string, index: number): Promise<{ total: number; row: ShowInput | null }> {
-  const st = await stat(file).catch(() => null);
-  if (!st?.isFile())
-    throw new CproxError('NOT_FOUND', `annotated file not found: ${file}`, { hint: 'create it with `corpus-proximity annotate --output FILE`' });
-  let total = 0;
-  let found: ShowInput | null = null;
-  for await (const line of readLines(createReadStream(file))) {
-    if (line.text.trim() === '') continue;
-    if (total === index) found = parseAnnotatedLine(file, line.number, line.text);
-    total++;
-  }
-  return { total, row: found };
+export function parseAnnotatedLine(file: string, lineNo: number, text: string): ShowInput {
+  return showInputOf(file, lineNo, parseJsonRow(file, lineNo, text));
 }
 
-export function parseAnnotatedLine(file: string, lineNo: number, text: string): ShowInput {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw inputError(file, lineNo, 'not valid JSON', 'pass a file written by `corpus-proximity annotate`');
-  }
+/** A row of an annotated file (parsed JSON) as `show` renders it; an error naming the file and line if it is not one. */
+export function showInputOf(file: string, lineNo: number, json: Record<string, unknown>): ShowInput {
   const parsed = RowSchema.safeParse(json);
   if (!parsed.success) {
     throw inputError(file, lineNo, 'row has no valid "annotations"/"annotation_metadata"', 'pass a file written by `corpus-proximity annotate`');
@@ -72,7 +55,7 @@ export function parseAnnotatedLine(file: string, lineNo: number, text: string): 
   return {
     sentences: sentences
       ? {
-          text: extractText(json as Record<string, unknown>) ?? sentences.map((s) => s.text).join(' '),
+          text: extractText(json) ?? sentences.map((s) => s.text).join(' '),
           sentences: sentences as unknown as SentencesView['sentences'],
           bookSpans: (spans ?? []) as unknown as SentencesView['bookSpans'],
           summary: (summary ?? null) as unknown as SentencesView['summary'],
@@ -80,7 +63,7 @@ export function parseAnnotatedLine(file: string, lineNo: number, text: string): 
         }
       : null,
     text:
-      extractText(json as Record<string, unknown>) ??
+      extractText(json) ??
       parsed.data.annotations
         .map((a) => a.text_span)
         .filter((s, i, all) => all.indexOf(s) === i)

@@ -6,7 +6,11 @@ import { consoleReporter } from '../../pipeline/reporter.js';
 import { annotateRows } from '../../pipeline/attribution/annotate.js';
 import { openInput, readInputRows } from '../annotate/input.js';
 import { onnxDirOf } from '../embedder-option.js';
+import { parseBounds } from '../../pipeline/annotated/bounds.js';
+import { aggregate } from '../../pipeline/annotated/metrics.js';
+import { checkRow, factsOf } from '../../pipeline/annotated/read.js';
 import { addOptions, parseOptions } from '../options/register.js';
+import { appendSummary, applyBounds, formatGate, markdownSummary } from '../render/gate.js';
 import { ANNOTATE_OPTIONS } from '../options/table.js';
 
 export function annotateCommand(): Command {
@@ -20,6 +24,8 @@ export function annotateCommand(): Command {
         "(book: copied; known; near; novel: nothing close), against the index's calibration; the mean token " +
         'logprob when the row carries logprobs; book_spans, the runs of 8+ words found verbatim in the corpus, with ' +
         'their chunk and stage; summary; annotation_metadata. The README\'s "Output format" section explains every field.\n\n' +
+        'With --max/--min (as `check` takes them) the annotated rows are also checked: the metric table goes to stderr ' +
+        'and the exit code is 1 when a bound fails (the output is written either way).\n\n' +
         'Text is read from --text-field, else from "output", "text" or "response", else from an OpenAI chat ' +
         'completion (choices[0].message.content) or completion (choices[0].text).',
     );
@@ -29,7 +35,8 @@ export function annotateCommand(): Command {
       '\nExamples:\n' +
         '  $ corpus-proximity annotate --corpus-index nanochat_index/ --input outputs.jsonl --output annotated.jsonl --k 5\n' +
         '  $ cat outputs.jsonl | cprox annotate --corpus-index idx/ > annotated.jsonl\n' +
-        '  $ cprox annotate --corpus-index synced_idx/ --embedder onnx:~/models/arctic-embed-l --input outputs.jsonl --output annotated.jsonl\n',
+        '  $ cprox annotate --corpus-index synced_idx/ --embedder onnx:~/models/arctic-embed-l --input outputs.jsonl --output annotated.jsonl\n' +
+        '  $ cprox annotate --corpus-index idx/ --input outputs.jsonl --output annotated.jsonl --max book_fraction=0.05   # exit 1 above 5%\n',
     )
     .action(async (raw) => {
       const o = parseOptions('annotate', ANNOTATE_OPTIONS, raw);
@@ -38,6 +45,7 @@ export function annotateCommand(): Command {
           hint: 'the vote is taken over at least the k chunks the annotations list; raise --neighbours or lower --k',
         });
       }
+      const bounds = parseBounds(o.max, o.min, 'annotate'); // a bad bound fails before any work
       const reporter = consoleReporter({ quiet: o.quiet });
       const input = await openInput(o.input); // a missing input fails before the index is loaded
       if (o.output !== '-') await assertWritableFile(o.output);
@@ -57,6 +65,15 @@ export function annotateCommand(): Command {
         await writeFileAtomic(o.output, lines);
         const sentences = annotated.reduce((s, r) => s + new Set((r.annotations as Array<{ text_span: string }>).map((a) => a.text_span)).size, 0);
         reporter.info(`annotated ${rows.length} row(s), ${sentences} span(s) → ${o.output}`);
+      }
+      if (bounds.length || o.summaryMd) {
+        // The same metrics and bounds as `check`, on the rows just written; the table goes to stderr (stdout may hold the rows).
+        const m = aggregate(annotated.map((r, i) => factsOf(checkRow(input.name, rows[i].line, r))));
+        const g = applyBounds(m, bounds, reporter);
+        if (!o.quiet || !g.ok) process.stderr.write(formatGate(`check: ${m.rows} row(s), ${m.sentences} sentence(s), ${m.words} word(s)`, g) + '\n');
+        if (o.summaryMd)
+          await appendSummary(o.summaryMd, markdownSummary(`corpus-proximity annotate: ${o.output === '-' ? 'stdout' : o.output}`, g.metrics, g.results));
+        if (!g.ok) process.exitCode = 1;
       }
     });
 }

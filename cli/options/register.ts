@@ -23,7 +23,8 @@ export function helpLine(d: OptionDef): string {
   if (d.kind === 'enum') parts.push(d.choices.join(' | '));
   const r = range(d);
   if (r) parts.push(r);
-  const shown = d.kind === 'switch' ? undefined : (d.default ?? d.laterDefault);
+  if (d.kind === 'list') parts.push('repeatable');
+  const shown = d.kind === 'switch' || d.kind === 'list' ? undefined : (d.default ?? d.laterDefault);
   if (shown !== undefined && shown !== '') parts.push(`default ${fmt(shown)}`);
   return parts.length ? `${d.help} (${parts.join('; ')})` : d.help;
 }
@@ -35,6 +36,8 @@ export function addOptions(cmd: Command, set: Record<string, OptionDef>): Comman
     const flags = d.kind === 'switch' && d.negatable ? d.flags.replace('--', '--no-') : d.flags;
     const opt = new Option(flags, helpLine(d)).helpGroup(GROUPS[d.group]);
     if (d.required) opt.makeOptionMandatory();
+    if (d.hidden) opt.hideHelp();
+    if (d.kind === 'list') opt.argParser((v: string, previous: string[] | undefined) => [...(previous ?? []), v]);
     cmd.addOption(opt);
   }
   // -h with the other general options, not alone under "Options:".
@@ -52,6 +55,8 @@ function expected(d: OptionDef): string {
     case 'enum':
       return `one of ${d.choices.join(', ')}`;
     case 'string':
+      return d.expected ?? 'a non-empty value';
+    case 'list':
       return d.expected ?? 'a non-empty value';
     case 'switch':
       return 'no value';
@@ -75,6 +80,10 @@ function check(d: OptionDef, raw: unknown): { ok: true; value: unknown } | { ok:
     }
     case 'enum':
       return d.choices.includes(String(raw)) ? { ok: true, value: String(raw) } : { ok: false };
+    case 'list': {
+      const values = (Array.isArray(raw) ? raw : [raw]).map(String);
+      return values.every((s) => s.length > 0 && (!d.pattern || d.pattern.test(s))) ? { ok: true, value: values } : { ok: false };
+    }
     case 'string': {
       const s = String(raw);
       return s.length > 0 && (!d.pattern || d.pattern.test(s)) ? { ok: true, value: s } : { ok: false };
@@ -90,7 +99,7 @@ export function parseOptions<S extends Record<string, OptionDef>>(command: strin
   for (const [key, d] of Object.entries(set)) {
     const value = raw[key];
     if (value === undefined && d.kind !== 'switch') {
-      out[key] = d.default;
+      out[key] = Array.isArray(d.default) ? [...(d.default as unknown[])] : d.default;
       continue;
     }
     const r = check(d, value);

@@ -19,6 +19,7 @@ export const GROUPS = {
   batch: 'Batch pipeline steps:',
   cloud: 'Cloud build (--deploy-gpu):',
   display: 'Display:',
+  check: 'Bounds (exit 1 when one fails):',
   general: 'General:',
 } as const;
 export type Group = keyof typeof GROUPS;
@@ -34,12 +35,15 @@ interface Common {
   readonly negatable?: boolean;
   /** A default applied later (by the index config or the stack), shown in the help. */
   readonly laterDefault?: unknown;
+  /** Accepted but left out of the help (an old name kept as an alias). */
+  readonly hidden?: boolean;
 }
 
 type Kind =
   | { kind: 'int' | 'number'; min?: number; max?: number; gt?: number }
   | { kind: 'string'; pattern?: RegExp; expected?: string }
   | { kind: 'enum'; choices: readonly string[] }
+  | { kind: 'list'; pattern?: RegExp; expected?: string }
   | { kind: 'switch' };
 
 /**
@@ -86,6 +90,11 @@ export function choice<const C extends readonly string[]>(choices: C, c: Common 
 export function choice<const C extends readonly string[]>(choices: C, c: Common): OptionDef<C[number], false>;
 export function choice(choices: readonly string[], c: Common & { default?: string }): OptionDef<string> {
   return { ...c, kind: 'enum', choices };
+}
+
+/** A repeatable option: every value given, in order ([] when none). */
+export function list(c: Common & TextExtra): OptionDef<string[], true> {
+  return { ...c, kind: 'list', default: [] };
 }
 
 /** A boolean switch: false unless given (or true unless `--no-…` is given, with `negatable`). */

@@ -20,7 +20,7 @@ import { DEFAULT_NEIGHBOURS } from '../../pipeline/attribution/annotate.js';
 import { DEFAULT_STAGE_IMAGE } from '../../pipeline/runners/image.js';
 import { STAGES } from '../../stages/table.js';
 import type { z } from 'zod';
-import { choice, fromConfig, int, text, toggle, type Group } from './spec.js';
+import { choice, fromConfig, int, list, text, toggle, type Group } from './spec.js';
 
 const RUN_ID = { pattern: /^[0-9a-f]{16}$/, expected: 'a 16-hex-digit run id (see `corpus-proximity status`)' };
 
@@ -57,6 +57,33 @@ const HELP = {
   annotateTextField: 'field holding the text to annotate (default: output, text or response, else an OpenAI completion)',
   verifyStore: 'the artifact store the index was built in (a folder or s3://BUCKET/PREFIX): also check the manifest against its assemble marker',
 };
+
+const METRICS = 'book_fraction, rows_with_book_spans, novel_fraction, mean_distance, stage:<name>, rows';
+/** `--max/--min METRIC=VALUE` of check and annotate (prefix ''), and of compare (prefix 'delta:'). */
+const bounds = (prefix: string, what: string) => ({
+  max: list({
+    flags: `--max <${prefix}metric=value>`,
+    help: `fail (exit 1) when ${what} is above VALUE; metrics: ${METRICS.split(', ')
+      .map((m) => prefix + m)
+      .join(', ')}`,
+    group: 'check',
+    pattern: /^[^=]+=.+$/,
+    expected: `METRIC=VALUE, e.g. ${prefix}book_fraction=0.05`,
+  }),
+  min: list({
+    flags: `--min <${prefix}metric=value>`,
+    help: `fail (exit 1) when ${what} is below VALUE`,
+    group: 'check',
+    pattern: /^[^=]+=.+$/,
+    expected: `METRIC=VALUE, e.g. ${prefix}stage:pretrain=0.2`,
+  }),
+  summaryMd: text({
+    flags: '--summary-md <file>',
+    help: 'append the metrics and bounds as a Markdown table to this file (e.g. "$GITHUB_STEP_SUMMARY")',
+    group: 'check',
+  }),
+});
+const annotatedFile = (help: string) => text({ flags: '--annotated-file <file>', help, group: 'input', required: true });
 
 const quiet = toggle({ flags: '-q, --quiet', help: 'print only warnings and errors', group: 'general' });
 const json = toggle({ flags: '--json', help: 'print JSON on stdout instead of text', group: 'display' });
@@ -227,7 +254,35 @@ export const ANNOTATE_OPTIONS = {
   phraseLevel: toggle({ flags: '--phrase-level', help: 'annotate each output as one span instead of sentence by sentence', group: 'search', negatable: true }),
   embedder: text({ flags: '--embedder <onnx:DIR>', help: HELP.annotateEmbedder, group: 'embed', pattern: /^onnx:.+$/, expected: 'onnx:DIR' }),
   device,
+  ...bounds('', 'a metric of the annotated rows (as `check` computes it)'),
   quiet,
+};
+
+export const CHECK_OPTIONS = {
+  annotatedFile: annotatedFile('JSONL written by `annotate`, - for stdin'),
+  ...bounds('', 'a metric of the file'),
+  json,
+  quiet: toggle({ flags: '-q, --quiet', help: 'print only failed bounds', group: 'general' }),
+};
+
+export const COMPARE_OPTIONS = {
+  base: text({ flags: '--base <file>', help: 'annotated JSONL of the baseline run (e.g. the earlier checkpoint)', group: 'input', required: true }),
+  head: text({ flags: '--head <file>', help: 'annotated JSONL of the run compared with it, on the same prompts', group: 'input', required: true }),
+  key: text({
+    flags: '--key <field>',
+    help: 'pair rows by this field (a path such as id or metadata.prompt_id; rows with choice_index are paired by key and choice) instead of by row order',
+    group: 'input',
+  }),
+  resamples: int({
+    flags: '--resamples <n>',
+    help: 'bootstrap resamples of the row pairs for the 95% intervals',
+    group: 'display',
+    min: 100,
+    max: 100000,
+    default: 1000,
+  }),
+  ...bounds('delta:', 'the change head − base of a metric'),
+  json,
 };
 
 export const CLUSTER_OPTIONS = {
@@ -262,8 +317,11 @@ export const STATUS_OPTIONS = {
 };
 
 export const SHOW_OPTIONS = {
-  annotatedFile: text({ flags: '--annotated-file <file>', help: 'JSONL written by `annotate`', group: 'input', required: true }),
-  index: int({ flags: '--index <n>', help: 'which row to show, counted from 0', group: 'input', min: 0, default: 0 }),
+  annotatedFile: annotatedFile('JSONL written by `annotate`, - for stdin'),
+  row: int({ flags: '--row <n>', help: 'which row to show, counted from 0', group: 'input', min: 0, laterDefault: 0 }),
+  index: int({ flags: '--index <n>', help: 'old name of --row', group: 'input', min: 0, hidden: true }),
+  all: toggle({ flags: '--all', help: 'show every row, one after another', group: 'input' }),
+  json: toggle({ flags: '--json', help: 'print the row(s) as JSON (one per line) instead of rendering them', group: 'display' }),
   showChunks: toggle({ flags: '--show-chunks', help: 'also print the nearest corpus chunk of each sentence', group: 'display' }),
   compact: toggle({ flags: '--compact', help: 'one line: the output and its top clusters', group: 'display' }),
 };

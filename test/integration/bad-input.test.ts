@@ -146,7 +146,7 @@ describe('annotate and show: bad input', () => {
     expect(r.code, r.stderr).toBe(0);
     const s = await runCli(['show', '--annotated-file', file, '--index', '5']);
     expectCleanFailure(s, /--index 5 is out of range: .*a\.jsonl has 2 row\(s\)/);
-    expect(s.stderr).toContain('use an index from 0 to 1');
+    expect(s.stderr).toContain('use a row from 0 to 1');
   });
 
   it('invalid option values are explained', async () => {

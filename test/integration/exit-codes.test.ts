@@ -1,5 +1,5 @@
 /**
- * The README's exit-code table, row by row, through the CLI as a child process: 0 ok, 2 bad input or usage
+ * The README's exit-code table, row by row, through the CLI as a child process: 0 ok, 1 a bound failed, 2 bad input or usage
  * (including refused credentials), 3 internal failure, 130/143 interrupted. Secrets an endpoint echoes never reach
  * stderr or the markers in the store.
  */
@@ -58,6 +58,17 @@ describe('exit 0', () => {
     expect((await runCli(['--version'])).code).toBe(0);
     const r = await runCli(['annotate', '--corpus-index', indexDir], { input: `${JSON.stringify({ output: textOfYear(1941).slice(0, 300) })}\n` });
     expect(r.code, r.stderr).toBe(0);
+  });
+});
+
+describe('exit 1: a bound failed', () => {
+  it('check and annotate with a --max the copied text exceeds', async () => {
+    const input = `${JSON.stringify({ output: textOfYear(1941).slice(0, 300) })}\n`;
+    const gated = await runCli(['annotate', '--corpus-index', indexDir, '--max', 'book_fraction=0.1'], { input });
+    expect(gated.code, gated.stderr).toBe(1);
+    const checked = await runCli(['check', '--annotated-file', '-', '--max', 'book_fraction=0.1'], { input: gated.stdout });
+    expect(checked.code, checked.stderr).toBe(1);
+    expect((await runCli(['check', '--annotated-file', '-', '--max', 'book_fraction=1'], { input: gated.stdout })).code).toBe(0);
   });
 });
 
