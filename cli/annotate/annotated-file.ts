@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { parseJsonRow } from '../../pipeline/annotated/read.js';
 import { inputError } from '../../pipeline/errors.js';
-import { extractText } from './input.js';
+import { firstOutputText } from '../../pipeline/model-output.js';
 import { VERDICTS } from '../../pipeline/attribution/verdict.js';
 import { SEED_THRESHOLDS, type ShowInput } from './format-show.js';
 import type { SentencesView } from './format-sentences.js';
@@ -55,7 +55,7 @@ export function showInputOf(file: string, lineNo: number, json: Record<string, u
   return {
     sentences: sentences
       ? {
-          text: extractText(json) ?? sentences.map((s) => s.text).join(' '),
+          text: firstOutputText(json) ?? sentences.map((s) => s.text).join(' '),
           sentences: sentences as unknown as SentencesView['sentences'],
           bookSpans: (spans ?? []) as unknown as SentencesView['bookSpans'],
           summary: (summary ?? null) as unknown as SentencesView['summary'],
@@ -63,7 +63,7 @@ export function showInputOf(file: string, lineNo: number, json: Record<string, u
         }
       : null,
     text:
-      extractText(json) ??
+      firstOutputText(json) ??
       parsed.data.annotations
         .map((a) => a.text_span)
         .filter((s, i, all) => all.indexOf(s) === i)

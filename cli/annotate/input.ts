@@ -1,41 +1,47 @@
 /**
- * Model outputs in: JSONL rows from vLLM, OpenAI or anything else. The text is taken from `--text-field`, else the
- * first of `output`, `text`, `response`, an OpenAI chat completion (`choices[0].message.content`) or a legacy
- * completion (`choices[0].text`).
+ * Model outputs in: JSONL rows from vLLM, OpenAI or anything else. pipeline/model-output.ts finds the output(s) of a
+ * row; here rows become annotate's input rows: one per row (its first output; rows with more are counted), or one
+ * per output with `--choices all` (each carrying `choice_index`). A bad row stops the run, naming the line, unless
+ * `--skip-bad-rows FILE` collects it there with the reason.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { readLines } from '../../pipeline/corpus/lines.js';
 import { CproxError, inputError } from '../../pipeline/errors.js';
-
-export const TEXT_FIELDS = ['output', 'text', 'response'] as const;
+import { modelOutputs } from '../../pipeline/model-output.js';
 
 export interface InputRow {
   line: number;
   row: Record<string, unknown>;
   text: string;
+  /** The object carrying the output's token logprobs (pipeline/attribution/logprobs.ts), if any. */
+  logprobs: Record<string, unknown> | null;
   /** The line had bytes that are not UTF-8 (replaced by U+FFFD). */
   replaced?: boolean;
 }
 
-export function extractText(row: Record<string, unknown>, field?: string): string | undefined {
-  if (field) return typeof row[field] === 'string' ? row[field] : undefined;
-  for (const f of TEXT_FIELDS) if (typeof row[f] === 'string') return row[f];
-  const choice = Array.isArray(row.choices) ? (row.choices[0] as Record<string, unknown> | undefined) : undefined;
-  if (choice && typeof choice === 'object') {
-    const message = choice.message as Record<string, unknown> | undefined;
-    if (message && typeof message.content === 'string') return message.content;
-    // Content parts ([{type: "text", text}]) are joined; a message with only tool calls has no text to annotate.
-    if (message && Array.isArray(message.content)) {
-      return message.content
-        .map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : ''))
-        .join('');
-    }
-    if (message && message.content === null) return '';
-    if (typeof choice.text === 'string') return choice.text;
-  }
-  return undefined;
+export interface BadRow {
+  line: number;
+  reason: string;
+  /** The line as read. */
+  raw: string;
+}
+
+export interface ReadOptions {
+  /** Dotted path of the text (--text-field). */
+  field?: string;
+  /** 'first': one output per row (choices[0]); 'all': one per choice, with choice_index. */
+  choices: 'first' | 'all';
+  /** Collect bad rows instead of stopping at the first. */
+  skipBad: boolean;
+}
+
+export interface ReadResult {
+  rows: InputRow[];
+  bad: BadRow[];
+  /** Rows with more than one output of which only the first was taken (choices 'first'). */
+  multiChoice: number;
 }
 
 export async function openInput(file: string): Promise<{ name: string; stream: Readable }> {
@@ -53,25 +59,54 @@ export async function openInput(file: string): Promise<{ name: string; stream: R
   return { name: file, stream: createReadStream(file) };
 }
 
-export async function readInputRows(name: string, stream: Readable, field?: string): Promise<InputRow[]> {
+export async function readInputRows(name: string, stream: Readable, opts: ReadOptions): Promise<ReadResult> {
   const rows: InputRow[] = [];
-  const looked = field ? `"${field}"` : `${TEXT_FIELDS.join(', ')} or choices[0].message.content`;
+  const bad: BadRow[] = [];
+  let multiChoice = 0;
+  const fail = (line: number, raw: string, reason: string, hint: string) => {
+    if (!opts.skipBad) throw inputError(name, line, reason, hint);
+    bad.push({ line, reason, raw });
+  };
   for await (const line of readLines(stream)) {
     if (line.text.trim() === '') continue;
     let row: unknown;
     try {
       row = JSON.parse(line.text);
     } catch (e) {
-      throw inputError(name, line.number, `not valid JSON (${e instanceof Error ? e.message : String(e)})`, 'each line must be one JSON object');
+      fail(
+        line.number,
+        line.text,
+        `not valid JSON (${e instanceof Error ? e.message : String(e)})`,
+        'each line must be one JSON object (or pass --skip-bad-rows FILE)',
+      );
+      continue;
     }
     if (row === null || typeof row !== 'object' || Array.isArray(row)) {
-      throw inputError(name, line.number, 'line is not a JSON object', 'each line must look like {"output": "..."}');
+      fail(line.number, line.text, 'line is not a JSON object', 'each line must look like {"output": "..."} (or pass --skip-bad-rows FILE)');
+      continue;
     }
-    const text = extractText(row as Record<string, unknown>, field);
-    if (text === undefined) {
-      throw inputError(name, line.number, `row has no text to annotate (looked for ${looked})`, 'pass --text-field with the field that holds the model output');
+    const found = modelOutputs(row as Record<string, unknown>, opts.field);
+    if ('error' in found) {
+      const hint =
+        found.hint ??
+        (opts.field
+          ? 'check --text-field (a dotted path such as choices.0.message.content)'
+          : 'pass --text-field with the field (or dotted path) that holds the model output');
+      fail(line.number, line.text, found.error, hint);
+      continue;
     }
-    rows.push({ line: line.number, row: row as Record<string, unknown>, text, replaced: line.replaced });
+    const outputs = opts.choices === 'all' ? found.outputs : found.outputs.slice(0, 1);
+    if (found.outputs.length > 1 && opts.choices === 'first') multiChoice++;
+    for (const o of outputs) {
+      const base = row as Record<string, unknown>;
+      rows.push({
+        line: line.number,
+        row: opts.choices === 'all' ? { ...base, choice_index: o.choice } : base,
+        text: o.text,
+        logprobs: o.logprobs,
+        replaced: line.replaced,
+      });
+    }
   }
-  return rows;
+  return { rows, bad, multiChoice };
 }

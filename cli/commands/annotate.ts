@@ -26,8 +26,11 @@ export function annotateCommand(): Command {
         'their chunk and stage; summary; annotation_metadata. The README\'s "Output format" section explains every field.\n\n' +
         'With --max/--min (as `check` takes them) the annotated rows are also checked: the metric table goes to stderr ' +
         'and the exit code is 1 when a bound fails (the output is written either way).\n\n' +
-        'Text is read from --text-field, else from "output", "text" or "response", else from an OpenAI chat ' +
-        'completion (choices[0].message.content) or completion (choices[0].text).',
+        'Text is read from --text-field (a dotted path), else from "output", "text" or "response" (strings), an OpenAI ' +
+        'chat completion (choices[].message.content) or completion (choices[].text), a Responses API object ' +
+        '(output[] message text), a Batch API output line (response.body), vLLM outputs[].text, or the last assistant ' +
+        'message of "messages". Rows with several choices give their first (or, with --choices all, one output row ' +
+        'per choice with choice_index). A bad row stops the run, naming its line, unless --skip-bad-rows FILE is given.',
     );
   return addOptions(cmd, ANNOTATE_OPTIONS)
     .addHelpText(
@@ -49,13 +52,25 @@ export function annotateCommand(): Command {
       const reporter = consoleReporter({ quiet: o.quiet });
       const input = await openInput(o.input); // a missing input fails before the index is loaded
       if (o.output !== '-') await assertWritableFile(o.output);
+      if (o.skipBadRows) await assertWritableFile(o.skipBadRows);
       const onHash = (name: string, bytes: number) => {
         if (bytes > 64 << 20) reporter.info(`verifying ${name} (${(bytes / 1e6).toFixed(0)} MB): changed or not checked on this machine yet`);
       };
       const index = await loadIndex(o.corpusIndex, { onnxDir: await onnxDirOf(o.embedder, reporter), device: o.device, onHash });
-      const rows = await readInputRows(input.name, input.stream, o.textField);
-      const replaced = rows.filter((r) => r.replaced).length;
+      const { rows, bad, multiChoice } = await readInputRows(input.name, input.stream, { field: o.textField, choices: o.choices, skipBad: !!o.skipBadRows });
+      const replaced = new Set(rows.filter((r) => r.replaced).map((r) => r.line)).size;
       if (replaced) reporter.warn(`${replaced} input line(s) of ${input.name} had bytes that are not UTF-8; they were replaced by U+FFFD`);
+      if (multiChoice)
+        reporter.warn(
+          `${multiChoice} row(s) have several choices; only the first of each was annotated (--choices all annotates every choice, one output row each)`,
+        );
+      if (o.skipBadRows) {
+        await writeFileAtomic(
+          o.skipBadRows,
+          bad.map((b) => `${JSON.stringify({ line: b.line, reason: b.reason, raw: b.raw })}\n`),
+        );
+        if (bad.length) reporter.warn(`${bad.length} bad row(s) of ${input.name} skipped, listed with the reason in ${o.skipBadRows}`);
+      }
       const progress = reporter.progress('annotate', undefined, 'sentences');
       const annotated = await annotateRows(index, rows, { k: o.k, neighbours: o.neighbours, phraseLevel: o.phraseLevel, indexPath: o.corpusIndex }, progress);
       const lines = annotated.map((r) => `${JSON.stringify(r)}\n`);
@@ -64,7 +79,7 @@ export function annotateCommand(): Command {
       } else {
         await writeFileAtomic(o.output, lines);
         const sentences = annotated.reduce((s, r) => s + new Set((r.annotations as Array<{ text_span: string }>).map((a) => a.text_span)).size, 0);
-        reporter.info(`annotated ${rows.length} row(s), ${sentences} span(s) → ${o.output}`);
+        reporter.info(`annotated ${rows.length} row(s), ${sentences} span(s) → ${o.output}${bad.length ? ` (${bad.length} bad row(s) skipped)` : ''}`);
       }
       if (bounds.length || o.summaryMd) {
         // The same metrics and bounds as `check`, on the rows just written; the table goes to stderr (stdout may hold the rows).

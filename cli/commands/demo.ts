@@ -6,7 +6,7 @@ import { consoleReporter } from '../../pipeline/reporter.js';
 import { annotateRows, DEFAULT_NEIGHBOURS } from '../../pipeline/attribution/annotate.js';
 import { parseAnnotatedLine } from '../annotate/annotated-file.js';
 import { formatRow } from '../annotate/format-show.js';
-import { extractText } from '../annotate/input.js';
+import { modelOutputs } from '../../pipeline/model-output.js';
 import { buildDemoIndex, DEMO_OUTPUTS } from '../demo/corpus.js';
 import { addOptions, parseOptions } from '../options/register.js';
 import { DEMO_OPTIONS } from '../options/table.js';
@@ -36,7 +36,11 @@ export function demoCommand(): Command {
         DEMO_OUTPUTS.map((r) => `${JSON.stringify(r)}\n`),
       );
       const index = await loadIndex(indexDir);
-      const rows = DEMO_OUTPUTS.map((row, i) => ({ line: i + 1, row: { ...row }, text: extractText(row) ?? '' }));
+      const rows = DEMO_OUTPUTS.map((row, i) => {
+        const found = modelOutputs(row);
+        const first = 'error' in found ? { text: '', logprobs: null } : found.outputs[0];
+        return { line: i + 1, row: { ...row }, text: first.text, logprobs: first.logprobs };
+      });
       const annotated = await annotateRows(index, rows, { k: 3, neighbours: DEFAULT_NEIGHBOURS, phraseLevel: true, indexPath: indexDir });
       const annotatedFile = path.join(dir, 'annotated.jsonl');
       const lines = annotated.map((r) => JSON.stringify(r));

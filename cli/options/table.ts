@@ -54,7 +54,12 @@ const HELP = {
     'for an index built with an ONNX model: where the model folder is (local or s3://…; default: the folder recorded at index time); ' +
     'it must match the fingerprint the index records',
   neighbours: "chunks each sentence's stage and cluster vote is taken over (at least --k; measured in bench/attribution.ts)",
-  annotateTextField: 'field holding the text to annotate (default: output, text or response, else an OpenAI completion)',
+  annotateTextField:
+    'field holding the text to annotate, a dotted path such as response.body.choices.0.message.content or messages.-1.content ' +
+    '(default: output, text or response; OpenAI chat/completions, Responses and Batch objects; vLLM outputs; the last assistant message of messages)',
+  choices:
+    'rows with several choices (n > 1) or vLLM completions: annotate the first (a warning counts the rows) or all, one output row per choice with choice_index',
+  skipBadRows: 'write rows that cannot be annotated (bad JSON, no text) to this JSONL file with the line and reason, and go on (default: stop at the first)',
   verifyStore: 'the artifact store the index was built in (a folder or s3://BUCKET/PREFIX): also check the manifest against its assemble marker',
 };
 
@@ -248,7 +253,9 @@ export const ANNOTATE_OPTIONS = {
   corpusIndex,
   input: text({ flags: '--input <file>', help: 'JSONL of model outputs, - for stdin', group: 'input', default: '-' }),
   output: text({ flags: '--output <file>', help: 'annotated JSONL, - for stdout (a file is written atomically)', group: 'input', default: '-' }),
-  textField: text({ flags: '--text-field <name>', help: HELP.annotateTextField, group: 'input' }),
+  textField: text({ flags: '--text-field <path>', help: HELP.annotateTextField, group: 'input' }),
+  choices: choice(['first', 'all'] as const, { flags: '--choices <which>', help: HELP.choices, group: 'input', default: 'first' }),
+  skipBadRows: text({ flags: '--skip-bad-rows <file>', help: HELP.skipBadRows, group: 'input' }),
   k: int({ flags: '--k <n>', help: 'nearest chunks per sentence in "annotations"', group: 'search', min: 1, max: 100, default: 3 }),
   neighbours: int({ flags: '--neighbours <n>', help: HELP.neighbours, group: 'search', min: 1, max: 200, default: DEFAULT_NEIGHBOURS }),
   phraseLevel: toggle({ flags: '--phrase-level', help: 'annotate each output as one span instead of sentence by sentence', group: 'search', negatable: true }),

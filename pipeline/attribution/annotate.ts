@@ -141,7 +141,7 @@ function coveredWords(text: string, spans: readonly BookSpan[]): { starts: numbe
 
 export async function annotateRows(
   index: AttributingIndex,
-  rows: ReadonlyArray<{ row: Record<string, unknown>; text: string }>,
+  rows: ReadonlyArray<{ row: Record<string, unknown>; text: string; logprobs?: Record<string, unknown> | null }>,
   opts: AnnotateOptions,
   progress?: Progress,
 ): Promise<Record<string, unknown>[]> {
@@ -195,7 +195,7 @@ export async function annotateRows(
   };
   let at = 0;
   return rows.map((r, i) => {
-    const logprobs = tokenLogprobs(r.row, r.text);
+    const logprobs = tokenLogprobs(r.logprobs, r.text);
     const annotations: ClusterAnnotation[] = [];
     const out: SentenceAnnotation[] = sentences[i].map((s, j) => {
       const q = queries[at];

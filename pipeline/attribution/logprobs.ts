@@ -1,9 +1,10 @@
 /**
- * Token logprobs carried by a model-output row, aligned to character offsets of its text, so that each sentence
- * gets the mean logprob of its tokens. Read from:
- * - OpenAI chat completions: `choices[0].logprobs.content[]` ({token, logprob}), tokens in order;
- * - OpenAI (and vLLM server) legacy completions: `choices[0].logprobs` {tokens, token_logprobs, text_offset};
- * - vLLM offline `RequestOutput` rows: `outputs[0]` {text, token_ids, logprobs: [{token_id: {logprob, decoded_token}}]}.
+ * Token logprobs carried by a model output, aligned to character offsets of its text, so that each sentence
+ * gets the mean logprob of its tokens. Read from the object pipeline/model-output.ts keeps for the output:
+ * - an OpenAI chat completion choice: `logprobs.content[]` ({token, logprob}), tokens in order (also the
+ *   `output_text` parts' logprobs of a Responses API object);
+ * - an OpenAI (and vLLM server) legacy completion choice: `logprobs` {tokens, token_logprobs, text_offset};
+ * - a vLLM offline completion (`outputs[i]`): {text, token_ids, logprobs: [{token_id: {logprob, decoded_token}}]}.
  * Offsets come from `text_offset` where given; otherwise the decoded tokens are laid end to end and must spell the
  * text exactly, else the row counts as having no usable logprobs (never a guessed alignment). A token without a
  * logprob (null for the first token of an echoed prompt) keeps its place and is left out of the means.
@@ -17,7 +18,6 @@ export interface TokenLogprob {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const first = (v: unknown): Obj | undefined => (Array.isArray(v) && isObj(v[0]) ? v[0] : undefined);
 
 /** Tokens laid end to end; null unless they spell `text` (a leading part of it is allowed: a stop sequence). */
 function laidOut(text: string, tokens: Array<{ token: string; logprob: number }>): TokenLogprob[] | null {
@@ -31,9 +31,9 @@ function laidOut(text: string, tokens: Array<{ token: string; logprob: number }>
   return at === text.length ? out : null;
 }
 
-export function tokenLogprobs(row: Obj, text: string): TokenLogprob[] | null {
-  const choice = first(row.choices);
-  const lp = choice?.logprobs;
+export function tokenLogprobs(source: Obj | null | undefined, text: string): TokenLogprob[] | null {
+  if (!source) return null;
+  const lp = source.logprobs;
   if (isObj(lp) && Array.isArray(lp.content)) {
     const tokens = lp.content.filter(isObj).map((t) => ({ token: str(t.token), logprob: Number(t.logprob) }));
     return laidOut(text, tokens);
@@ -57,10 +57,9 @@ export function tokenLogprobs(row: Obj, text: string): TokenLogprob[] | null {
     });
     return out.length ? out : null;
   }
-  const output = first(row.outputs);
-  if (output && Array.isArray(output.logprobs) && Array.isArray(output.token_ids)) {
-    const ids = output.token_ids as unknown[];
-    const tokens = (output.logprobs as unknown[]).map((step, i) => {
+  if (Array.isArray(lp) && Array.isArray(source.token_ids)) {
+    const ids = source.token_ids as unknown[];
+    const tokens = (lp as unknown[]).map((step, i) => {
       const chosen = isObj(step) ? step[String(ids[i])] : undefined;
       return isObj(chosen) ? { token: str(chosen.decoded_token), logprob: Number(chosen.logprob) } : { token: '', logprob: NaN };
     });

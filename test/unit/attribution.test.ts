@@ -1,6 +1,7 @@
 /** The parts of a sentence's answer: the neighbourhood vote, verdicts, book spans, token logprobs, the passage window. */
 import { describe, expect, it } from 'vitest';
-import { tokenLogprobs, meanLogprob } from '../../pipeline/attribution/logprobs.js';
+import { tokenLogprobs as fromSource, meanLogprob } from '../../pipeline/attribution/logprobs.js';
+import { modelOutputs } from '../../pipeline/model-output.js';
 import { passageWindow } from '../../pipeline/attribution/passage-window.js';
 import { StageModel, StageModelBuilder } from '../../pipeline/attribution/stage-model.js';
 import { percentileOf, verdictOf } from '../../pipeline/attribution/verdict.js';
@@ -141,8 +142,20 @@ describe('book spans', () => {
 
 describe('token logprobs', () => {
   const text = 'Hello world. Bye.';
+  /** The logprobs of a row's first output, found as annotate finds them (pipeline/model-output.ts). */
+  const tokenLogprobs = (row: Record<string, unknown>, t: string) => {
+    const e = modelOutputs(row);
+    return fromSource('error' in e ? null : e.outputs[0].logprobs, t);
+  };
   it('aligns chat, completion and vLLM logprobs to character offsets and averages them per sentence', () => {
-    const chat = { choices: [{ logprobs: { content: [' ', 'Hello', ' world', '.', ' Bye', '.'].slice(1).map((t, i) => ({ token: t, logprob: -(i + 1) })) } }] };
+    const chat = {
+      choices: [
+        {
+          message: { content: text },
+          logprobs: { content: [' ', 'Hello', ' world', '.', ' Bye', '.'].slice(1).map((t, i) => ({ token: t, logprob: -(i + 1) })) },
+        },
+      ],
+    };
     const t = tokenLogprobs(chat, text)!;
     expect(t.map((x) => [x.start, x.end])).toEqual([
       [0, 5],
@@ -154,7 +167,7 @@ describe('token logprobs', () => {
     expect(meanLogprob(t, 0, 12)).toBe(-2);
     expect(meanLogprob(t, 13, 17)).toBe(-4.5);
     const completion = {
-      choices: [{ logprobs: { tokens: ['Hello', ' world', '.', ' Bye', '.'], token_logprobs: [-1, -2, -3, -4, -5], text_offset: [7, 12, 18, 19, 23] } }],
+      choices: [{ text, logprobs: { tokens: ['Hello', ' world', '.', ' Bye', '.'], token_logprobs: [-1, -2, -3, -4, -5], text_offset: [7, 12, 18, 19, 23] } }],
     };
     expect(meanLogprob(tokenLogprobs(completion, text), 13, 17)).toBe(-4.5);
     const vllm = {
@@ -173,10 +186,19 @@ describe('token logprobs', () => {
       ],
     };
     expect(meanLogprob(tokenLogprobs(vllm, text), 0, 12)).toBe(-2);
+    // A Responses API object with output_text logprobs reads like a chat choice.
+    const responses = {
+      object: 'response',
+      output: [
+        { type: 'reasoning', summary: [] },
+        { type: 'message', role: 'assistant', content: [{ type: 'output_text', text, logprobs: chat.choices[0].logprobs.content }] },
+      ],
+    };
+    expect(meanLogprob(tokenLogprobs(responses, text), 13, 17)).toBe(-4.5);
   });
 
   it('gives null, never a guess, when the tokens do not spell the text or there are none', () => {
-    expect(tokenLogprobs({ choices: [{ logprobs: { content: [{ token: 'Hi', logprob: -1 }] } }] }, text)).toBeNull();
+    expect(tokenLogprobs({ choices: [{ text, logprobs: { content: [{ token: 'Hi', logprob: -1 }] } }] }, text)).toBeNull();
     expect(tokenLogprobs({ output: text }, text)).toBeNull();
     expect(meanLogprob(null, 0, 5)).toBeNull();
   });
