@@ -13,7 +13,8 @@ export type TrainingStage = (typeof TRAINING_STAGES)[number];
 export const CorpusSpecSchema = z.object({
   /** Absolute path of a file or folder. */
   path: z.string().min(1),
-  format: z.enum(['jsonl', 'parquet']).default('jsonl'),
+  /** jsonl / parquet: one document per line or row; text: one document per .txt/.md file. */
+  format: z.enum(['jsonl', 'parquet', 'text']).default('jsonl'),
   textField: z.string().min(1).default('text'),
   /** Stage for files that are not under a pretrain/midtrain/sft folder. */
   stage: z.enum(TRAINING_STAGES).optional(),

@@ -30,7 +30,8 @@ const set = <S extends z.ZodType>(group: Group, field: S, flags: string, help: s
 /** Help texts too long for one line of the table. */
 const HELP = {
   corpus:
-    'JSONL (also .jsonl.gz/.jsonl.zst) or Parquet file, a folder searched recursively (symlinks followed; files not read are listed in a warning), ' +
+    'JSONL (also .jsonl.gz/.jsonl.zst), Parquet or, with --format text, .txt/.md file (one document each), a folder searched recursively ' +
+    '(symlinks followed; files not read, a README among them, are listed in a warning), ' +
     'or s3://bucket/path (copied to ~/.cache/corpus-proximity/corpora first)',
   embedder:
     'lexical (weightless TF-IDF) or onnx:DIR, a sentence-embedding model folder (local or s3://…) with model.onnx (or onnx/model.onnx), ' +
@@ -98,7 +99,12 @@ const corpusIndex = text({ flags: '--corpus-index <dir>', help: 'index folder wr
 /** Corpus input of `index`. */
 const CORPUS = {
   corpus: text({ flags: '--corpus <path>', help: HELP.corpus, group: 'corpus', required: true }),
-  format: set('corpus', CorpusSpecSchema.shape.format, '--format <format>', 'corpus file format'),
+  format: set(
+    'corpus',
+    CorpusSpecSchema.shape.format,
+    '--format <format>',
+    'corpus file format: JSONL lines, Parquet rows, or text (one document per .txt/.md file)',
+  ),
   textField: set('corpus', CorpusSpecSchema.shape.textField, '--text-field <name>', 'field or column holding the document text'),
   stage: choice(TRAINING_STAGES, {
     flags: '--stage <stage>',

@@ -1,7 +1,8 @@
 /**
- * Streams corpus documents (JSONL lines or Parquet rows) one at a time; the corpus is never held in memory.
+ * Streams corpus documents (JSONL lines, Parquet rows, or whole plain-text files) one at a time; the corpus is never held in memory.
  * Every problem names the file and line (or row) and says how to fix it.
  */
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -140,9 +141,25 @@ async function* parquetDocuments(file: CorpusFile, field: string): AsyncGenerato
   }
 }
 
+/** A plain-text file is one document (its path is its id); bytes that are not UTF-8 are replaced and counted. */
+async function* textDocuments(file: CorpusFile, stats: ReadStats): AsyncGenerator<CorpusDocument> {
+  const parts: Buffer[] = [];
+  for await (const chunk of fileBytes(file)) parts.push(chunk);
+  const bytes = Buffer.concat(parts);
+  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0; // a byte-order mark is not text
+  const body = bytes.subarray(start);
+  if (!isUtf8(body)) stats.replacedLines += 1;
+  yield { docId: file.source, text: body.toString('utf8'), stage: file.stage, source: file.source };
+}
+
 export async function* readDocuments(files: CorpusFile[], spec: CorpusSpec, stats: ReadStats): AsyncGenerator<CorpusDocument> {
   for (const file of files) {
-    const docs = spec.format === 'parquet' ? parquetDocuments(file, spec.textField) : jsonlDocuments(file, spec.textField, stats);
+    const docs =
+      spec.format === 'parquet'
+        ? parquetDocuments(file, spec.textField)
+        : spec.format === 'text'
+          ? textDocuments(file, stats)
+          : jsonlDocuments(file, spec.textField, stats);
     const counts = (stats.perStage[file.stage ?? 'unstaged'] ??= { files: 0, documents: 0 });
     counts.files += 1;
     for await (const doc of docs) {

@@ -37,8 +37,12 @@ export interface CorpusListing {
 const EXTENSIONS: Record<CorpusSpec['format'], readonly string[]> = {
   jsonl: ['.jsonl', '.ndjson', '.json'],
   parquet: ['.parquet'],
+  text: ['.txt', '.md', '.markdown'],
 };
-/** Compressions read as streams (gzip by node:zlib, zstd by fzstd); JSONL only, Parquet compresses inside. */
+const FORMAT_NAME: Record<CorpusSpec['format'], string> = { jsonl: 'JSONL', parquet: 'Parquet', text: 'plain-text' };
+/** A file documenting the corpus (README, README.md, readme.txt), never training data, at the corpus root or anywhere in a JSONL/Parquet corpus. */
+const README = /^readme(\.[a-z]+)*$/i;
+/** Compressions read as streams (gzip by node:zlib, zstd by fzstd); JSONL and text only, Parquet compresses inside. */
 const COMPRESSED: Record<string, Exclude<Compression, null>> = { '.gz': 'gzip', '.zst': 'zstd' };
 const UNSUPPORTED_COMPRESSION = ['.bz2', '.xz', '.lz4', '.zip', '.7z', '.br', '.tar', '.tgz'];
 
@@ -53,18 +57,20 @@ export function stageForPath(relPath: string, fallback: TrainingStage | undefine
 }
 
 /** How a file name is read under `format`: its compression, or why it is skipped. */
-export function classifyFile(name: string, format: CorpusSpec['format']): { compression: Compression } | { skip: string } {
+export function classifyFile(name: string, format: CorpusSpec['format'], atRoot = true): { compression: Compression } | { skip: string } {
   const lower = name.toLowerCase();
+  if (README.test(lower) && (atRoot || format !== 'text')) return { skip: 'a README (documentation of the corpus, not training data)' };
   const exts = EXTENSIONS[format];
   if (exts.some((e) => lower.endsWith(e))) return { compression: null };
   for (const [suffix, compression] of Object.entries(COMPRESSED)) {
     if (!lower.endsWith(suffix)) continue;
     const inner = lower.slice(0, -suffix.length);
-    if (format === 'jsonl' && exts.some((e) => inner.endsWith(e))) return { compression };
+    if (format !== 'parquet' && exts.some((e) => inner.endsWith(e))) return { compression };
   }
-  const other = format === 'jsonl' ? 'parquet' : 'jsonl';
-  if (EXTENSIONS[other].some((e) => lower.endsWith(e)))
-    return { skip: `${other === 'parquet' ? 'Parquet' : 'JSONL'} file (pass --format ${other} to read it)` };
+  for (const other of Object.keys(EXTENSIONS) as Array<CorpusSpec['format']>) {
+    if (other !== format && EXTENSIONS[other].some((e) => lower.endsWith(e) || lower.endsWith(`${e}.gz`) || lower.endsWith(`${e}.zst`)))
+      return { skip: `${FORMAT_NAME[other]} file (pass --format ${other} to read it)` };
+  }
   const bad = UNSUPPORTED_COMPRESSION.find((s) => lower.endsWith(s));
   if (bad) return { skip: `${bad} compression is not supported (decompress it, or recompress with gzip or zstd)` };
   return { skip: `not a ${exts.join('/')} file` };
@@ -152,7 +158,7 @@ class Walker {
   }
 
   addFile(full: string, real: string): void {
-    const kind = classifyFile(path.basename(full), this.format);
+    const kind = classifyFile(path.basename(full), this.format, path.dirname(full) === this.root);
     if ('skip' in kind) {
       this.skipped.push({ source: this.rel(full), reason: kind.skip });
       return;
@@ -178,7 +184,7 @@ export async function listCorpusFiles(spec: CorpusSpec): Promise<CorpusListing> 
     if (walker.found.length === 0) {
       const exts = EXTENSIONS[spec.format].join('/');
       throw new CproxError('EMPTY_CORPUS', `no ${exts} files under ${spec.path}${walker.skipped.length ? ` (${describeSkipped(walker.skipped)})` : ''}`, {
-        hint: spec.format === 'jsonl' ? 'for Parquet files pass --format parquet' : 'for JSONL files pass --format jsonl',
+        hint: spec.format === 'jsonl' ? 'for Parquet files pass --format parquet, for .txt/.md files --format text' : `for JSONL files pass --format jsonl`,
       });
     }
   } else {

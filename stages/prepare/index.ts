@@ -78,7 +78,9 @@ export const prepareStage = defineStage('prepare', {
     progress.done();
 
     if (stats.replacedLines > 0) {
-      ctx.reporter.warn(`${stats.replacedLines} corpus line(s) had bytes that are not UTF-8; they were replaced by U+FFFD`);
+      ctx.reporter.warn(
+        `${stats.replacedLines} corpus ${corpus.format === 'text' ? 'file' : 'line'}(s) had bytes that are not UTF-8; they were replaced by U+FFFD`,
+      );
     }
     if (chunks === 0) {
       throw new CproxError(
