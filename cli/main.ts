@@ -9,6 +9,7 @@ import { clusterCommand } from './commands/cluster.js';
 import { compareCommand } from './commands/compare.js';
 import { demoCommand } from './commands/demo.js';
 import { indexCommand } from './commands/index-command.js';
+import { reportCommand } from './commands/report.js';
 import { showCommand } from './commands/show.js';
 import { stageCommand } from './commands/stage.js';
 import { statusCommand } from './commands/status.js';
@@ -47,6 +48,7 @@ const program = new Command('corpus-proximity')
   .addCommand(annotateCommand())
   .addCommand(showCommand())
   .addCommand(checkCommand())
+  .addCommand(reportCommand())
   .addCommand(compareCommand())
   .addCommand(clusterCommand())
   .addCommand(statusCommand())

@@ -7,6 +7,8 @@ import { annotateRows, DEFAULT_NEIGHBOURS } from '../../pipeline/attribution/ann
 import { parseAnnotatedLine } from '../annotate/annotated-file.js';
 import { formatRow } from '../annotate/format-show.js';
 import { modelOutputs } from '../../pipeline/model-output.js';
+import { readAnnotated } from '../../pipeline/annotated/read.js';
+import { renderReport } from '../render/report/render.js';
 import { buildDemoIndex, DEMO_OUTPUTS } from '../demo/corpus.js';
 import { addOptions, parseOptions } from '../options/register.js';
 import { DEMO_OPTIONS } from '../options/table.js';
@@ -53,9 +55,15 @@ export function demoCommand(): Command {
           `\n━━━ output ${i} ━━━` + formatRow(parseAnnotatedLine(annotatedFile, i + 1, line), { showChunks: o.showChunks, color: useColor() }) + '\n',
         );
       });
+      const reportFile = path.join(dir, 'report.html');
+      const read = await readAnnotated(annotatedFile);
+      await writeFileAtomic(reportFile, [renderReport(read, { title: 'corpus-proximity demo', source: path.basename(annotatedFile), generated: new Date() })]);
+      const rel = (p: string) => path.relative(process.cwd(), p) || '.';
       reporter.info(
         `\nFiles: ${indexDir} (index), ${outputsFile}, ${annotatedFile}\n` +
-          `Try: corpus-proximity show --annotated-file ${path.relative(process.cwd(), annotatedFile)} --index 0 --show-chunks`,
+          `Report: ${reportFile} (open it in a browser; it needs no network)\n` +
+          `Try: corpus-proximity show --annotated-file ${rel(annotatedFile)} --row 0 --show-chunks\n` +
+          `     corpus-proximity check --annotated-file ${rel(annotatedFile)} --max book_fraction=0.5`,
       );
     });
 }

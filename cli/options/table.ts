@@ -278,6 +278,13 @@ export const CHECK_OPTIONS = {
   quiet: toggle({ flags: '-q, --quiet', help: 'print only failed bounds', group: 'general' }),
 };
 
+export const REPORT_OPTIONS = {
+  annotatedFile: annotatedFile('JSONL written by `annotate`, - for stdin'),
+  output: text({ flags: '--output <file.html>', help: 'the HTML file to write (atomically)', group: 'input', required: true }),
+  title: text({ flags: '--title <text>', help: 'page title (default: "corpus-proximity report: FILE")', group: 'display' }),
+  quiet,
+};
+
 export const COMPARE_OPTIONS = {
   base: text({ flags: '--base <file>', help: 'annotated JSONL of the baseline run (e.g. the earlier checkpoint)', group: 'input', required: true }),
   head: text({ flags: '--head <file>', help: 'annotated JSONL of the run compared with it, on the same prompts', group: 'input', required: true }),

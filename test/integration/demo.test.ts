@@ -31,6 +31,13 @@ describe('demo', () => {
       { verdict: 'novel', stage: null, cluster_id: null },
       { verdict: 'novel', stage: null, cluster_id: null },
     ]);
+    // It ends with a report and "Try:" lines that work as printed.
+    const report = path.join(out, 'report.html');
+    expect(r.stderr).toContain(`Report: ${report}`);
+    expect(await readFile(report, 'utf8')).toMatch(/<svg id="chart-stages"/);
+    const tries = [...r.stderr.matchAll(/(?:Try:|^ {5})\s*corpus-proximity (.+)$/gm)].map((m) => m[1].split(' '));
+    expect(tries).toHaveLength(2);
+    for (const t of tries) expect((await runCli(t)).code, t.join(' ')).toBe(0);
     const again = await runCli(['demo', '--output', out, '--quiet']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toBe('');
