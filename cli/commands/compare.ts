@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { evaluate, parseBounds } from '../../pipeline/annotated/bounds.js';
 import { compareRuns, pairRows } from '../../pipeline/annotated/compare.js';
 import { readAnnotated } from '../../pipeline/annotated/read.js';
+import { assertWritableFile, writeFileAtomic } from '../../pipeline/atomic-file.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
+import { renderComparison } from '../render/report/compare-html.js';
 import { addOptions, parseOptions } from '../options/register.js';
 import { COMPARE_OPTIONS } from '../options/table.js';
 import { appendSummary } from '../render/gate.js';
@@ -25,12 +27,13 @@ export function compareCommand(): Command {
     .addHelpText(
       'after',
       '\nExamples:\n' +
-        '  $ corpus-proximity compare --base step1000.annotated.jsonl --head step2000.annotated.jsonl\n' +
+        '  $ corpus-proximity compare --base step1000.annotated.jsonl --head step2000.annotated.jsonl --output cmp.html\n' +
         '  $ corpus-proximity compare --base a.jsonl --head b.jsonl --key id --max delta:book_fraction=0.01 --summary-md "$GITHUB_STEP_SUMMARY"\n',
     )
     .action(async (raw) => {
       const o = parseOptions('compare', COMPARE_OPTIONS, raw);
       const bounds = parseBounds(o.max, o.min, 'compare', 'delta:');
+      if (o.output) await assertWritableFile(o.output);
       const reporter = consoleReporter({});
       if (o.base === '-' && o.head === '-') reporter.warn('--base and --head are both stdin');
       const base = await readAnnotated(o.base);
@@ -46,6 +49,10 @@ export function compareCommand(): Command {
       const ok = results.every((r) => r.ok);
       if (o.json) process.stdout.write(JSON.stringify({ base: o.base, head: o.head, ...c, bounds: results, ok }) + '\n');
       else process.stdout.write(formatComparison(`compare ${o.base} → ${o.head}`, c, results) + '\n');
+      if (o.output) {
+        await writeFileAtomic(o.output, [renderComparison(c, results, { base: o.base, head: o.head, generated: new Date() })]);
+        reporter.info(`comparison → ${o.output}`);
+      }
       if (o.summaryMd) await appendSummary(o.summaryMd, comparisonMarkdown(`corpus-proximity compare: ${o.base} → ${o.head}`, c, results));
       if (!ok) process.exitCode = 1;
     });

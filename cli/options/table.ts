@@ -293,6 +293,7 @@ export const COMPARE_OPTIONS = {
     help: 'pair rows by this field (a path such as id or metadata.prompt_id; rows with choice_index are paired by key and choice) instead of by row order',
     group: 'input',
   }),
+  output: text({ flags: '--output <file.html>', help: 'also write the comparison as a self-contained HTML page (written atomically)', group: 'input' }),
   resamples: int({
     flags: '--resamples <n>',
     help: 'bootstrap resamples of the row pairs for the 95% intervals',

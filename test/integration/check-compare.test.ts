@@ -188,6 +188,22 @@ describe('compare', () => {
     expect(metric(o, 'rows_with_book_spans').delta).toBeCloseTo(0.5 - b.rows_with_book_spans, 9);
   });
 
+  it('writes the comparison as a self-contained HTML page: a forest plot per metric, the rows whose spans appeared', async () => {
+    const html = path.join(dir, 'cmp.html');
+    const r = await runCli(['compare', '--base', baseFile, '--head', headFile, '--output', html, '--max', 'delta:book_fraction=0.01']);
+    expect(r.code).toBe(1); // the bound fails, the page is still written
+    const page = await readFile(html, 'utf8');
+    expect(page).not.toMatch(/(src|href)=["']?https?:/i);
+    const metricsTable = page.split('<table id="metrics">')[1].split('</table>')[0];
+    // One plotted row per metric with an interval (every metric but rows): its point and its interval line.
+    const rows = (JSON.parse((await runCli(['compare', '--base', baseFile, '--head', headFile, '--json'])).stdout) as Out).metrics.filter((m) => m.ci);
+    expect(metricsTable.match(/<circle /g)).toHaveLength(rows.length);
+    expect(metricsTable.match(/class="ci"/g)).toHaveLength(rows.length);
+    expect(metricsTable).toContain('<code>book_fraction</code>');
+    expect(page).toMatch(/Book spans appeared in 3 row\(s\)/);
+    expect(page).toMatch(/Bounds: 1 of 1 failed/);
+  });
+
   it('a run against itself moves nothing; bounds on deltas gate; --key pairs shuffled rows', async () => {
     const same = JSON.parse((await runCli(['compare', '--base', headFile, '--head', headFile, '--json'])).stdout) as Out;
     for (const m of same.metrics) {

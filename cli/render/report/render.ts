@@ -20,7 +20,7 @@ const STAGE_FIXED: Record<string, string> = { pretrain: '#1565c0', midtrain: '#0
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The templates sit next to this module's source, whether it runs from source (tests) or from dist/. */
-function assetDir(): string {
+export function reportAssetDir(): string {
   const candidates = [here, path.resolve(here, '../../../../cli/render/report')];
   return candidates.find((d) => {
     try {
@@ -155,7 +155,7 @@ export function renderReport(rows: readonly ReadRow[], opts: { title: string; so
   const stageNames = o.stages.map((s) => s.stage);
   const stageColor = (s: string, i: number) => STAGE_FIXED[s] ?? STAGE_COLORS[i % STAGE_COLORS.length];
   const colors = Object.fromEntries(stageNames.map((s, i) => [s, stageColor(s, i)]));
-  const dir = assetDir();
+  const dir = reportAssetDir();
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(dir), { autoescape: true, throwOnUndefined: true });
   return env.render('report.njk', {
     title: opts.title,
