@@ -1,7 +1,9 @@
 /**
- * The part of a supporting chunk worth showing: a window of at most `maxChars` characters around the run of chunk
- * words that best matches the sentence (content words count 1, stopwords ¼), with the matched run's offsets inside
- * the window so `show` and the HTML report can mark it. Cut ends are marked with "…".
+ * The part of a supporting chunk worth showing: a window of at most `maxChars` characters around the passage that
+ * matches the sentence, with the match's offsets inside the window so `show` and the HTML report can mark it. The
+ * match is the longest run of the sentence's words that the chunk has in the same order (a copied phrase), when it
+ * is at least MIN_RUN words long; otherwise the stretch of chunk words densest in the sentence's words (content words
+ * count 1, stopwords ¼). Cut ends are marked with "…".
  */
 import { STOPWORDS } from '../text/stopwords.js';
 import { words, wordTokens } from '../text/tokenize.js';
@@ -12,9 +14,32 @@ export interface PassageWindow {
   match: [number, number] | null;
 }
 
+/** A run of this many words in the same order marks the match (shorter ones are chance: "of the", "it is a"). */
+export const MIN_RUN = 4;
+
+/** The longest run of consecutive words `a` and `b` share: its start in `b` and its length (dynamic programming). */
+export function longestCommonRun(a: readonly string[], b: readonly string[]): { start: number; length: number } {
+  let best = { start: 0, length: 0 };
+  let prev = new Uint16Array(b.length + 1);
+  let cur = new Uint16Array(b.length + 1);
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = a[i - 1] === b[j - 1] ? prev[j - 1] + 1 : 0;
+      if (cur[j] > best.length) best = { start: j - cur[j], length: cur[j] };
+    }
+    [prev, cur] = [cur, prev];
+    cur.fill(0);
+  }
+  return best;
+}
+
 export function passageWindow(chunk: string, sentence: string, maxChars = 320): PassageWindow {
   const { words: chunkWords, starts, ends } = wordTokens(chunk);
-  const wanted = new Set(words(sentence));
+  const sentenceWords = words(sentence);
+  const run = longestCommonRun(sentenceWords, chunkWords);
+  if (run.length >= Math.min(MIN_RUN, sentenceWords.length) && run.length > 0)
+    return around(chunk, starts[run.start], ends[run.start + run.length - 1], maxChars);
+  const wanted = new Set(sentenceWords);
   const score = chunkWords.map((w) => (wanted.has(w) ? (STOPWORDS.has(w) ? 0.25 : 1) : 0));
   const width = Math.min(starts.length, Math.max(8, Math.min(60, Math.round(wanted.size * 1.5))));
   let best = -1;
@@ -33,8 +58,11 @@ export function passageWindow(chunk: string, sentence: string, maxChars = 320): 
   let b = bestAt + width - 1;
   while (a < b && score[a] === 0) a++;
   while (b > a && score[b] === 0) b--;
-  const from = starts[a];
-  const to = ends[b];
+  return around(chunk, starts[a], ends[b], maxChars);
+}
+
+/** A window of the chunk around [from, to), the match's offsets inside it. */
+function around(chunk: string, from: number, to: number, maxChars: number): PassageWindow {
   // Centre the match in the window; a match longer than the window keeps its start.
   const room = Math.max(0, maxChars - (to - from));
   let start = Math.max(0, from - Math.floor(room / 2));

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { tokenLogprobs as fromSource, meanLogprob } from '../../pipeline/attribution/logprobs.js';
 import { modelOutputs } from '../../pipeline/model-output.js';
-import { passageWindow } from '../../pipeline/attribution/passage-window.js';
+import { longestCommonRun, passageWindow } from '../../pipeline/attribution/passage-window.js';
 import { StageModel, StageModelBuilder } from '../../pipeline/attribution/stage-model.js';
 import { percentileOf, verdictOf } from '../../pipeline/attribution/verdict.js';
 import { voteOn, type Voter } from '../../pipeline/attribution/vote.js';
@@ -211,5 +211,21 @@ describe('passage window', () => {
     expect(w.text.startsWith('…') && w.text.endsWith('…')).toBe(true);
     expect(w.text.slice(w.match![0], w.match![1])).toBe('the treaty of commerce lowered the tariff');
     expect(passageWindow('no shared words at all', 'Completely different.').match).toBeNull();
+  });
+
+  it('marks a copied phrase exactly, even where another stretch holds more of the sentence’s words', () => {
+    // The words of the sentence are dense near the start of the chunk, out of order; the copied run comes later.
+    const chunk =
+      'History, we citizens escape: can we not? Not history. ' + 'Filler text. '.repeat(10) + 'Fellow-citizens, we can not escape history. We of this Congress';
+    const w = passageWindow(chunk, 'Fellow-citizens, we can not escape history.', 400);
+    expect(w.text.slice(w.match![0], w.match![1])).toBe('Fellow-citizens, we can not escape history');
+    // Longest common run by dynamic programming, against every (i, j, length) checked by brute force.
+    const a = 'a b c d x y z b c d e f'.split(' ');
+    const b = 'q b c d e f a b c x'.split(' ');
+    let brute = 0;
+    for (let i = 0; i < a.length; i++)
+      for (let j = 0; j < b.length; j++)
+        for (let n = 1; i + n <= a.length && j + n <= b.length && a.slice(i, i + n).join() === b.slice(j, j + n).join(); n++) brute = Math.max(brute, n);
+    expect(longestCommonRun(a, b)).toEqual({ start: 1, length: brute });
   });
 });
