@@ -6,7 +6,8 @@
  * min_df 2 → TruncatedSVD 100 → L2 → k-means), at the tree's top-level k and at k = 8, run by Debian's
  * python3-sklearn (bench/reference/lsa_kmeans.py). Also prints the top-level names.
  *
- *   npm run bench:cluster-quality [-- --corpus topics|mixed]
+ *   npm run bench:cluster-quality [-- --corpus topics|mixed --config '{"embed":{"projection":"svd"}}']
+ * (--config: index config overrides, as the index config schema spells them.)
  * One JSON line per corpus.
  */
 import { execFileSync } from 'node:child_process';
@@ -43,7 +44,7 @@ for (const name of arg('--corpus') ? [arg('--corpus')!] : Object.keys(CORPORA)) 
   const t0 = performance.now();
   await buildIndex({
     corpus: resolveCorpusSpec({ path: path.join(root, 'corpus') }),
-    config: resolveConfig({}),
+    config: resolveConfig(JSON.parse(arg('--config') ?? '{}')),
     store: await openStore(path.join(root, 'store')),
     outputDir: indexDir,
     stages: STAGES,
@@ -81,6 +82,7 @@ for (const name of arg('--corpus') ? [arg('--corpus')!] : Object.keys(CORPORA)) 
     JSON.stringify({
       bench: 'cluster-quality',
       corpus: name,
+      config: JSON.parse(arg('--config') ?? '{}') as unknown,
       chunks: chunks.length,
       sources: sources.length,
       build_seconds: round(buildSeconds),

@@ -26,6 +26,10 @@ export function clusterCommand(): Command {
     .action(async (raw) => {
       const o = parseOptions('cluster', CLUSTER_OPTIONS, raw);
       const cfg = resolveConfig({ cluster: clusterConfigFrom(o) }).cluster;
+      if (cfg.documentWeight > 0)
+        throw new CproxError('BAD_INPUT', 'cluster: --document-weight needs the documents of the chunks, which a vectors file does not have', {
+          hint: 'pass it to `corpus-proximity index` instead (the cluster stage reads the chunk records)',
+        });
       const buf = await readFile(o.vectors).catch(() => {
         throw new CproxError('NOT_FOUND', `embeddings file not found: ${o.vectors}`, {
           hint: "pass --vectors with a .npy file (e.g. an index's embeddings.npy)",

@@ -159,6 +159,12 @@ const CLUSTER = {
   selection: set('cluster', C.selection, '--selection <method>', 'HDBSCAN cluster selection'),
   selectionEpsilon: set('cluster', C.selectionEpsilon, '--selection-epsilon <d>', 'HDBSCAN cluster_selection_epsilon in the reduced space'),
   maxK: set('cluster', C.maxK, '--max-k <n>', 'largest number of children the kmeans engine tries per node'),
+  documentWeight: set(
+    'cluster',
+    C.documentWeight,
+    '--document-weight <w>',
+    "weight of a chunk's document (its mean vector) in the space the tree is built in; 0 clusters chunks alone",
+  ),
   sampleMax: set('cluster', C.sampleMax, '--sample-max <n>', 'nodes larger than this are fitted on a sample, the rest assigned by nearest neighbour'),
   seed: set('cluster', C.seed, '--seed <n>', 'random seed of projection, sampling and clustering'),
 };

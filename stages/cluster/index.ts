@@ -3,6 +3,7 @@ import { buildChunkToCluster, walkTree, type ClusterNode } from '../../pipeline/
 import { decodeNpy } from '../../pipeline/npy.js';
 import { writeJson } from '../../pipeline/store/store.js';
 import { chunkRecords, defineStage, inputKey, outputKey } from '../contracts.js';
+import { documentSmoothed } from './document-space.js';
 import { buildClusterTree } from './recursive.js';
 
 const SAMPLE_TEXTS = 5;
@@ -54,8 +55,23 @@ export const clusterStage = defineStage('cluster', {
     if (!buf) throw new Error(`missing ${key}`);
     const vectors = decodeNpy(buf, key);
     const started = Date.now();
+    // With --document-weight, each chunk's document (chunks of one document are consecutive) shapes the space.
+    const weight = ctx.config.cluster.documentWeight;
+    const docOf = new Int32Array(vectors.rows);
+    let doc = -1;
+    let lastDoc: string | null = null;
+    if (weight > 0) {
+      for await (const c of chunkRecords(ctx)) {
+        if (c.doc_id !== lastDoc) {
+          doc++;
+          lastDoc = c.doc_id;
+        }
+        if (c.idx < docOf.length) docOf[c.idx] = doc;
+      }
+    }
+    const space = documentSmoothed(vectors, docOf, weight);
     const progress = ctx.reporter.progress('cluster', undefined, 'nodes');
-    const root = buildClusterTree(vectors, { cfg: ctx.config.cluster, progress });
+    const root = buildClusterTree(space, { cfg: ctx.config.cluster, progress });
     progress.done();
     const seconds = (Date.now() - started) / 1000;
 
@@ -83,7 +99,9 @@ export const clusterStage = defineStage('cluster', {
         min_samples: cfg.minSamples,
         selection: cfg.selection,
         reduce_dims: cfg.reduceDims,
+        document_weight: cfg.documentWeight,
       },
+      ...(weight > 0 ? { documents: doc + 1 } : {}),
       retries: root.buildStats?.retries ?? 0,
       assigned_by_sampling: root.buildStats?.assignedBySampling ?? 0,
     };

@@ -4,6 +4,7 @@ import { resolveConfig } from '../../pipeline/config.js';
 import { buildChunkToCluster, walkTree } from '../../pipeline/corpus-index/tree.js';
 import { normalizeRows } from '../../pipeline/embedders/embedder.js';
 import { adjustedRandIndex, normalizedMutualInfo } from '../../pipeline/linalg/agreement.js';
+import { documentSmoothed } from '../../stages/cluster/document-space.js';
 import { createRng } from '../../pipeline/linalg/random.js';
 import { minClusterSize, buildClusterTree } from '../../stages/cluster/recursive.js';
 
@@ -83,5 +84,19 @@ describe('recursive clustering (k-means engine)', () => {
     const a = JSON.stringify(buildClusterTree({ data, rows: labels.length, dims: 16 }, { cfg }));
     const b = JSON.stringify(buildClusterTree({ data, rows: labels.length, dims: 16 }, { cfg }));
     expect(a).toBe(b);
+  });
+});
+
+describe('document space', () => {
+  it("adds the weighted unit mean of each chunk's document and renormalises; weight 0 leaves the vectors", () => {
+    const v = { data: Float32Array.from([1, 0, 0, 1, 1, 0]), rows: 3, dims: 2 };
+    const docOf = Int32Array.from([0, 0, 1]);
+    expect(documentSmoothed(v, docOf, 0)).toBe(v);
+    const s = documentSmoothed(v, docOf, 1);
+    // Document 0's unit mean is (1, 1)/√2: chunk 0 → (1 + 1/√2, 1/√2) normalised; chunk 2 (alone) stays (1, 0).
+    const a = 1 + Math.SQRT1_2;
+    const n = Math.hypot(a, Math.SQRT1_2);
+    expect(Array.from(s.data.subarray(0, 2)).map((x) => +x.toFixed(6))).toEqual([+(a / n).toFixed(6), +(Math.SQRT1_2 / n).toFixed(6)]);
+    expect(Array.from(s.data.subarray(4, 6))).toEqual([1, 0]);
   });
 });
