@@ -1,6 +1,5 @@
 /** `index --deploy-gpu`: its options, and the glue from the CLI to pipeline/runners/cloud.ts. */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { CproxError } from '../pipeline/errors.js';
 import type { Reporter } from '../pipeline/reporter.js';
@@ -14,8 +13,7 @@ import type { OptionValues } from './options/spec.js';
 import type { INDEX_OPTIONS } from './options/table.js';
 import type { RunRequest } from '../pipeline/runners/request.js';
 import { env } from '../pipeline/env.js';
-
-const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { PACKAGE_ROOT } from '../pipeline/package-root.js';
 
 type IndexOptionValues = OptionValues<typeof INDEX_OPTIONS>;
 

@@ -4,11 +4,10 @@
  * per output with `--choices all` (each carrying `choice_index`). A bad row stops the run, naming the line, unless
  * `--skip-bad-rows FILE` collects it there with the reason.
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { readLines } from '../../pipeline/corpus/lines.js';
-import { CproxError, inputError } from '../../pipeline/errors.js';
+import { inputError } from '../../pipeline/errors.js';
+import { openFileOrStdin } from '../../pipeline/input-file.js';
 import { modelOutputs } from '../../pipeline/model-output.js';
 
 export interface InputRow {
@@ -44,19 +43,15 @@ export interface ReadResult {
   multiChoice: number;
 }
 
-export async function openInput(file: string): Promise<{ name: string; stream: Readable }> {
-  if (file === '-') {
-    if (process.stdin.isTTY) {
-      throw new CproxError('BAD_INPUT', 'no --input given and stdin is a terminal', {
-        hint: 'pass --input outputs.jsonl, or pipe JSONL in: cat outputs.jsonl | corpus-proximity annotate --corpus-index DIR',
-      });
-    }
-    return { name: '<stdin>', stream: process.stdin };
-  }
-  const st = await stat(file).catch(() => null);
-  if (!st) throw new CproxError('NOT_FOUND', `input file not found: ${file}`, { hint: 'pass --input with a JSONL file of model outputs, or - for stdin' });
-  if (!st.isFile()) throw new CproxError('BAD_INPUT', `--input ${file} is not a file`, { hint: 'pass a JSONL file, or - for stdin' });
-  return { name: file, stream: createReadStream(file) };
+export function openInput(file: string): Promise<{ name: string; stream: Readable }> {
+  return openFileOrStdin(file, {
+    terminal: {
+      message: 'no --input given and stdin is a terminal',
+      hint: 'pass --input outputs.jsonl, or pipe JSONL in: cat outputs.jsonl | corpus-proximity annotate --corpus-index DIR',
+    },
+    missing: (f) => ({ message: `input file not found: ${f}`, hint: 'pass --input with a JSONL file of model outputs, or - for stdin' }),
+    notFile: (f) => ({ message: `--input ${f} is not a file`, hint: 'pass a JSONL file, or - for stdin' }),
+  });
 }
 
 export async function readInputRows(name: string, stream: Readable, opts: ReadOptions): Promise<ReadResult> {

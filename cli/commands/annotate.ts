@@ -10,7 +10,7 @@ import { parseBounds } from '../../pipeline/annotated/bounds.js';
 import { aggregate } from '../../pipeline/annotated/metrics.js';
 import { checkRow, factsOf } from '../../pipeline/annotated/read.js';
 import { addOptions, parseOptions } from '../options/register.js';
-import { appendSummary, applyBounds, formatGate, markdownSummary } from '../render/gate.js';
+import { formatGate, gate, gateTitle } from '../render/gate.js';
 import { ANNOTATE_OPTIONS } from '../options/table.js';
 
 export function annotateCommand(): Command {
@@ -84,11 +84,9 @@ export function annotateCommand(): Command {
       if (bounds.length || o.summaryMd) {
         // The same metrics and bounds as `check`, on the rows just written; the table goes to stderr (stdout may hold the rows).
         const m = aggregate(annotated.map((r, i) => factsOf(checkRow(input.name, rows[i].line, r))));
-        const g = applyBounds(m, bounds, reporter);
-        if (!o.quiet || !g.ok) process.stderr.write(formatGate(`check: ${m.rows} row(s), ${m.sentences} sentence(s), ${m.words} word(s)`, g) + '\n');
-        if (o.summaryMd)
-          await appendSummary(o.summaryMd, markdownSummary(`corpus-proximity annotate: ${o.output === '-' ? 'stdout' : o.output}`, g.metrics, g.results));
-        if (!g.ok) process.exitCode = 1;
+        const summaryTitle = `corpus-proximity annotate: ${o.output === '-' ? 'stdout' : o.output}`;
+        const g = await gate(m, bounds, { reporter, summaryMd: o.summaryMd, summaryTitle });
+        if (!o.quiet || !g.ok) process.stderr.write(formatGate(gateTitle('check', m), g) + '\n');
       }
     });
 }

@@ -1,13 +1,10 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import Docker from 'dockerode';
 import { consoleReporter } from '../../pipeline/reporter.js';
 import { buildStageImage } from '../../pipeline/runners/image.js';
 import { addOptions, parseOptions } from '../options/register.js';
 import { BUILD_IMAGE_OPTIONS } from '../options/table.js';
-
-const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+import { PACKAGE_ROOT } from '../../pipeline/package-root.js';
 
 export function buildImageCommand(): Command {
   return addOptions(

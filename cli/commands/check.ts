@@ -5,7 +5,7 @@ import { readAnnotated } from '../../pipeline/annotated/read.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
 import { addOptions, parseOptions } from '../options/register.js';
 import { CHECK_OPTIONS } from '../options/table.js';
-import { appendSummary, applyBounds, formatGate, markdownSummary } from '../render/gate.js';
+import { formatGate, gate, gateTitle } from '../render/gate.js';
 
 export function checkCommand(): Command {
   return addOptions(
@@ -35,18 +35,16 @@ export function checkCommand(): Command {
       const reporter = consoleReporter({ quiet: o.quiet });
       const rows = await readAnnotated(o.annotatedFile);
       const m = aggregate(rows.map((r) => r.facts));
-      const g = applyBounds(m, bounds, reporter);
       const name = o.annotatedFile === '-' ? '<stdin>' : o.annotatedFile;
+      const g = await gate(m, bounds, { reporter, summaryMd: o.summaryMd, summaryTitle: `corpus-proximity check: ${name}` });
       if (o.json) {
         process.stdout.write(
           JSON.stringify({ file: name, rows: m.rows, sentences: m.sentences, words: m.words, metrics: g.metrics, bounds: g.results, ok: g.ok }) + '\n',
         );
       } else if (!o.quiet) {
-        process.stdout.write(formatGate(`check ${name}: ${m.rows} row(s), ${m.sentences} sentence(s), ${m.words} word(s)`, g) + '\n');
+        process.stdout.write(formatGate(gateTitle(`check ${name}`, m), g) + '\n');
       } else {
         for (const f of failureLines(g.results)) process.stderr.write(`check failed: ${f}\n`);
       }
-      if (o.summaryMd) await appendSummary(o.summaryMd, markdownSummary(`corpus-proximity check: ${name}`, g.metrics, g.results));
-      if (!g.ok) process.exitCode = 1;
     });
 }

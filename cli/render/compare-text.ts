@@ -1,8 +1,8 @@
 /** `compare` rendered as text (stdout) and as Markdown (--summary-md). */
-import { formatMetric, type BoundResult } from '../../pipeline/annotated/bounds.js';
+import { formatChange, formatMetric, type BoundResult } from '../../pipeline/annotated/bounds.js';
 import type { Comparison, Delta, SpanChange } from '../../pipeline/annotated/compare.js';
 
-const signed = (x: number) => (x > 0 ? '+' : x < 0 ? '−' : '±') + formatMetric(Math.abs(x));
+const signed = formatChange;
 const interval = (d: Delta) => (d.ci ? `[${signed(d.ci[0])}, ${signed(d.ci[1])}]` : '');
 /** An interval that excludes 0: the change is more than resampling noise. */
 const clear = (d: Delta) => (d.ci && (d.ci[0] > 0 || d.ci[1] < 0) ? ' *' : '');

@@ -47,6 +47,20 @@ export function formatGate(title: string, g: GateResult): string {
   return lines.join('\n');
 }
 
+/** "check x.jsonl: 12 row(s), 40 sentence(s), 512 word(s)": the heading of the metric table. */
+export const gateTitle = (label: string, m: Metrics) => `${label}: ${m.rows} row(s), ${m.sentences} sentence(s), ${m.words} word(s)`;
+
+/**
+ * What `check` and `annotate` do with bounds: evaluate them, append the Markdown section to `summaryMd` when given,
+ * and set exit code 1 when one fails. Printing is the caller's (the streams differ).
+ */
+export async function gate(m: Metrics, bounds: readonly Bound[], opts: { reporter: Reporter; summaryMd?: string; summaryTitle: string }): Promise<GateResult> {
+  const g = applyBounds(m, bounds, opts.reporter);
+  if (opts.summaryMd) await appendSummary(opts.summaryMd, markdownSummary(opts.summaryTitle, g.metrics, g.results));
+  if (!g.ok) process.exitCode = 1;
+  return g;
+}
+
 /** Appends the Markdown section to `file` (e.g. $GITHUB_STEP_SUMMARY). */
 export async function appendSummary(file: string, markdown: string): Promise<void> {
   try {
@@ -58,5 +72,3 @@ export async function appendSummary(file: string, markdown: string): Promise<voi
     });
   }
 }
-
-export { markdownSummary };

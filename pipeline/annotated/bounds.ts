@@ -90,4 +90,7 @@ export function markdownSummary(
   return lines.join('\n');
 }
 
+/** A change, always signed: "+0.12", "−0.03", "±0". */
+export const formatChange = (x: number) => (x > 0 ? '+' : x < 0 ? '−' : '±') + fmt(Math.abs(x));
+
 export { fmt as formatMetric };

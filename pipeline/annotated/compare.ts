@@ -8,7 +8,7 @@
 import { CproxError, inputError } from '../errors.js';
 import { getPath } from '../json-path.js';
 import { createRng } from '../linalg/random.js';
-import { aggregate, SCALAR_METRICS, type Metrics, type RowFacts } from './metrics.js';
+import { aggregate, metricValue, SCALAR_METRICS, type Metrics, type RowFacts } from './metrics.js';
 import type { ReadRow } from './read.js';
 
 export interface Pair {
@@ -104,11 +104,7 @@ const quantile = (sorted: Float64Array, q: number) => {
   return sorted[lo] + (sorted[Math.ceil(pos)] - sorted[lo]) * (pos - lo);
 };
 
-const valueOf = (m: Metrics, name: string): number => {
-  if (name.startsWith('stage:')) return m.stages[name.slice(6)] ?? 0;
-  if (name.startsWith('cluster:')) return m.clusters[name.slice(8)] ?? 0;
-  return m[name as (typeof SCALAR_METRICS)[number]];
-};
+const valueOf = (m: Metrics, name: string): number => metricValue(m, name) ?? 0;
 
 export function compareRuns(
   base: readonly ReadRow[],

@@ -44,10 +44,7 @@ export type ScalarMetric = (typeof SCALAR_METRICS)[number];
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
 
-/**
- * The metrics of the rows, each row counted `weight[i]` times (a bootstrap resample), or once.
- * `keys` limits the stage and cluster shares computed (all when omitted).
- */
+/** The metrics of the rows, each row counted `weight[i]` times (a bootstrap resample), or once. */
 export function aggregate(facts: readonly RowFacts[], weight?: ArrayLike<number>): Metrics {
   let rows = 0;
   let words = 0;
@@ -85,9 +82,13 @@ export function aggregate(facts: readonly RowFacts[], weight?: ArrayLike<number>
   };
 }
 
-/** A metric's value by name: a scalar metric, `stage:<name>` (0 when no sentence has that stage), or undefined. */
+/**
+ * A metric's value by name: a scalar metric, `stage:<name>` or `cluster:<id>` (0 when no sentence has it), or
+ * undefined for an unknown name.
+ */
 export function metricValue(m: Metrics, name: string): number | undefined {
   if (name.startsWith('stage:')) return m.stages[name.slice('stage:'.length)] ?? 0;
+  if (name.startsWith('cluster:')) return m.clusters[name.slice('cluster:'.length)] ?? 0;
   if ((SCALAR_METRICS as readonly string[]).includes(name)) return m[name as ScalarMetric];
   return undefined;
 }

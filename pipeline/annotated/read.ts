@@ -3,13 +3,12 @@
  * metrics need, and reduces each row to its RowFacts. A row annotated before the per-sentence fields existed
  * (annotation format 1: `annotations` only) is refused with the fix: annotate again.
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { VERDICTS } from '../attribution/verdict.js';
 import { readLines } from '../corpus/lines.js';
 import { CproxError, inputError } from '../errors.js';
+import { openFileOrStdin } from '../input-file.js';
 import { wordTokens } from '../text/tokenize.js';
 import type { RowFacts } from './metrics.js';
 
@@ -41,18 +40,15 @@ export interface ReadRow {
 }
 
 /** Opens an annotated file, or stdin for '-'. */
-export async function openAnnotated(file: string): Promise<{ name: string; stream: Readable }> {
-  if (file === '-') {
-    if (process.stdin.isTTY)
-      throw new CproxError('BAD_INPUT', 'the annotated file is - (stdin), but stdin is a terminal', {
-        hint: 'pipe an annotated file in (… | corpus-proximity check --annotated-file -) or pass a file name',
-      });
-    return { name: '<stdin>', stream: process.stdin };
-  }
-  const st = await stat(file).catch(() => null);
-  if (!st) throw new CproxError('NOT_FOUND', `annotated file not found: ${file}`, { hint: 'create it with `corpus-proximity annotate --output FILE`' });
-  if (!st.isFile()) throw new CproxError('BAD_INPUT', `${file} is not a file`, { hint: 'pass a JSONL file written by `corpus-proximity annotate`' });
-  return { name: file, stream: createReadStream(file) };
+export function openAnnotated(file: string): Promise<{ name: string; stream: Readable }> {
+  return openFileOrStdin(file, {
+    terminal: {
+      message: 'the annotated file is - (stdin), but stdin is a terminal',
+      hint: 'pipe an annotated file in (… | corpus-proximity check --annotated-file -) or pass a file name',
+    },
+    missing: (f) => ({ message: `annotated file not found: ${f}`, hint: 'create it with `corpus-proximity annotate --output FILE`' }),
+    notFile: (f) => ({ message: `${f} is not a file`, hint: 'pass a JSONL file written by `corpus-proximity annotate`' }),
+  });
 }
 
 /** Parses one line: a JSON object, or an error naming the file and the line. */

@@ -30,3 +30,16 @@ export function runCli(args: string[], opts: { input?: string | Buffer; env?: Re
     child.stdin.end(opts.input ?? '');
   });
 }
+
+/**
+ * Builds the staged State of the Union corpus (helpers/corpus.ts) into `dir`/index through the CLI, with its artifact
+ * store at `dir`/store; fails the test with the CLI's stderr if the build fails.
+ */
+export async function buildStagedIndex(dir: string): Promise<{ indexDir: string; store: string }> {
+  const { writeStagedCorpus } = await import('./corpus.js');
+  const indexDir = path.join(dir, 'index');
+  const store = path.join(dir, 'store');
+  const r = await runCli(['index', '--corpus', await writeStagedCorpus(dir), '--output', indexDir, '--store', store, '--yes', '-q']);
+  if (r.code !== 0) throw new Error(`index failed (${r.code}): ${r.stderr}`);
+  return { indexDir, store };
+}

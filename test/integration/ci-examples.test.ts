@@ -9,8 +9,8 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { BIN, ROOT, runCli } from '../helpers/cli.js';
-import { tempDir, textOfYear, writeStagedCorpus } from '../helpers/corpus.js';
+import { BIN, buildStagedIndex, ROOT } from '../helpers/cli.js';
+import { tempDir, textOfYear } from '../helpers/corpus.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -46,9 +46,7 @@ async function workspace(name: string, outputs: string[]): Promise<string> {
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
-  store = path.join(dir, 'store');
-  const built = await runCli(['index', '--corpus', await writeStagedCorpus(dir), '--output', path.join(dir, 'built'), '--store', store, '--yes', '-q']);
-  expect(built.code, built.stderr).toBe(0);
+  ({ store } = await buildStagedIndex(dir));
   shims = path.join(dir, 'bin');
   await mkdir(shims, { recursive: true });
   await writeFile(path.join(shims, 'corpus-proximity'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli } from '../helpers/cli.js';
-import { tempDir, textOfYear, writeStagedCorpus } from '../helpers/corpus.js';
+import { buildStagedIndex, ROOT, runCli } from '../helpers/cli.js';
+import { tempDir, textOfYear } from '../helpers/corpus.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 if (!CHROMIUM && process.env.CPROX_REQUIRE_CHROMIUM) throw new Error('CPROX_REQUIRE_CHROMIUM is set but no chromium was found (apt-get install chromium)');
@@ -32,10 +32,7 @@ const copied = (year: number) => {
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
-  const corpus = await writeStagedCorpus(dir);
-  const index = path.join(dir, 'index');
-  const built = await runCli(['index', '--corpus', corpus, '--output', index, '--store', path.join(dir, 'store'), '--yes', '-q']);
-  expect(built.code, built.stderr).toBe(0);
+  const { indexDir: index } = await buildStagedIndex(dir);
   const outputs = [
     ...OWN.map((output, i) => ({ id: `own-${i}`, output })),
     { id: 'copy-1862', output: `As the address said: ${copied(1862)}. That was long ago.` },

@@ -4,11 +4,11 @@
  * the rows whose book spans appeared or disappeared; the bounds.
  */
 import nunjucks from 'nunjucks';
-import { formatMetric, type BoundResult } from '../../../pipeline/annotated/bounds.js';
+import { formatChange, formatMetric, type BoundResult } from '../../../pipeline/annotated/bounds.js';
 import type { Comparison, Delta } from '../../../pipeline/annotated/compare.js';
 import { reportAssetDir } from './render.js';
 
-const signed = (x: number) => (x > 0 ? '+' : x < 0 ? '−' : '±') + formatMetric(Math.abs(x));
+const signed = formatChange;
 
 /** One forest-plot line per delta: the interval as a bar and the point, on an axis symmetric around 0. */
 function forest(deltas: readonly Delta[], label: (d: Delta) => string) {

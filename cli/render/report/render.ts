@@ -6,31 +6,20 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { VERDICTS, type Verdict } from '../../../pipeline/attribution/verdict.js';
 import { DISTANCE_BINS, overview, type Overview } from '../../../pipeline/annotated/overview.js';
 import type { ReadRow } from '../../../pipeline/annotated/read.js';
 import { firstOutputText } from '../../../pipeline/model-output.js';
 import { formatMetric } from '../../../pipeline/annotated/bounds.js';
+import { packageAssetDir } from '../../../pipeline/package-root.js';
 
 export const VERDICT_COLOR: Record<Verdict, string> = { book: '#8e44ad', known: '#2e7d32', near: '#c79100', novel: '#c62828' };
 const STAGE_COLORS = ['#1565c0', '#00838f', '#6a1b9a', '#ef6c00', '#558b2f', '#ad1457'];
 const STAGE_FIXED: Record<string, string> = { pretrain: '#1565c0', midtrain: '#00838f', sft: '#ef6c00', novel: VERDICT_COLOR.novel };
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-/** The templates sit next to this module's source, whether it runs from source (tests) or from dist/. */
-export function reportAssetDir(): string {
-  const candidates = [here, path.resolve(here, '../../../../cli/render/report')];
-  return candidates.find((d) => {
-    try {
-      readFileSync(path.join(d, 'report.njk'));
-      return true;
-    } catch {
-      return false;
-    }
-  })!;
-}
+/** The templates and the page script (cli/render/report/ in the package). */
+export const reportAssetDir = () => packageAssetDir('cli/render/report', 'report.njk');
 
 interface Bar {
   label: string;

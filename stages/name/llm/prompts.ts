@@ -2,22 +2,18 @@
  * The naming prompts: nunjucks templates `system.njk` and `user.njk`, bundled in stages/name/prompts/ or taken from
  * --prompt-template DIR. Their hash is part of the name stage's fingerprint and of every name-cache key.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { CproxError } from '../../../pipeline/errors.js';
 import { sha256 } from '../../../pipeline/hash.js';
+import { packageAssetDir } from '../../../pipeline/package-root.js';
 
 export const TEMPLATE_FILES = ['system.njk', 'user.njk'] as const;
 
-/** The bundled prompts: next to this module's source, whether it runs from source (tests) or from dist/. */
+/** The bundled prompts (stages/name/prompts/ in the package). */
 export function bundledPromptDir(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.resolve(here, '../prompts'), path.resolve(here, '../../../../stages/name/prompts')];
-  const found = candidates.find((d) => existsSync(path.join(d, 'user.njk')));
-  if (!found) throw new CproxError('INTERNAL', `bundled naming prompts not found (looked in ${candidates.join(', ')})`);
-  return found;
+  return packageAssetDir('stages/name/prompts', 'user.njk');
 }
 
 export interface ClusterPromptContext {
