@@ -1,14 +1,14 @@
 /**
- * The recursive HDBSCAN tree on seeded synthetic clustered data (384-d: Gaussian topics, each with sub-topics, plus
+ * The recursive cluster tree (default engine: the config's, `auto`) on seeded synthetic clustered data (384-d: Gaussian topics, each with sub-topics, plus
  * uniform noise), one JSON line per size: {"n","dims","engine","seconds","peak_rss_mb","clusters","noise_fraction",…}.
  * Each size runs in its own child process so peak RSS is its own. hdbscan-ts (flat, O(n³)) runs at n = 2,000 for
  * comparison, on the same data.
  *
- *   npm run bench:cluster [-- --n 100000] [-- --engine kmeans]
+ *   npm run bench:cluster [-- --n 100000] [-- --engine auto|kmeans|hdbscan]
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { resolveConfig } from '../pipeline/config.js';
+import { resolveConfig, type ClusterConfig } from '../pipeline/config.js';
 import { adjustedRandIndex } from '../pipeline/linalg/agreement.js';
 import { syntheticEmbeddings } from './fixtures/synthetic.js';
 import { walkTree } from '../pipeline/corpus-index/tree.js';
@@ -20,7 +20,10 @@ const SIZES = [2_000, 10_000, 100_000, 1_000_000];
 const args = process.argv.slice(2);
 const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 
-function runOne(n: number, engine: 'hdbscan' | 'kmeans' | 'hdbscan-ts') {
+type Engine = ClusterConfig['engine'] | 'hdbscan-ts';
+const DEFAULT_ENGINE = resolveConfig({}).cluster.engine;
+
+function runOne(n: number, engine: Engine) {
   const data = syntheticEmbeddings(n, DIMS);
   const t0 = performance.now();
   let clusters = 0;
@@ -60,7 +63,13 @@ function runOne(n: number, engine: 'hdbscan' | 'kmeans' | 'hdbscan-ts') {
   noise = root.noise_indices.length / n;
   const perLevel: Record<number, number> = {};
   for (const x of nodes) perLevel[x.depth] = (perLevel[x.depth] ?? 0) + 1;
-  extra = { top_level: root.children.length, clusters_per_level: perLevel, assigned_by_sampling: root.buildStats?.assignedBySampling ?? 0 };
+  extra = {
+    top_level: root.children.length,
+    clusters_per_level: perLevel,
+    assigned_by_sampling: root.buildStats?.assignedBySampling ?? 0,
+    splits: root.buildStats?.splits,
+    noise_reassigned: root.buildStats?.noiseReassigned ?? 0,
+  };
   return Promise.resolve({
     n,
     dims: DIMS,
@@ -74,10 +83,10 @@ function runOne(n: number, engine: 'hdbscan' | 'kmeans' | 'hdbscan-ts') {
 }
 
 if (args.includes('--child')) {
-  const out = await runOne(Number(arg('--n')), (arg('--engine') ?? 'hdbscan') as 'hdbscan' | 'kmeans' | 'hdbscan-ts');
+  const out = await runOne(Number(arg('--n')), (arg('--engine') ?? DEFAULT_ENGINE) as Engine);
   console.log(JSON.stringify(out));
 } else {
-  const engine = arg('--engine') ?? 'hdbscan';
+  const engine = arg('--engine') ?? DEFAULT_ENGINE;
   const sizes = arg('--n') ? [Number(arg('--n'))] : SIZES;
   const self = fileURLToPath(import.meta.url);
   const run = (n: number, e: string) => {

@@ -27,6 +27,11 @@ export function clusterConfigFrom(o: ClusterValues) {
     selection: o.selection,
     selectionEpsilon: o.selectionEpsilon,
     maxK: o.maxK,
+    kSelection: o.kSelection,
+    restarts: o.restarts,
+    documentWeight: o.documentWeight,
+    space: o.clusterSpace,
+    lsaDims: o.lsaDims,
     sampleMax: o.sampleMax,
     seed: o.seed,
   };

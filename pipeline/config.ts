@@ -69,7 +69,9 @@ export const ClusterConfigSchema = z.object({
    * demo corpus: HDBSCAN left 88 % of chunks as root noise (3 top-level clusters), k-means gives 8 named top-level
    * clusters covering every chunk. HDBSCAN suits embeddings with real density structure (neural models).
    */
-  engine: z.enum(['hdbscan', 'kmeans']).default('kmeans'),
+  engine: z.enum(['auto', 'hdbscan', 'kmeans']).default('auto'),
+  /** How the k-means engine picks a node's number of children (up to maxK): best silhouette, or the largest k. */
+  kSelection: z.enum(['silhouette', 'fixed']).default('fixed'),
   /** HDBSCAN min_samples (the original Python plan's 10). */
   minSamples: z.number().int().min(1).default(10),
   /** HDBSCAN cluster selection: excess of mass (the original Python plan's) or leaves. */
@@ -86,7 +88,18 @@ export const ClusterConfigSchema = z.object({
    * default space (random 512): topics 0.495 → 0.599, mixed 0.315 → 0.510 at weight 1. Off by default until the
    * clustering space is settled (the clusters-follow-topics issue).
    */
-  documentWeight: z.number().min(0).max(10).default(0),
+  documentWeight: z.number().min(0).max(10).default(1),
+  /**
+   * The space the tree is built in (stages/cluster/space.ts): `lsa`, a truncated SVD of the chunks' TF-IDF (lexical
+   * embedder only); `vectors`, the index's own vectors; `auto`, LSA for the lexical embedder and vectors otherwise.
+   */
+  space: z.enum(['auto', 'lsa', 'vectors']).default('auto'),
+  /** LSA dimensions (the reference pipeline uses 100; measured in bench/cluster-quality.ts). */
+  lsaDims: z.number().int().min(2).max(512).default(50),
+  /** Chunks sampled (evenly) to fit the LSA. */
+  lsaSample: z.number().int().min(100).default(20_000),
+  /** k-means seedings of the top-level split (3 at most below it); the best fit (summed cosine to the centroids) is kept. */
+  restarts: z.number().int().min(1).max(100).default(10),
   seed: z.number().int().default(42),
 });
 

@@ -25,11 +25,13 @@ export function clusterCommand(): Command {
     .addHelpText('after', '\nExample:\n  $ corpus-proximity cluster --vectors idx/embeddings.npy --output recluster/ --engine hdbscan --min-samples 5\n')
     .action(async (raw) => {
       const o = parseOptions('cluster', CLUSTER_OPTIONS, raw);
-      const cfg = resolveConfig({ cluster: clusterConfigFrom(o) }).cluster;
-      if (cfg.documentWeight > 0)
-        throw new CproxError('BAD_INPUT', 'cluster: --document-weight needs the documents of the chunks, which a vectors file does not have', {
-          hint: 'pass it to `corpus-proximity index` instead (the cluster stage reads the chunk records)',
+      // A vectors file has neither the chunk texts (LSA) nor their documents: the tree is built on the vectors alone.
+      const given = clusterConfigFrom(o);
+      if ((given.documentWeight ?? 0) > 0 || given.space === 'lsa')
+        throw new CproxError('BAD_INPUT', 'cluster: --document-weight and --cluster-space lsa need the chunk records, which a vectors file does not have', {
+          hint: 'pass them to `corpus-proximity index` instead (its cluster stage reads the chunk records)',
         });
+      const cfg = resolveConfig({ cluster: { ...given, documentWeight: 0, space: 'vectors' } }).cluster;
       const buf = await readFile(o.vectors).catch(() => {
         throw new CproxError('NOT_FOUND', `embeddings file not found: ${o.vectors}`, {
           hint: "pass --vectors with a .npy file (e.g. an index's embeddings.npy)",
@@ -55,6 +57,8 @@ export function clusterCommand(): Command {
         config: cfg,
         retries: root.buildStats?.retries ?? 0,
         assigned_by_sampling: root.buildStats?.assignedBySampling ?? 0,
+        splits: root.buildStats?.splits,
+        noise_reassigned: root.buildStats?.noiseReassigned ?? 0,
         timings: { cluster_seconds: +seconds.toFixed(3) },
       };
       const out = path.resolve(o.output);

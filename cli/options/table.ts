@@ -150,7 +150,12 @@ const SEARCH = {
 /** Recursive clustering: `index` and `cluster`. */
 const C = ClusterConfigSchema.shape;
 const CLUSTER = {
-  engine: set('cluster', C.engine, '--engine <engine>', "flat clusterer per node: kmeans (best on lexical vectors) or hdbscan (the original Python plan's)"),
+  engine: set(
+    'cluster',
+    C.engine,
+    '--engine <engine>',
+    "flat clusterer per node: auto (HDBSCAN where it finds clusters with little noise, else k-means), kmeans, or hdbscan (the original Python plan's)",
+  ),
   maxDepth: set('cluster', C.maxDepth, '--max-depth <n>', 'cluster tree depth'),
   basePct: set('cluster', C.basePct, '--base-pct <fraction>', 'minimum cluster size as a fraction of a node'),
   decay: set('cluster', C.decay, '--decay <factor>', 'per-depth decay of the minimum cluster size'),
@@ -159,12 +164,21 @@ const CLUSTER = {
   selection: set('cluster', C.selection, '--selection <method>', 'HDBSCAN cluster selection'),
   selectionEpsilon: set('cluster', C.selectionEpsilon, '--selection-epsilon <d>', 'HDBSCAN cluster_selection_epsilon in the reduced space'),
   maxK: set('cluster', C.maxK, '--max-k <n>', 'largest number of children the kmeans engine tries per node'),
+  kSelection: set('cluster', C.kSelection, '--k-selection <rule>', "how k-means picks a node's number of children: best silhouette, or fixed (the largest k)"),
   documentWeight: set(
     'cluster',
     C.documentWeight,
     '--document-weight <w>',
     "weight of a chunk's document (its mean vector) in the space the tree is built in; 0 clusters chunks alone",
   ),
+  clusterSpace: set(
+    'cluster',
+    C.space,
+    '--cluster-space <space>',
+    'space the tree is built in: lsa (SVD of the TF-IDF, lexical embedder), vectors (the index vectors), auto (lsa when lexical)',
+  ),
+  lsaDims: set('cluster', C.lsaDims, '--lsa-dims <n>', 'dimensions of the LSA cluster space'),
+  restarts: set('cluster', C.restarts, '--restarts <n>', 'k-means seedings of the top-level split (3 at most below it); the best fit is kept'),
   sampleMax: set('cluster', C.sampleMax, '--sample-max <n>', 'nodes larger than this are fitted on a sample, the rest assigned by nearest neighbour'),
   seed: set('cluster', C.seed, '--seed <n>', 'random seed of projection, sampling and clustering'),
 };

@@ -51,16 +51,54 @@ export async function fitLexical(input: FitInput, cfg: EmbedConfig): Promise<Lex
   const dims = cfg.dims;
   const stopwords = vocab.filter((t) => STOPWORDS.has(t));
   // One coordinate is reserved for the query's out-of-vocabulary share (see lexical.ts).
-  const projection =
-    cfg.projection === 'svd'
-      ? Float32Array.from(
-          randomizedSvd(csrOperator(sampleMatrix(sample, vocab, idf, denseSkip({ vocab, stopwords }))), dims - 1, { seed: cfg.seed }).components,
-        )
-      : null;
+  const projection = cfg.projection === 'svd' ? fitSvdProjection({ vocab, idf, stopwords }, sample, dims - 1, cfg.seed) : null;
   return { dims, projectionKind: cfg.projection, seed: cfg.seed, documents: Math.max(1, i), vocab, idf, stopwords, projection };
 }
 
-function sampleMatrix(sample: string[], vocab: string[], idf: Float32Array, skip: Uint8Array): Csr {
+/**
+ * LSA: the top `components` right singular vectors of the dense view's TF-IDF matrix over `sample` (stopwords left
+ * out, not centred), as a vocab × components row-major matrix. A term's row is its direction in the topic space.
+ * Only terms in at least two sampled chunks take part (min_df 2, as the standard LSA pipeline has it); the others
+ * get a zero row. Most of a vocabulary occurs once, so this also makes the fit several times faster.
+ */
+export function fitSvdProjection(
+  model: Pick<LexicalModel, 'vocab' | 'idf' | 'stopwords'>,
+  sample: readonly string[],
+  components: number,
+  seed: number,
+): Float32Array {
+  const { vocab, idf } = model;
+  const x = sampleMatrix(sample, vocab, idf, denseSkip(model));
+  const df = new Int32Array(vocab.length);
+  for (const id of x.indices) df[id]++;
+  const column = new Int32Array(vocab.length).fill(-1);
+  const terms: number[] = [];
+  df.forEach((n, id) => {
+    if (n >= 2) column[id] = terms.push(id) - 1;
+  });
+  const kept: number[] = [];
+  const values: number[] = [];
+  const indptr = new Int32Array(x.rows + 1);
+  for (let r = 0; r < x.rows; r++) {
+    for (let p = x.indptr[r]; p < x.indptr[r + 1]; p++) {
+      if (column[x.indices[p]] < 0) continue;
+      kept.push(column[x.indices[p]]);
+      values.push(x.values[p]);
+    }
+    indptr[r + 1] = kept.length;
+  }
+  const k = Math.max(1, Math.min(components, terms.length));
+  const svd = randomizedSvd(csrOperator({ rows: x.rows, cols: terms.length, indptr, indices: Int32Array.from(kept), values: Float64Array.from(values) }), k, {
+    seed,
+  });
+  const out = new Float32Array(vocab.length * components);
+  terms.forEach((id, c) => {
+    for (let j = 0; j < k; j++) out[id * components + j] = svd.components[c * k + j];
+  });
+  return out;
+}
+
+function sampleMatrix(sample: readonly string[], vocab: string[], idf: Float32Array, skip: Uint8Array): Csr {
   const index = new Map(vocab.map((t, id) => [t, id]));
   const indptr = new Int32Array(sample.length + 1);
   const indices: number[] = [];

@@ -3,8 +3,8 @@ import { buildChunkToCluster, walkTree, type ClusterNode } from '../../pipeline/
 import { decodeNpy } from '../../pipeline/npy.js';
 import { writeJson } from '../../pipeline/store/store.js';
 import { chunkRecords, defineStage, inputKey, outputKey } from '../contracts.js';
-import { documentSmoothed } from './document-space.js';
 import { buildClusterTree } from './recursive.js';
+import { clusterSpace } from './space.js';
 
 const SAMPLE_TEXTS = 5;
 const SAMPLE_CHARS = 200;
@@ -55,21 +55,7 @@ export const clusterStage = defineStage('cluster', {
     if (!buf) throw new Error(`missing ${key}`);
     const vectors = decodeNpy(buf, key);
     const started = Date.now();
-    // With --document-weight, each chunk's document (chunks of one document are consecutive) shapes the space.
-    const weight = ctx.config.cluster.documentWeight;
-    const docOf = new Int32Array(vectors.rows);
-    let doc = -1;
-    let lastDoc: string | null = null;
-    if (weight > 0) {
-      for await (const c of chunkRecords(ctx)) {
-        if (c.doc_id !== lastDoc) {
-          doc++;
-          lastDoc = c.doc_id;
-        }
-        if (c.idx < docOf.length) docOf[c.idx] = doc;
-      }
-    }
-    const space = documentSmoothed(vectors, docOf, weight);
+    const { space, facts: spaceFacts } = await clusterSpace(ctx, vectors);
     const progress = ctx.reporter.progress('cluster', undefined, 'nodes');
     const root = buildClusterTree(space, { cfg: ctx.config.cluster, progress });
     progress.done();
@@ -99,11 +85,15 @@ export const clusterStage = defineStage('cluster', {
         min_samples: cfg.minSamples,
         selection: cfg.selection,
         reduce_dims: cfg.reduceDims,
-        document_weight: cfg.documentWeight,
+        max_k: cfg.maxK,
+        k_selection: cfg.kSelection,
+        restarts: cfg.restarts,
       },
-      ...(weight > 0 ? { documents: doc + 1 } : {}),
+      ...spaceFacts,
       retries: root.buildStats?.retries ?? 0,
       assigned_by_sampling: root.buildStats?.assignedBySampling ?? 0,
+      splits: root.buildStats?.splits,
+      noise_reassigned: root.buildStats?.noiseReassigned ?? 0,
     };
     await writeJson(ctx.store, outputKey(ctx, 'cluster', 'tree'), root);
     await writeJson(ctx.store, outputKey(ctx, 'cluster', 'chunkToCluster'), buildChunkToCluster(root));

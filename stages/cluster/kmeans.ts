@@ -27,7 +27,8 @@ export function sampleMembers(members: Int32Array, size: number, rng: Rng): Int3
   return copy.subarray(0, size).sort();
 }
 
-function nearest(v: Matrix, row: number, centroids: Float64Array, k: number): [number, number] {
+/** The centroid (unit rows of `centroids`) nearest to row `row` by cosine, and that cosine. */
+export function nearestCentroid(v: Matrix, row: number, centroids: Float64Array, k: number): [number, number] {
   let best = 0;
   let bestSim = -Infinity;
   for (let c = 0; c < k; c++) {
@@ -69,21 +70,15 @@ function seedCentroids(v: Matrix, sample: Int32Array, k: number, rng: Rng): Floa
   return centroids;
 }
 
-export function sphericalKmeans(
-  v: Matrix,
-  members: Int32Array,
-  k: number,
-  rng: Rng,
-  opts: { sample?: number; iterations?: number } = {},
-): { labels: Int32Array; centroids: Float64Array } {
+/** Lloyd iterations on the sample from one k-means++ seeding; returns the centroids and their fit (summed cosine). */
+function lloyd(v: Matrix, sample: Int32Array, k: number, rng: Rng, iterations: number): { centroids: Float64Array; fit: number } {
   const { dims, data } = v;
-  const sample = sampleMembers(members, opts.sample ?? 2000, rng);
   const centroids = seedCentroids(v, sample, k, rng);
   const assign = new Int32Array(sample.length).fill(-1);
-  for (let it = 0; it < (opts.iterations ?? 25); it++) {
+  for (let it = 0; it < iterations; it++) {
     let changed = 0;
     for (let i = 0; i < sample.length; i++) {
-      const [c] = nearest(v, sample[i], centroids, k);
+      const [c] = nearestCentroid(v, sample[i], centroids, k);
       if (c !== assign[i]) {
         assign[i] = c;
         changed++;
@@ -104,7 +99,31 @@ export function sphericalKmeans(
     }
     if (changed === 0) break;
   }
+  let fit = 0;
+  for (let i = 0; i < sample.length; i++) fit += nearestCentroid(v, sample[i], centroids, k)[1];
+  return { centroids, fit };
+}
+
+/**
+ * Spherical k-means: `restarts` seedings (k-means++) each refined by Lloyd iterations on one seeded sample; the
+ * seeding with the best fit (summed cosine of the sample to its centroids, k-means' objective on the sphere) wins,
+ * as scikit-learn's n_init does. Every member is then assigned to its nearest centroid.
+ */
+export function sphericalKmeans(
+  v: Matrix,
+  members: Int32Array,
+  k: number,
+  rng: Rng,
+  opts: { sample?: number; iterations?: number; restarts?: number } = {},
+): { labels: Int32Array; centroids: Float64Array; fit: number } {
+  const sample = sampleMembers(members, opts.sample ?? 2000, rng);
+  let best: { centroids: Float64Array; fit: number } | null = null;
+  for (let r = 0; r < (opts.restarts ?? 1); r++) {
+    const run = lloyd(v, sample, k, rng, opts.iterations ?? 25);
+    if (!best || run.fit > best.fit) best = run;
+  }
+  const { centroids, fit } = best!;
   const labels = new Int32Array(members.length);
-  for (let i = 0; i < members.length; i++) labels[i] = nearest(v, members[i], centroids, k)[0];
-  return { labels, centroids };
+  for (let i = 0; i < members.length; i++) labels[i] = nearestCentroid(v, members[i], centroids, k)[0];
+  return { labels, centroids, fit: fit / sample.length };
 }

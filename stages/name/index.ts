@@ -49,11 +49,11 @@ function nameWithKeywords(root: ClusterNode, counts: Map<string, TermCounts>, te
   const corpus = { counts: counts.get(root.cluster_id)!, chunks: root.size };
   for (const node of walkTree(root)) {
     if (!node.children.length) continue;
-    const siblings = node.children.map((c) => ({ id: c.cluster_id, counts: counts.get(c.cluster_id)!, chunks: c.size }));
-    labelSiblings(siblings, counts.get(node.cluster_id)!, terms, corpus).forEach((label, i) => {
+    const siblings = node.children.map((c) => ({ id: c.cluster_id, counts: counts.get(c.cluster_id)!, chunks: c.size, samples: c.sample_texts }));
+    labelSiblings(siblings, counts.get(node.cluster_id)!, terms, corpus).forEach(({ label, source }, i) => {
       const child = node.children[i];
       child.name = label;
-      child.name_source = label.startsWith('Cluster ') ? 'fallback' : 'keywords';
+      child.name_source = source;
       labels.set(child.cluster_id, label);
     });
   }

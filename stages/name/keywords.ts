@@ -49,10 +49,10 @@ export interface CorpusTerms {
   chunks: number;
 }
 
-export function rankTerms(cluster: TermCounts, parent: TermCounts, chunks: number, corpus?: CorpusTerms): Array<[string, number]> {
+export function rankTerms(cluster: TermCounts, parent: TermCounts, chunks: number, corpus?: CorpusTerms, minShare = MIN_SHARE): Array<[string, number]> {
   const nc = Math.max(1, total(cluster));
   const np = Math.max(1, total(parent));
-  const minChunks = Math.max(2, Math.ceil(chunks * MIN_SHARE));
+  const minChunks = Math.max(minShare > 0 ? 2 : 1, Math.ceil(chunks * minShare));
   const out: Array<[string, number]> = [];
   for (const [t, n] of cluster) {
     if (n < minChunks) continue;
@@ -91,27 +91,84 @@ export function pickTerms(ranked: Array<[string, number]>, count: number): strin
   return chosen;
 }
 
-/** Labels for one sibling group, unique (case-insensitively) within the group; `Cluster <id>` when no term qualifies. */
-export function labelSiblings(
-  siblings: Array<{ id: string; counts: TermCounts; chunks: number }>,
-  parent: TermCounts,
-  terms: number,
-  corpus?: CorpusTerms,
-): string[] {
+/** How a label was made: distinctive terms (`keywords`), the cluster's most frequent ones, or words of its sample texts. */
+export type LabelSource = 'keywords' | 'frequent' | 'sample';
+
+export interface Sibling {
+  id: string;
+  counts: TermCounts;
+  chunks: number;
+  /** A few member texts: the last resort when the members have no content word at all (numbers, symbols). */
+  samples?: readonly string[];
+}
+
+/**
+ * The cluster's terms, best first: over-represented against the parent in ≥ 20% of its chunks, then over-represented
+ * in fewer, then every other term by chunk frequency × corpus IDF. Every term occurs in the cluster's own chunks.
+ */
+function candidateTerms(s: Sibling, parent: TermCounts, corpus?: CorpusTerms): { terms: () => Array<[string, number]>; distinctive: Array<[string, number]> } {
+  const strict = rankTerms(s.counts, parent, s.chunks, corpus);
+  const seen = new Set(strict.map(([t]) => t));
+  const loose = strict.length ? [] : rankTerms(s.counts, parent, s.chunks, corpus, 0);
+  loose.forEach(([t]) => seen.add(t));
+  const distinctive = [...strict, ...loose];
+  const idf = (t: string) => (corpus ? Math.log(1 + corpus.chunks / Math.max(1, corpus.counts.get(t) ?? 1)) : 1);
+  // The full list (sorting every term of the cluster) only when the distinctive terms do not make a unique label.
+  const terms = () => {
+    const rest = strict.length ? rankTerms(s.counts, parent, s.chunks, corpus, 0).filter(([t]) => !seen.has(t)) : [];
+    rest.forEach(([t]) => seen.add(t));
+    const frequent = [...s.counts]
+      .filter(([t]) => !seen.has(t))
+      .map(([t, n]): [string, number] => [t, n * idf(t)])
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    return [...distinctive, ...rest, ...frequent];
+  };
+  return { terms, distinctive };
+}
+
+/** The most frequent words of the sample texts, content words first: for members with no content word at all. */
+function sampleTerms(samples: readonly string[]): Array<[string, number]> {
+  const n = new Map<string, number>();
+  for (const text of samples) for (const w of words(text)) n.set(w, (n.get(w) ?? 0) + (keep(w) ? 1000 : 1));
+  return [...n].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+}
+
+/**
+ * Labels for one sibling group, unique (case-insensitively) within the group. Every label is made of terms that
+ * occur in the cluster's own chunks, never of its id: the distinctive terms when there are any, else its most
+ * frequent ones; a label a sibling already has grows by the cluster's next terms until it is its own.
+ */
+export function labelSiblings(siblings: Sibling[], parent: TermCounts, terms: number, corpus?: CorpusTerms): Array<{ label: string; source: LabelSource }> {
   const used = new Set<string>();
-  return siblings.map(({ id, counts, chunks }) => {
-    const ranked = rankTerms(counts, parent, chunks, corpus);
+  return siblings.map((s) => {
+    const candidates = candidateTerms(s, parent, corpus);
+    let source: LabelSource = candidates.distinctive.length ? 'keywords' : 'frequent';
+    let ranked = candidates.distinctive.length ? candidates.distinctive : candidates.terms();
+    if (!ranked.length) {
+      ranked = sampleTerms(s.samples ?? []);
+      source = 'sample';
+    }
+    const take = (label: string) => {
+      used.add(label.toLowerCase());
+      return { label, source };
+    };
+    let label = '';
     for (let extra = 0; extra <= 3; extra++) {
       const picked = pickTerms(ranked, terms + extra);
       if (picked.length === 0) break;
-      const label = picked.map(titleCase).join(', ');
-      if (!used.has(label.toLowerCase())) {
-        used.add(label.toLowerCase());
-        return label;
-      }
+      label = picked.map(titleCase).join(', ');
+      if (!used.has(label.toLowerCase())) return take(label);
     }
-    const fallback = `Cluster ${id}`;
-    used.add(fallback.toLowerCase());
-    return fallback;
+    // Still a sibling's label (or nothing picked): add the cluster's further terms one at a time.
+    if (source === 'keywords') ranked = candidates.terms();
+    for (const [t] of ranked) {
+      const longer = label ? `${label}, ${titleCase(t)}` : titleCase(t);
+      if (!label.toLowerCase().split(', ').includes(t) && !used.has(longer.toLowerCase())) return take(longer);
+    }
+    // Members without a single word (only punctuation): say so, with their count.
+    const base = `${label || 'No words'} (${s.chunks} chunks)`;
+    let last = base;
+    for (let i = 2; used.has(last.toLowerCase()); i++) last = `${base} #${i}`;
+    return take(last);
   });
 }

@@ -36,6 +36,21 @@ describe('cluster command', () => {
     const r16 = await runCli(['cluster', '--vectors', f16, '--output', path.join(dir, 'recluster16'), '--engine', 'hdbscan', '--max-depth', '1']);
     expect(r16.code, r16.stderr).toBe(0);
 
+    // A vectors file has no chunk texts or documents: LSA and the document weight are refused, not ignored.
+    for (const flags of [
+      ['--document-weight', '1'],
+      ['--cluster-space', 'lsa'],
+    ]) {
+      const refused = await runCli(['cluster', '--vectors', f32, '--output', path.join(dir, 'refused'), ...flags]);
+      expect(refused.code, flags.join(' ')).toBe(2);
+      expect(refused.stderr).toMatch(/need the chunk records/);
+    }
+    const auto = await runCli(['cluster', '--vectors', f32, '--output', path.join(dir, 'auto'), '--max-depth', '1']);
+    expect(auto.code, auto.stderr).toBe(0);
+    const autoStats = JSON.parse(await readFile(path.join(dir, 'auto', 'stats.json'), 'utf8'));
+    expect(autoStats.config).toMatchObject({ engine: 'auto', space: 'vectors', documentWeight: 0 });
+    expect(autoStats.splits.hdbscan + autoStats.splits.kmeans).toBe(1);
+
     await writeFile(path.join(dir, 'not-npy.txt'), 'hello');
     const bad = await runCli(['cluster', '--vectors', path.join(dir, 'not-npy.txt'), '--output', out]);
     expect(bad.code).toBe(2);

@@ -21,19 +21,33 @@ describe('keywords namer', () => {
     expect(rankTerms(counts(tax), parent, tax.length)[0][0]).toMatch(/tariff|tax/);
   });
 
-  it('labels are title-cased, unique among siblings, and fall back to "Cluster <id>"', () => {
+  it('labels are title-cased, unique among siblings, made of member terms, and never the cluster id', () => {
     const labels = labelSiblings(
       [
         { id: '0.0', counts: counts(navy), chunks: 3 },
         { id: '0.1', counts: counts(navy), chunks: 3 },
-        { id: '0.2', counts: new Map(), chunks: 3 },
+        { id: '0.2', counts: counts(navy), chunks: 3 },
+        { id: '0.3', counts: counts(['The 1887 1888 tables.', '1887, 1888']), chunks: 2 },
+        { id: '0.4', counts: new Map(), chunks: 3, samples: ['12 34 12', '-- 12'] },
+        { id: '0.5', counts: new Map(), chunks: 3 },
       ],
       parent,
       2,
-    );
+    ).map((l) => l.label);
     expect(labels[0]).toMatch(/^[A-Z]\w+, [A-Z]\w+$/);
-    expect(labels[1]).not.toBe(labels[0]);
-    expect(labels[2]).toBe('Cluster 0.2');
+    expect(new Set(labels.map((l) => l.toLowerCase())).size).toBe(labels.length);
+    // Identical siblings: each later one grows by its next terms, all of them navy words.
+    for (const l of labels.slice(0, 3)) for (const t of l.split(', ')) expect(navy.join(' ').toLowerCase()).toContain(t.toLowerCase());
+    expect(labels[3]).toBe('Tables');
+    expect(labels[4]).toBe('12, 34');
+    expect(labels[5]).toBe('No words (3 chunks)');
+    for (const l of labels) expect(l).not.toMatch(/0\.\d/);
+  });
+
+  it('a cluster whose terms are not distinctive is named by its most frequent ones', () => {
+    const [{ label, source }] = labelSiblings([{ id: '0.0', counts: counts(navy), chunks: 3 }], counts(navy), 2);
+    expect(source).toBe('frequent');
+    expect(label.split(', ').length).toBe(2);
   });
 
   it('a phrase replaces the words it contains; plural forms are not repeated', () => {

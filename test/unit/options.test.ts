@@ -49,7 +49,7 @@ describe('option table', () => {
       'index: invalid --chunk-tokens "9000": expected an integer from 8 to 8192',
     );
     expect(() => parseIndex(['--corpus', 'c', '--output', 'o', '--dims', '12.5'])).toThrow('expected an integer from 8 to 2048');
-    expect(() => parseIndex(['--corpus', 'c', '--output', 'o', '--engine', 'dbscan'])).toThrow('expected one of hdbscan, kmeans');
+    expect(() => parseIndex(['--corpus', 'c', '--output', 'o', '--engine', 'dbscan'])).toThrow('expected one of auto, hdbscan, kmeans');
     expect(() => parseIndex(['--corpus', 'c', '--output', 'o', '--shard', '1-4'])).toThrow('expected I/N (I counted from 0) or batch/N');
     const o = parseIndex(['--corpus', 'c', '--output', 'o', '--decay', '0.5']);
     expect(o.decay).toBe(0.5);
