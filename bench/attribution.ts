@@ -299,5 +299,5 @@ for (const name of chosen) {
     heldIdx.map((q) => queries[q]),
   );
   print(voteLine);
-  index.terms?.close();
+  await index.close();
 }

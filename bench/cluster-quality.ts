@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildIndex } from '../pipeline/build-index.js';
+import { readClusterTable, readManifest } from '../pipeline/corpus-index/load.js';
 import { resolveConfig, resolveCorpusSpec } from '../pipeline/config.js';
 import { adjustedRandIndex, normalizedMutualInfo } from '../pipeline/linalg/agreement.js';
 import { consoleReporter } from '../pipeline/reporter.js';
@@ -99,7 +100,8 @@ for (const name of arg('--corpus') ? [arg('--corpus')!] : Object.keys(CORPORA)) 
   const chunks = await readJsonl<{ idx: number; text: string }>(path.join(indexDir, 'chunks.jsonl'));
   const sources = [...new Set(meta.map((m) => m.source))].sort();
   const label = meta.map((m) => sources.indexOf(m.source));
-  const toCluster = JSON.parse(await readFile(path.join(indexDir, 'chunk_to_cluster.json'), 'utf8')) as Record<string, string>;
+  const clusters = await readClusterTable(indexDir, await readManifest(indexDir));
+  const toCluster = Object.fromEntries(meta.map((m) => [String(m.idx), clusters.clusterOf(m.idx)]));
   const tree = JSON.parse(await readFile(path.join(indexDir, 'tree.json'), 'utf8')) as TreeNode;
   const depth = Math.max(...Object.values(toCluster).map((id) => id.split('.').length - 1));
   const levels: Record<string, unknown> = {};

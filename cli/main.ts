@@ -8,6 +8,7 @@ import { checkCommand } from './commands/check.js';
 import { clusterCommand } from './commands/cluster.js';
 import { compareCommand } from './commands/compare.js';
 import { demoCommand } from './commands/demo.js';
+import { exportCommand } from './commands/export.js';
 import { indexCommand } from './commands/index-command.js';
 import { reportCommand } from './commands/report.js';
 import { showCommand } from './commands/show.js';
@@ -50,6 +51,7 @@ const program = new Command('corpus-proximity')
   .addCommand(checkCommand())
   .addCommand(reportCommand())
   .addCommand(compareCommand())
+  .addCommand(exportCommand())
   .addCommand(clusterCommand())
   .addCommand(statusCommand())
   .addCommand(syncCommand())

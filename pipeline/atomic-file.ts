@@ -137,6 +137,9 @@ export async function writeFileAtomic(
     const hash = createHash('sha256');
     let size = 0;
     const out = createWriteStream(tmp);
+    // A write still in flight when the parts fail errors once the stream is destroyed; that error is this one's echo.
+    const stream: { error?: Error } = {};
+    out.on('error', (e) => (stream.error ??= e));
     try {
       for await (const part of parts) {
         const buf = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
@@ -146,9 +149,13 @@ export async function writeFileAtomic(
       }
       out.end();
       await once(out, 'close');
+      if (stream.error) throw stream.error;
       await rename(tmp, target);
     } catch (e) {
-      out.destroy();
+      if (!out.destroyed) {
+        out.destroy();
+        await once(out, 'close').catch(() => undefined);
+      }
       await rm(tmp, { force: true });
       throw e;
     }

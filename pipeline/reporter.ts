@@ -17,6 +17,13 @@ export interface Reporter {
 
 const NOOP_PROGRESS: Progress = { tick() {}, done() {} };
 
+/** 42 s, 3 min 05 s, 1 h 02 min. */
+export function formatSeconds(s: number): string {
+  if (s < 60) return `${Math.ceil(s)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(Math.floor(s % 60)).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
 export const silentReporter: Reporter = { info() {}, warn() {}, progress: () => NOOP_PROGRESS };
 
 export function consoleReporter(opts: { stream?: NodeJS.WriteStream; tty?: boolean; quiet?: boolean } = {}): Reporter {
@@ -39,7 +46,11 @@ export function consoleReporter(opts: { stream?: NodeJS.WriteStream; tty?: boole
         const secs = (Date.now() - started) / 1000;
         const pct = total ? ` ${((100 * count) / total).toFixed(0).padStart(3)}%` : '';
         const of = total ? `/${total.toLocaleString('en-US')}` : '';
-        stream.write(`\r\x1b[K  ${label}${pct} ${count.toLocaleString('en-US')}${of}${unit ? ` ${unit}` : ''} (${secs.toFixed(1)} s)`);
+        // Rate once a second has passed (earlier it is noise), and the time left when the total is known.
+        const rate = secs >= 1 ? count / secs : 0;
+        const speed = rate > 0 ? `, ${rate >= 100 ? Math.round(rate).toLocaleString('en-US') : rate.toFixed(1)}${unit ? ` ${unit}` : ''}/s` : '';
+        const eta = rate > 0 && total && count < total ? `, ETA ${formatSeconds((total - count) / rate)}` : '';
+        stream.write(`\r\x1b[K  ${label}${pct} ${count.toLocaleString('en-US')}${of}${unit ? ` ${unit}` : ''} (${secs.toFixed(1)} s${speed}${eta})`);
       };
       return {
         tick(n = 1) {

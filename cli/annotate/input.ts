@@ -1,9 +1,10 @@
 /**
- * Model outputs in: JSONL rows from vLLM, OpenAI or anything else. pipeline/model-output.ts finds the output(s) of a
+ * Model outputs in: JSONL rows, read one at a time from vLLM, OpenAI or anything else. pipeline/model-output.ts finds the output(s) of a
  * row; here rows become annotate's input rows: one per row (its first output; rows with more are counted), or one
  * per output with `--choices all` (each carrying `choice_index`). A bad row stops the run, naming the line, unless
  * `--skip-bad-rows FILE` collects it there with the reason.
  */
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { readLines } from '../../pipeline/corpus/lines.js';
 import { inputError } from '../../pipeline/errors.js';
@@ -36,11 +37,13 @@ export interface ReadOptions {
   skipBad: boolean;
 }
 
-export interface ReadResult {
-  rows: InputRow[];
+/** What reading has met so far, filled in as rows are read. */
+export interface ReadTally {
   bad: BadRow[];
   /** Rows with more than one output of which only the first was taken (choices 'first'). */
   multiChoice: number;
+  /** Lines that had bytes that are not UTF-8 (replaced by U+FFFD). */
+  replacedLines: number;
 }
 
 export function openInput(file: string): Promise<{ name: string; stream: Readable }> {
@@ -54,16 +57,26 @@ export function openInput(file: string): Promise<{ name: string; stream: Readabl
   });
 }
 
-export async function readInputRows(name: string, stream: Readable, opts: ReadOptions): Promise<ReadResult> {
-  const rows: InputRow[] = [];
-  const bad: BadRow[] = [];
-  let multiChoice = 0;
+/** Non-empty lines of a file, for the progress bar's total (one fast pass over the bytes). */
+export async function countLines(file: string): Promise<number> {
+  let n = 0;
+  for await (const line of readLines(createReadStream(file))) if (line.text.trim() !== '') n++;
+  return n;
+}
+
+/**
+ * The input rows one at a time, in order, as they are read: memory does not grow with the file. `tally` counts what
+ * was skipped or replaced on the way.
+ */
+export async function* inputRows(name: string, stream: Readable, opts: ReadOptions, tally: ReadTally): AsyncGenerator<InputRow> {
+  const { bad } = tally;
   const fail = (line: number, raw: string, reason: string, hint: string) => {
     if (!opts.skipBad) throw inputError(name, line, reason, hint);
     bad.push({ line, reason, raw });
   };
   for await (const line of readLines(stream)) {
     if (line.text.trim() === '') continue;
+    if (line.replaced) tally.replacedLines++;
     let row: unknown;
     try {
       row = JSON.parse(line.text);
@@ -91,17 +104,16 @@ export async function readInputRows(name: string, stream: Readable, opts: ReadOp
       continue;
     }
     const outputs = opts.choices === 'all' ? found.outputs : found.outputs.slice(0, 1);
-    if (found.outputs.length > 1 && opts.choices === 'first') multiChoice++;
+    if (found.outputs.length > 1 && opts.choices === 'first') tally.multiChoice++;
     for (const o of outputs) {
       const base = row as Record<string, unknown>;
-      rows.push({
+      yield {
         line: line.number,
         row: opts.choices === 'all' ? { ...base, choice_index: o.choice } : base,
         text: o.text,
         logprobs: o.logprobs,
         replaced: line.replaced,
-      });
+      };
     }
   }
-  return { rows, bad, multiChoice };
 }

@@ -4,10 +4,10 @@ import { CproxError } from '../../pipeline/errors.js';
 import { assertWritableFile, writeFileAtomic } from '../../pipeline/atomic-file.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
 import { annotateRows } from '../../pipeline/attribution/annotate.js';
-import { openInput, readInputRows } from '../annotate/input.js';
+import { countLines, inputRows, openInput, type InputRow, type ReadTally } from '../annotate/input.js';
 import { onnxDirOf } from '../embedder-option.js';
 import { parseBounds } from '../../pipeline/annotated/bounds.js';
-import { aggregate } from '../../pipeline/annotated/metrics.js';
+import { aggregate, type RowFacts } from '../../pipeline/annotated/metrics.js';
 import { checkRow, factsOf } from '../../pipeline/annotated/read.js';
 import { addOptions, parseOptions } from '../options/register.js';
 import { formatGate, gate, gateTitle } from '../render/gate.js';
@@ -57,13 +57,53 @@ export function annotateCommand(): Command {
         if (bytes > 64 << 20) reporter.info(`verifying ${name} (${(bytes / 1e6).toFixed(0)} MB): changed or not checked on this machine yet`);
       };
       const index = await loadIndex(o.corpusIndex, { onnxDir: await onnxDirOf(o.embedder, reporter), device: o.device, onHash });
-      const { rows, bad, multiChoice } = await readInputRows(input.name, input.stream, { field: o.textField, choices: o.choices, skipBad: !!o.skipBadRows });
-      const replaced = new Set(rows.filter((r) => r.replaced).map((r) => r.line)).size;
-      if (replaced) reporter.warn(`${replaced} input line(s) of ${input.name} had bytes that are not UTF-8; they were replaced by U+FFFD`);
-      if (multiChoice)
+      const tally: ReadTally = { bad: [], multiChoice: 0, replacedLines: 0 };
+      const rows = inputRows(input.name, input.stream, { field: o.textField, choices: o.choices, skipBad: !!o.skipBadRows }, tally);
+      // Rows are read, annotated and written o.batchRows at a time, in input order: memory is bounded by the batch,
+      // not by the file. Only each row's metric facts are kept (for --max/--min and --summary-md).
+      const total = input.name === '<stdin>' ? undefined : await countLines(o.input);
+      const progress = reporter.progress('annotate', total, 'rows');
+      const facts: RowFacts[] = [];
+      const keepFacts = bounds.length > 0 || !!o.summaryMd;
+      let count = 0;
+      let spans = 0;
+      async function* annotatedLines(): AsyncGenerator<string> {
+        let batch: InputRow[] = [];
+        const flush = async () => {
+          const annotated = await annotateRows(index, batch, { k: o.k, neighbours: o.neighbours, phraseLevel: o.phraseLevel, indexPath: o.corpusIndex });
+          const text = annotated.map((r) => `${JSON.stringify(r)}\n`).join('');
+          annotated.forEach((r, i) => {
+            spans += new Set((r.annotations as Array<{ text_span: string }>).map((a) => a.text_span)).size;
+            if (keepFacts) facts.push(factsOf(checkRow(input.name, batch[i].line, r)));
+          });
+          count += batch.length;
+          progress.tick(new Set(batch.map((b) => b.line)).size);
+          batch = [];
+          return text;
+        };
+        for await (const row of rows) {
+          batch.push(row);
+          if (batch.length >= o.batchRows) yield await flush();
+        }
+        if (batch.length) yield await flush();
+      }
+      try {
+        if (o.output === '-') {
+          for await (const text of annotatedLines()) if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
+        } else {
+          await writeFileAtomic(o.output, annotatedLines());
+        }
+      } finally {
+        await index.close();
+      }
+      progress.done();
+      if (tally.replacedLines)
+        reporter.warn(`${tally.replacedLines} input line(s) of ${input.name} had bytes that are not UTF-8; they were replaced by U+FFFD`);
+      if (tally.multiChoice)
         reporter.warn(
-          `${multiChoice} row(s) have several choices; only the first of each was annotated (--choices all annotates every choice, one output row each)`,
+          `${tally.multiChoice} row(s) have several choices; only the first of each was annotated (--choices all annotates every choice, one output row each)`,
         );
+      const { bad } = tally;
       if (o.skipBadRows) {
         await writeFileAtomic(
           o.skipBadRows,
@@ -71,19 +111,11 @@ export function annotateCommand(): Command {
         );
         if (bad.length) reporter.warn(`${bad.length} bad row(s) of ${input.name} skipped, listed with the reason in ${o.skipBadRows}`);
       }
-      const progress = reporter.progress('annotate', undefined, 'sentences');
-      const annotated = await annotateRows(index, rows, { k: o.k, neighbours: o.neighbours, phraseLevel: o.phraseLevel, indexPath: o.corpusIndex }, progress);
-      const lines = annotated.map((r) => `${JSON.stringify(r)}\n`);
-      if (o.output === '-') {
-        for (const line of lines) if (!process.stdout.write(line)) await new Promise((r) => process.stdout.once('drain', r));
-      } else {
-        await writeFileAtomic(o.output, lines);
-        const sentences = annotated.reduce((s, r) => s + new Set((r.annotations as Array<{ text_span: string }>).map((a) => a.text_span)).size, 0);
-        reporter.info(`annotated ${rows.length} row(s), ${sentences} span(s) → ${o.output}${bad.length ? ` (${bad.length} bad row(s) skipped)` : ''}`);
-      }
+      if (o.output !== '-')
+        reporter.info(`annotated ${count} row(s), ${spans} span(s) → ${o.output}${bad.length ? ` (${bad.length} bad row(s) skipped)` : ''}`);
       if (bounds.length || o.summaryMd) {
         // The same metrics and bounds as `check`, on the rows just written; the table goes to stderr (stdout may hold the rows).
-        const m = aggregate(annotated.map((r, i) => factsOf(checkRow(input.name, rows[i].line, r))));
+        const m = aggregate(facts);
         const summaryTitle = `corpus-proximity annotate: ${o.output === '-' ? 'stdout' : o.output}`;
         const g = await gate(m, bounds, { reporter, summaryMd: o.summaryMd, summaryTitle });
         if (!o.quiet || !g.ok) process.stderr.write(formatGate(gateTitle('check', m), g) + '\n');

@@ -43,7 +43,9 @@ export function demoCommand(): Command {
         const first = 'error' in found ? { text: '', logprobs: null } : found.outputs[0];
         return { line: i + 1, row: { ...row }, text: first.text, logprobs: first.logprobs };
       });
-      const annotated = await annotateRows(index, rows, { k: 3, neighbours: DEFAULT_NEIGHBOURS, phraseLevel: true, indexPath: indexDir });
+      const annotated = await annotateRows(index, rows, { k: 3, neighbours: DEFAULT_NEIGHBOURS, phraseLevel: true, indexPath: indexDir }).finally(() =>
+        index.close(),
+      );
       const annotatedFile = path.join(dir, 'annotated.jsonl');
       const lines = annotated.map((r) => JSON.stringify(r));
       await writeFileAtomic(

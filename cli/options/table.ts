@@ -287,6 +287,14 @@ export const ANNOTATE_OPTIONS = {
   phraseLevel: toggle({ flags: '--phrase-level', help: 'annotate each output as one span instead of sentence by sentence', group: 'search', negatable: true }),
   embedder: text({ flags: '--embedder <onnx:DIR>', help: HELP.annotateEmbedder, group: 'embed', pattern: /^onnx:.+$/, expected: 'onnx:DIR' }),
   device,
+  batchRows: int({
+    flags: '--batch-rows <n>',
+    help: 'rows read, annotated and written at a time (memory is bounded by this, not by the file)',
+    group: 'search',
+    min: 1,
+    max: 100000,
+    default: 256,
+  }),
   ...bounds('', 'a metric of the annotated rows (as `check` computes it)'),
   quiet,
 };
@@ -355,6 +363,12 @@ export const VERIFY_OPTIONS = {
 export const STATUS_OPTIONS = {
   store: text({ flags: '--store <dir|s3://bucket/prefix>', help: 'the artifact store: a folder or s3://BUCKET/PREFIX', group: 'input', required: true }),
   json,
+};
+
+export const EXPORT_OPTIONS = {
+  corpusIndex,
+  output: text({ flags: '--output <file|->', help: 'the JSONL file to write (atomically), - for stdout', group: 'input', default: '-' }),
+  quiet,
 };
 
 export const SHOW_OPTIONS = {

@@ -90,7 +90,7 @@ export interface RowSummary {
 }
 
 /** An opened index as annotation sees it. */
-export interface AttributingIndex extends Pick<IndexParts, 'manifest' | 'embedder' | 'shingles' | 'fetchChunks' | 'nodes' | 'stageModel'> {
+export interface AttributingIndex extends Pick<IndexParts, 'manifest' | 'embedder' | 'shingles' | 'fetchChunks' | 'clusters' | 'stageModel'> {
   manifest: Manifest;
   attribute(spans: readonly string[], opts: AttributeOptions): Promise<Attribution[][]>;
 }

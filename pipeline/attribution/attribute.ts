@@ -6,7 +6,7 @@
  */
 import type { ChunkDetails } from '../corpus-index/chunks.js';
 import type { Manifest } from '../corpus-index/format.js';
-import { lineage, type ClusterNode } from '../corpus-index/tree.js';
+import type { ClusterTable } from '../corpus-index/cluster-table.js';
 import type { Embedder } from '../embedders/embedder.js';
 import { findNeighbours, indexSearchSource, type FindOptions } from '../search/neighbours.js';
 import type { TermIndex } from '../search/term-index.js';
@@ -21,9 +21,8 @@ export interface IndexParts {
   terms: TermIndex | null;
   /** Dense: the vectors (exact or through the graph); null for a lexical index. */
   vectors: VectorIndex | null;
-  tree: ClusterNode;
-  nodes: Map<string, ClusterNode>;
-  chunkToCluster: Record<string, string>;
+  /** The cluster tree's node table and each chunk's cluster (index format 4: clusters.json, chunk_clusters.u32). */
+  clusters: ClusterTable;
   /** Sorted shingle table for verbatim lookup; null for an index built without one. */
   shingles: BigUint64Array | null;
   /** Word counts per training stage (lexical indexes); null otherwise. */
@@ -64,10 +63,9 @@ export interface AttributeOptions {
   queries?: FindOptions['queries'];
 }
 
-export function clusterRef(index: Pick<IndexParts, 'nodes'>, id: string): ClusterRef {
-  const node = index.nodes.get(id);
-  const path = lineage(id).map((a) => index.nodes.get(a)?.name ?? '?');
-  return { id, name: node?.name || 'Unknown', depth: node?.depth ?? 0, path };
+export function clusterRef(index: Pick<IndexParts, 'clusters'>, id: string): ClusterRef {
+  const node = index.clusters.byId.get(id);
+  return { id, name: node?.name || 'Unknown', depth: node?.depth ?? 0, path: index.clusters.path(id) };
 }
 
 /** The k best chunks of each span, in span order. */
@@ -86,7 +84,7 @@ export async function attributeSpans(index: IndexParts, spans: readonly string[]
         source: chunk?.meta.source ?? null,
         similarity: n.similarity,
         verbatim: n.verbatim,
-        cluster: refOf(index.chunkToCluster[String(n.idx)] ?? index.tree.cluster_id),
+        cluster: refOf(index.clusters.clusterOf(n.idx)),
         corpusStage: chunk?.meta.corpus_stage ?? null,
         chunkText: chunk?.text ?? '',
       };

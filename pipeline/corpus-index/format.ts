@@ -10,8 +10,10 @@ export const FORMAT_NAME = 'corpus-proximity-index';
  * 2: float16 vectors, the HNSW graph (`ann`), ONNX embedders.
  * 3: term postings (exact sparse search of the lexical embedder, whose vocabulary now keeps stopwords), the stage
  *    model, the leave-document-out calibration with verdict cut-offs.
+ * 4: random access: row offsets beside chunks.jsonl and metadata.jsonl, the cluster node table (clusters.json) and
+ *    each chunk's cluster as a uint32 array (chunk_clusters.u32) in place of chunk_to_cluster.json.
  */
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 
 export const INDEX_FILES = {
   manifest: 'manifest.json',
@@ -21,7 +23,10 @@ export const INDEX_FILES = {
   tree: 'tree.json',
   stats: 'stats.json',
   config: 'config.json',
-  chunkToCluster: 'chunk_to_cluster.json',
+  chunkOffsets: 'chunks.offsets.u64',
+  metadataOffsets: 'metadata.offsets.u64',
+  clusters: 'clusters.json',
+  chunkClusters: 'chunk_clusters.u32',
   verbatim: 'verbatim_shingles.u64',
   ann: 'vectors.usearch',
   postings: 'terms.postings',

@@ -9,11 +9,11 @@ import { decodeNpy } from '../npy.js';
 import { openHnsw } from '../search/hnsw.js';
 import { openTermIndex } from '../search/term-index.js';
 import { exactIndex, hnswIndex, type VectorIndex } from '../search/vector-index.js';
-import { fetchChunks } from './chunks.js';
+import { ChunkFiles } from './chunks.js';
+import { ClusterTable } from './cluster-table.js';
 import type { LoadEmbedderOptions } from '../embedders/load.js';
 import { decodeShingleTable } from '../verbatim/shingles.js';
 import { FORMAT_NAME, FORMAT_VERSION, INDEX_FILES, ManifestSchema, type Manifest } from './format.js';
-import { nodesById, type ClusterNode } from './tree.js';
 import { checkIndexOnOpen } from './verify.js';
 
 /**
@@ -23,6 +23,8 @@ import { checkIndexOnOpen } from './verify.js';
 export interface LoadedIndex extends IndexParts {
   dir: string;
   attribute(spans: readonly string[], opts: AttributeOptions): Promise<Attribution[][]>;
+  /** Closes the files the index holds open (chunk rows, term postings) and the embedder. */
+  close(): Promise<void>;
 }
 
 const notAnIndex = (dir: string, why: string) =>
@@ -69,6 +71,16 @@ export async function readManifest(dir: string): Promise<Manifest> {
   return parsed.data;
 }
 
+/** The node table and each chunk's cluster (index format 4), checked against the manifest's chunk count. */
+export async function readClusterTable(dir: string, manifest: Manifest): Promise<ClusterTable> {
+  try {
+    const [rows, chunkRows] = await Promise.all([readFile(path.join(dir, INDEX_FILES.clusters)), readFile(path.join(dir, INDEX_FILES.chunkClusters))]);
+    return ClusterTable.decode(rows, chunkRows, manifest.counts.chunks);
+  } catch (e) {
+    throw notAnIndex(dir, `${INDEX_FILES.clusters} / ${INDEX_FILES.chunkClusters}: ${(e as Error).message}`);
+  }
+}
+
 export interface LoadIndexOptions extends LoadEmbedderOptions {
   /** Called before a file is hashed because it changed (or was never checked) since its last full check. */
   onHash?: (name: string, bytes: number) => void;
@@ -94,24 +106,28 @@ export async function loadIndex(dir: string, opts: LoadIndexOptions = {}): Promi
     : manifest.ann
       ? hnswIndex(openHnsw(path.join(root, manifest.ann.file), manifest.ann), path.join(root, manifest.vectors.file))
       : exactVectors(await read(manifest.vectors.file), manifest, dir);
-  const tree = JSON.parse((await read(INDEX_FILES.tree)).toString('utf8')) as ClusterNode;
-  const chunkToCluster = JSON.parse((await read(INDEX_FILES.chunkToCluster)).toString('utf8')) as Record<string, string>;
+  const chunks = manifest.counts.chunks;
+  const clusters = await readClusterTable(root, manifest);
   const shingles = manifest.verbatim ? decodeShingleTable(await read(manifest.verbatim.file)) : null;
   const sm = manifest.stage_model;
   const stageModel = sm ? StageModel.fromNpy(await read(sm.file), sm.file, sm.stages, sm.chunks, sm.alpha) : null;
+  const chunkFiles = await ChunkFiles.open(root, chunks);
   const parts: IndexParts = {
     manifest,
     embedder,
     terms,
     vectors,
-    tree,
-    nodes: nodesById(tree),
-    chunkToCluster,
+    clusters,
     shingles,
     stageModel,
-    fetchChunks: (ids) => fetchChunks(root, ids),
+    fetchChunks: (ids) => chunkFiles.fetch(ids),
   };
-  return { ...parts, dir: root, attribute: (spans, o) => attributeSpans(parts, spans, o) };
+  const close = async () => {
+    terms?.close();
+    await chunkFiles.close();
+    await embedder.close?.();
+  };
+  return { ...parts, dir: root, attribute: (spans, o) => attributeSpans(parts, spans, o), close };
 }
 
 function exactVectors(buf: Buffer, manifest: Manifest, dir: string): VectorIndex {

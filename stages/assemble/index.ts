@@ -14,6 +14,9 @@ import { readJson, writeJson, type WrittenObject } from '../../pipeline/store/st
 import { chunkCount, chunkRecords, defineStage, inputKey, inputKeysUnder, upstreamFacts } from '../contracts.js';
 import { encodeShingleTable, ShingleTableBuilder, SHINGLE_WORDS, WINDOW } from '../../pipeline/verbatim/shingles.js';
 import { calibrate, CalibrationSampler, calibrationStep } from './calibrate.js';
+import { RowOffsets } from '../../pipeline/corpus-index/chunks.js';
+import { ClusterTable, clusterTableOf, encodeChunkRows } from '../../pipeline/corpus-index/cluster-table.js';
+import type { ClusterNode } from '../../pipeline/corpus-index/tree.js';
 
 const LINES_PER_WRITE = 512;
 
@@ -27,21 +30,26 @@ export const assembleStage = defineStage('assemble', {
     const keep = (w: WrittenObject) => (written.push(w), w);
     const total = chunkCount(ctx);
 
-    async function* jsonLines<T>(map: (c: ChunkRecord) => T): AsyncGenerator<string> {
+    /** JSON rows of every chunk, batch by batch; `offsets` records where each row starts (index format 4). */
+    async function* jsonLines<T>(map: (c: ChunkRecord) => T, offsets: RowOffsets): AsyncGenerator<string> {
       let batch: string[] = [];
+      const flush = () => {
+        const text = batch.join('\n') + '\n';
+        offsets.add(text);
+        batch = [];
+        return text;
+      };
       for await (const c of chunkRecords(ctx)) {
         batch.push(JSON.stringify(map(c)));
-        if (batch.length === LINES_PER_WRITE) {
-          yield batch.join('\n') + '\n';
-          batch = [];
-        }
+        if (batch.length === LINES_PER_WRITE) yield flush();
       }
-      if (batch.length) yield batch.join('\n') + '\n';
+      if (batch.length) yield flush();
     }
     // One pass over the chunks writes chunks.jsonl, builds the verbatim table and samples calibration sentences.
     const shingles = new ShingleTableBuilder();
     const sampler = new CalibrationSampler(calibrationStep(total));
     const stageOf: Array<string | null> = [];
+    const chunkOffsets = new RowOffsets();
     keep(
       await store.writeStream(
         keys.indexFile(INDEX_FILES.chunks),
@@ -50,28 +58,40 @@ export const assembleStage = defineStage('assemble', {
           sampler.add(c.idx, c.doc_id, c.text);
           stageOf[c.idx] = c.stage;
           return { idx: c.idx, text: c.text };
-        }),
+        }, chunkOffsets),
       ),
     );
+    keep(await store.write(keys.indexFile(INDEX_FILES.chunkOffsets), chunkOffsets.finish()));
+    const metadataOffsets = new RowOffsets();
     keep(
       await store.writeStream(
         keys.indexFile(INDEX_FILES.metadata),
-        jsonLines((c): ChunkMetadata => ({
-          idx: c.idx,
-          doc_id: c.doc_id,
-          corpus_stage: c.stage,
-          source: c.source,
-          start: c.start,
-          end: c.end,
-          tokens: c.tokens,
-        })),
+        jsonLines(
+          (c): ChunkMetadata => ({
+            idx: c.idx,
+            doc_id: c.doc_id,
+            corpus_stage: c.stage,
+            source: c.source,
+            start: c.start,
+            end: c.end,
+            tokens: c.tokens,
+          }),
+          metadataOffsets,
+        ),
       ),
     );
+    keep(await store.write(keys.indexFile(INDEX_FILES.metadataOffsets), metadataOffsets.finish()));
     const shingleTable = shingles.finish();
     keep(await store.write(keys.indexFile(INDEX_FILES.verbatim), encodeShingleTable(shingleTable)));
     keep(await store.copy(inputKey(ctx, 'embed', 'vectors'), keys.indexFile(INDEX_FILES.embeddings)));
     keep(await store.copy(inputKey(ctx, 'name', 'tree'), keys.indexFile(INDEX_FILES.tree)));
-    keep(await store.copy(inputKey(ctx, 'cluster', 'chunkToCluster'), keys.indexFile(INDEX_FILES.chunkToCluster)));
+    // The named tree as annotate opens it: the node table and each chunk's row (pipeline/corpus-index/cluster-table.ts).
+    const tree = await readJson<ClusterNode>(store, inputKey(ctx, 'name', 'tree'));
+    if (!tree) throw new Error(`missing ${inputKey(ctx, 'name', 'tree')}`);
+    const { rows: clusterRows, chunkRows } = clusterTableOf(tree, total);
+    const clusters = new ClusterTable(clusterRows, chunkRows);
+    keep(await store.write(keys.indexFile(INDEX_FILES.clusters), JSON.stringify(clusterRows)));
+    keep(await store.write(keys.indexFile(INDEX_FILES.chunkClusters), encodeChunkRows(chunkRows)));
     for (const key of inputKeysUnder(ctx, 'embed', 'embedderDir')) {
       keep(await store.copy(key, keys.indexFile(INDEX_FILES.embedderDir, stageRelativeName(key).slice('embedder/'.length))));
     }
@@ -87,7 +107,6 @@ export const assembleStage = defineStage('assemble', {
     }
 
     const facts = upstreamFacts(ctx, 'embed');
-    const chunkToCluster = (await readJson<Record<string, string>>(store, inputKey(ctx, 'cluster', 'chunkToCluster'))) ?? {};
     const { embed } = ctx.config;
     const embedder = await loadEmbedder(facts.embedder, (name) => store.read(keys.indexFile(INDEX_FILES.embedderDir, name)), {
       onnxDir: embed.onnx?.dir,
@@ -109,7 +128,7 @@ export const assembleStage = defineStage('assemble', {
         },
       }),
       sampler.finish(total),
-      (idx) => ({ stage: stageOf[idx] ?? null, cluster: chunkToCluster[String(idx)] ?? '0' }),
+      (idx) => ({ stage: stageOf[idx] ?? null, cluster: clusters.clusterOf(idx) }),
       stageModel,
     ).finally(() => (termIndex?.close(), embedder.close?.()));
 

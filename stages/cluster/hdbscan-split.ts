@@ -46,7 +46,14 @@ function propagate(v: Matrix, sample: Int32Array, sampleLabels: Int32Array): Int
   return labels;
 }
 
-export function hdbscanSplit(v: Matrix, minSize: number, cfg: ClusterConfig, rng: Rng): (Split & { retries: number; assigned: number }) | null {
+export function hdbscanSplit(
+  v: Matrix,
+  minSize: number,
+  cfg: ClusterConfig,
+  rng: Rng,
+  silhouetteSample = SILHOUETTE_SAMPLE,
+  maxRetries = MAX_RETRIES,
+): (Split & { retries: number; assigned: number }) | null {
   const n = v.rows;
   const sample =
     n > cfg.sampleMax
@@ -63,7 +70,7 @@ export function hdbscanSplit(v: Matrix, minSize: number, cfg: ClusterConfig, rng
   let result = hdbscan(points, { minClusterSize: mcs, minSamples: ms, method: cfg.selection, epsilon: cfg.selectionEpsilon });
   let retries = 0;
   const noiseShare = (l: Int32Array) => l.reduce((s, x) => s + (x < 0 ? 1 : 0), 0) / Math.max(1, l.length);
-  while (result.clusters <= 1 && noiseShare(result.labels) > 0.3 && retries < MAX_RETRIES) {
+  while (result.clusters <= 1 && noiseShare(result.labels) > 0.3 && retries < maxRetries) {
     retries++;
     mcs = Math.max(5, Math.floor(mcs * 0.5));
     ms = Math.max(5, Math.floor(ms * 0.8));
@@ -73,7 +80,7 @@ export function hdbscanSplit(v: Matrix, minSize: number, cfg: ClusterConfig, rng
   const labels = sample ? propagate(v, sample, result.labels) : result.labels;
   const probe = sampleMembers(
     Int32Array.from({ length: n }, (_, i) => i),
-    SILHOUETTE_SAMPLE,
+    silhouetteSample,
     rng,
   );
   const sil = silhouette(

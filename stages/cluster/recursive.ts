@@ -91,7 +91,9 @@ function fanOutSplit(v: Matrix, members: Int32Array, minSize: number, depth: num
  */
 const AUTO_MAX_NOISE = 0.3;
 /** Points the `auto` engine's HDBSCAN probe is fitted on (the rest take their nearest sampled neighbour's label). */
-const AUTO_HDBSCAN_SAMPLE = 2000;
+const AUTO_HDBSCAN_SAMPLE = 1000;
+/** The probe's retries with a smaller min_cluster_size (the seed's loop allows 3); each is a full HDBSCAN run. */
+const AUTO_RETRIES = 1;
 
 /** Gives each noise point (label −1) the cluster whose mean direction is nearest (cosine); returns how many. */
 function joinNearest(v: Matrix, labels: Int32Array, clusters: number): number {
@@ -168,7 +170,10 @@ export function buildClusterTree(v: Matrix, opts: BuildTreeOptions): ClusterNode
     let result: Split | null = null;
     let method: 'hdbscan' | 'kmeans' = 'kmeans';
     if (cfg.engine !== 'kmeans') {
-      const r = hdbscanSplit(reduced, minSize, cfg.engine === 'auto' ? { ...cfg, sampleMax: AUTO_HDBSCAN_SAMPLE } : cfg, rng);
+      const r =
+        cfg.engine === 'auto'
+          ? hdbscanSplit(reduced, minSize, { ...cfg, sampleMax: AUTO_HDBSCAN_SAMPLE }, rng, SILHOUETTE_SAMPLE, AUTO_RETRIES)
+          : hdbscanSplit(reduced, minSize, cfg, rng);
       if (r) {
         buildStats.retries += r.retries;
         buildStats.assignedBySampling += r.assigned;

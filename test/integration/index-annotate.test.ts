@@ -53,8 +53,19 @@ async function chunkText(idx: number): Promise<string> {
 describe('index → annotate → show through the CLI', () => {
   it('writes the CorpusIndex with the seed file names and a manifest', async () => {
     const manifest = JSON.parse(await readFile(path.join(indexDir, 'manifest.json'), 'utf8'));
-    expect(manifest.format_version).toBe(3);
-    for (const f of ['embeddings.npy', 'chunks.jsonl', 'metadata.jsonl', 'tree.json', 'stats.json', 'config.json', 'chunk_to_cluster.json']) {
+    expect(manifest.format_version).toBe(4);
+    for (const f of [
+      'embeddings.npy',
+      'chunks.jsonl',
+      'chunks.offsets.u64',
+      'metadata.jsonl',
+      'metadata.offsets.u64',
+      'tree.json',
+      'clusters.json',
+      'chunk_clusters.u32',
+      'stats.json',
+      'config.json',
+    ]) {
       expect(manifest.files[f], f).toBeDefined();
     }
     expect(Object.keys(manifest.counts.per_stage).sort()).toEqual(['midtrain', 'pretrain', 'sft']);

@@ -146,7 +146,17 @@ describe('reruns with options that change no stage', () => {
 });
 
 describe('a tampered index is caught', () => {
-  const files = ['chunks.jsonl', 'metadata.jsonl', 'chunk_to_cluster.json', 'tree.json', 'embeddings.npy', 'verbatim_shingles.u64'];
+  const files = [
+    'chunks.jsonl',
+    'chunks.offsets.u64',
+    'metadata.jsonl',
+    'metadata.offsets.u64',
+    'clusters.json',
+    'chunk_clusters.u32',
+    'tree.json',
+    'embeddings.npy',
+    'verbatim_shingles.u64',
+  ];
 
   it('verify detects a single flipped byte in each index file; annotate refuses the index (exit 2)', async () => {
     const env = { XDG_CACHE_HOME: path.join(dir, 'cache') };

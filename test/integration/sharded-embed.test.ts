@@ -44,7 +44,7 @@ describe('embed sharded over separate processes (Batch array job)', () => {
     const finish = await index('store-sharded', 'sharded');
     expect(finish.code, finish.stderr).toBe(0);
     expect(finish.stderr).toMatch(/2 of 3 shards already embedded; embedding shard\(s\) 2 here/);
-    for (const f of ['embeddings.npy', 'chunks.jsonl', 'tree.json', 'chunk_to_cluster.json', 'verbatim_shingles.u64']) {
+    for (const f of ['embeddings.npy', 'chunks.jsonl', 'tree.json', 'clusters.json', 'chunk_clusters.u32', 'verbatim_shingles.u64']) {
       expect((await readFile(path.join(tmp.dir, 'sharded', f))).equals(await readFile(path.join(tmp.dir, 'plain', f))), f).toBe(true);
     }
   });
