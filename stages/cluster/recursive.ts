@@ -23,7 +23,7 @@ export function minClusterSize(n: number, depth: number, cfg: ClusterConfig): nu
 }
 
 const SILHOUETTE_SAMPLE = 500;
-const PCA_FIT_SAMPLE = 2000;
+const PCA_FIT_SAMPLE = 1000;
 /** Points each k-means seeding is refined on; every member is then assigned to its nearest centroid. */
 const KMEANS_SAMPLE = 5000;
 /**
@@ -91,7 +91,7 @@ function fanOutSplit(v: Matrix, members: Int32Array, minSize: number, depth: num
  */
 const AUTO_MAX_NOISE = 0.3;
 /** Points the `auto` engine's HDBSCAN probe is fitted on (the rest take their nearest sampled neighbour's label). */
-const AUTO_HDBSCAN_SAMPLE = 1000;
+const AUTO_HDBSCAN_SAMPLE = 600;
 /** The probe's retries with a smaller min_cluster_size (the seed's loop allows 3); each is a full HDBSCAN run. */
 const AUTO_RETRIES = 1;
 
