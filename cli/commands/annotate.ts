@@ -10,6 +10,7 @@ import { parseBounds } from '../../pipeline/annotated/bounds.js';
 import { aggregate, type RowFacts } from '../../pipeline/annotated/metrics.js';
 import { checkRow, factsOf } from '../../pipeline/annotated/read.js';
 import { addOptions, parseOptions } from '../options/register.js';
+import { writeStdout } from '../stdout.js';
 import { formatGate, gate, gateTitle } from '../render/gate.js';
 import { ANNOTATE_OPTIONS } from '../options/table.js';
 
@@ -89,7 +90,7 @@ export function annotateCommand(): Command {
       }
       try {
         if (o.output === '-') {
-          for await (const text of annotatedLines()) if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
+          await writeStdout(annotatedLines());
         } else {
           await writeFileAtomic(o.output, annotatedLines());
         }

@@ -6,6 +6,7 @@ import { readClusterTable, readManifest } from '../../pipeline/corpus-index/load
 import { checkIndexOnOpen } from '../../pipeline/corpus-index/verify.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
 import { addOptions, parseOptions } from '../options/register.js';
+import { writeStdout } from '../stdout.js';
 import { EXPORT_OPTIONS } from '../options/table.js';
 
 export function exportCommand(): Command {
@@ -36,7 +37,7 @@ export function exportCommand(): Command {
       const progress = reporter.progress('export', manifest.counts.chunks, 'chunks');
       const rows = chunkRowsJsonl(dir, clusters, (n) => progress.tick(n));
       if (o.output === '-') {
-        for await (const text of rows) if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
+        await writeStdout(rows);
       } else {
         const { size } = await writeFileAtomic(o.output, rows);
         progress.done();
