@@ -19,9 +19,9 @@ import { resolveConfig, resolveCorpusSpec } from '../pipeline/config.js';
 import { adjustedRandIndex, normalizedMutualInfo } from '../pipeline/linalg/agreement.js';
 import { consoleReporter } from '../pipeline/reporter.js';
 import { openStore } from '../pipeline/store/open.js';
-import { chunkTerms } from '../stages/name/keywords.js';
 import { STAGES } from '../stages/table.js';
 import { mixed, topics, type BenchDoc } from './corpora.js';
+import { nameQuality } from './name-quality.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -35,42 +35,6 @@ interface TreeNode {
   children: TreeNode[];
 }
 
-/**
- * Name quality over every named cluster: a placeholder is a name holding the cluster id or none of whose terms occur
- * in the cluster's chunks; `member_share` is the mean share of a cluster's chunks holding one of its name's terms,
- * `sibling_share` the same share among its siblings' chunks (lower is more distinctive).
- */
-function nameQuality(tree: TreeNode, chunkTermSets: Array<Set<string>>, clusterOf: string[]) {
-  const membersOf = new Map<string, number[]>();
-  clusterOf.forEach((id, i) => {
-    const parts = id.split('.');
-    for (let d = 1; d <= parts.length; d++) {
-      const key = parts.slice(0, d).join('.');
-      (membersOf.get(key) ?? membersOf.set(key, []).get(key)!).push(i);
-    }
-  });
-  const share = (rows: number[], terms: string[]) => rows.filter((r) => terms.some((t) => chunkTermSets[r].has(t))).length / Math.max(1, rows.length);
-  let placeholders = 0;
-  let named = 0;
-  const member: number[] = [];
-  const sibling: number[] = [];
-  const visit = (node: TreeNode) => {
-    for (const c of node.children) {
-      named++;
-      const terms = c.name.toLowerCase().split(', ');
-      const own = membersOf.get(c.cluster_id) ?? [];
-      const m = share(own, terms);
-      if (c.name.includes(c.cluster_id) || m === 0) placeholders++;
-      member.push(m);
-      const others = node.children.filter((o) => o !== c).flatMap((o) => membersOf.get(o.cluster_id) ?? []);
-      if (others.length) sibling.push(share(others, terms));
-      visit(c);
-    }
-  };
-  visit(tree);
-  const avg = (xs: number[]) => round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length));
-  return { named, placeholders, member_share: avg(member), sibling_share: avg(sibling) };
-}
 const readJsonl = async <T>(file: string) =>
   (await readFile(file, 'utf8'))
     .trim()
@@ -124,13 +88,7 @@ for (const name of arg('--corpus') ? [arg('--corpus')!] : Object.keys(CORPORA)) 
     .split('\n')
     .map((l) => JSON.parse(l) as { k: number; nmi: number; ari: number });
   const top = levels[1] as { nmi: number };
-  const termSets: Array<Set<string>> = [];
-  for (const c of chunks) termSets[c.idx] = chunkTerms(c.text);
-  const names = nameQuality(
-    tree,
-    termSets,
-    meta.map((m) => toCluster[String(m.idx)]),
-  );
+  const names = await nameQuality(clusters, chunks);
   console.log(
     JSON.stringify({
       bench: 'cluster-quality',

@@ -1,6 +1,5 @@
 /** `index --deploy-gpu`: its options, and the glue from the CLI to pipeline/runners/cloud.ts. */
 import path from 'node:path';
-import Docker from 'dockerode';
 import { CproxError } from '../pipeline/errors.js';
 import type { Reporter } from '../pipeline/reporter.js';
 import { deployAndBuild, ensurePulumiCli } from '../pipeline/runners/cloud.js';
@@ -14,6 +13,7 @@ import type { INDEX_OPTIONS } from './options/table.js';
 import type { RunRequest } from '../pipeline/runners/request.js';
 import { env } from '../pipeline/env.js';
 import { PACKAGE_ROOT } from '../pipeline/package-root.js';
+import { newDocker } from '../pipeline/runners/docker.js';
 
 type IndexOptionValues = OptionValues<typeof INDEX_OPTIONS>;
 
@@ -39,7 +39,7 @@ export async function runDeploy(o: IndexOptionValues, request: RunRequest, repor
   const result = await deployAndBuild({
     stack: await pulumiStack({ workDir: PACKAGE_ROOT, stackName: o.stack, region, reporter }),
     // --device cuda: the image's cuda target installs onnxruntime's CUDA provider (on a CUDA --base).
-    images: ecrPublisher({ docker: new Docker(), root: PACKAGE_ROOT, region, base: o.base, cuda: o.device === 'cuda', reporter }),
+    images: ecrPublisher({ docker: await newDocker(), root: PACKAGE_ROOT, region, base: o.base, cuda: o.device === 'cuda', reporter }),
     openStore,
     corpus: o.corpus.startsWith('s3://') ? o.corpus : path.resolve(o.corpus),
     model: isOnnx(o.embedder) ? onnxLocation(o.embedder) : undefined,

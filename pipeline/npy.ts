@@ -2,6 +2,7 @@
  * NumPy .npy (format 1.0) for float32 matrices, so a Python user can `np.load` the index.
  * Spec: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
  */
+import { createReadStream } from 'node:fs';
 import { CproxError } from './errors.js';
 import type { Matrix } from './linalg/matrix.js';
 
@@ -68,7 +69,8 @@ export function npyLayout(buf: Buffer, name = 'array'): NpyLayout {
         return out;
       }
       const out = new Float32Array(bytes.length / 2);
-      for (let i = 0; i < out.length; i++) out[i] = halfToFloat(bytes.readUInt16LE(2 * i));
+      const table = halfToFloatTable();
+      for (let i = 0; i < out.length; i++) out[i] = table[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
       return out;
     },
   };
@@ -129,4 +131,87 @@ function halfToFloat(h: number): number {
   if (e === 0) return s * 2 ** -14 * (f / 1024);
   if (e === 31) return f ? NaN : s * Infinity;
   return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+let halfTable: Float32Array | null = null;
+/** float16 bits → float32 for all 65,536 values, built once: widening is then one lookup per value. */
+function halfToFloatTable(): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat(h);
+  }
+  return halfTable;
+}
+
+/** Bytes of a .npy header, once `head` holds its first 12 bytes; null while it is shorter. */
+function headerBytes(head: Buffer): number | null {
+  if (head.length < 12) return null;
+  return head[6] === 1 ? 10 + head.readUInt16LE(8) : 12 + head.readUInt32LE(8);
+}
+
+/**
+ * Reads a 2-d float32 or float16 .npy from a stream into one float32 matrix, block by block: no whole-file buffer,
+ * so no 2 GiB limit (a typed array may hold up to 2³² values), and float16 is widened as it arrives. `name` is
+ * used in errors.
+ */
+export async function matrixFromStream(stream: AsyncIterable<Buffer | Uint8Array | string>, name: string): Promise<Matrix> {
+  let head = Buffer.alloc(0);
+  let layout: NpyLayout | null = null;
+  let data = new Float32Array(0);
+  let bytes = new Uint8Array(0);
+  let filled = 0; // payload bytes received
+  let total = 0;
+  let odd = -1; // a float16 value's first byte when a block ended between its two bytes
+  const table = halfToFloatTable();
+  for await (const part of stream) {
+    let block = typeof part === 'string' ? Buffer.from(part) : Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+    if (!layout) {
+      head = Buffer.concat([head, block]);
+      const need = head.subarray(0, 6).equals(MAGIC) || head.length < 6 ? headerBytes(head) : 0;
+      if (need === null || head.length < need) continue;
+      layout = npyLayout(head, name);
+      total = layout.rows * layout.dims * layout.bytesPerValue;
+      data = new Float32Array(layout.rows * layout.dims);
+      bytes = new Uint8Array(data.buffer);
+      block = head.subarray(layout.offset);
+    }
+    const take = Math.min(block.length, total - filled);
+    if (take <= 0) continue;
+    if (layout.dtype === 'float32') bytes.set(block.subarray(0, take), filled);
+    else {
+      let i = 0;
+      let v = filled >> 1;
+      if (odd >= 0) {
+        data[v++] = table[odd | (block[0] << 8)];
+        i = 1;
+        odd = -1;
+      }
+      for (; i + 1 < take; i += 2) data[v++] = table[block[i] | (block[i + 1] << 8)];
+      if (i < take) odd = block[i];
+    }
+    filled += take;
+  }
+  if (!layout) throw new CproxError('BAD_INDEX', `${name} is not a .npy file`);
+  if (filled < total) throw new CproxError('BAD_INDEX', `${name} is truncated`);
+  return { rows: layout.rows, dims: layout.dims, data };
+}
+
+/** The shape and dtype of a .npy from the start of a stream (the rest is not read; the stream is destroyed). */
+export async function npyShapeFromStream(stream: AsyncIterable<Buffer | Uint8Array | string> & { destroy?: () => void }, name: string): Promise<NpyLayout> {
+  let head = Buffer.alloc(0);
+  try {
+    for await (const part of stream) {
+      head = Buffer.concat([head, Buffer.from(part as Uint8Array)]);
+      const need = head.length < 6 || head.subarray(0, 6).equals(MAGIC) ? headerBytes(head) : 0;
+      if (need !== null && head.length >= need) return npyLayout(head, name);
+    }
+  } finally {
+    stream.destroy?.();
+  }
+  return npyLayout(head, name);
+}
+
+/** A local .npy file as one float32 matrix, streamed (see matrixFromStream). */
+export function readMatrixFile(file: string): Promise<Matrix> {
+  return matrixFromStream(createReadStream(file, { highWaterMark: 4 << 20 }), file);
 }

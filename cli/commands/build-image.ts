@@ -1,10 +1,10 @@
 import { Command } from 'commander';
-import Docker from 'dockerode';
 import { consoleReporter } from '../../pipeline/reporter.js';
 import { buildStageImage } from '../../pipeline/runners/image.js';
 import { addOptions, parseOptions } from '../options/register.js';
 import { BUILD_IMAGE_OPTIONS } from '../options/table.js';
 import { PACKAGE_ROOT } from '../../pipeline/package-root.js';
+import { newDocker } from '../../pipeline/runners/docker.js';
 
 export function buildImageCommand(): Command {
   return addOptions(
@@ -25,6 +25,6 @@ export function buildImageCommand(): Command {
     )
     .action(async (raw) => {
       const o = parseOptions('build-image', BUILD_IMAGE_OPTIONS, raw);
-      await buildStageImage(new Docker(), { root: PACKAGE_ROOT, tag: o.tag, base: o.base, cuda: o.cuda, reporter: consoleReporter({ quiet: o.quiet }) });
+      await buildStageImage(await newDocker(), { root: PACKAGE_ROOT, tag: o.tag, base: o.base, cuda: o.cuda, reporter: consoleReporter({ quiet: o.quiet }) });
     });
 }

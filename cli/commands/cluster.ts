@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import { writeFileAtomic } from '../../pipeline/atomic-file.js';
 import { resolveConfig } from '../../pipeline/config.js';
 import { buildChunkToCluster } from '../../pipeline/corpus-index/tree.js';
 import { CproxError } from '../../pipeline/errors.js';
-import { decodeNpy } from '../../pipeline/npy.js';
+import { readMatrixFile } from '../../pipeline/npy.js';
 import { consoleReporter } from '../../pipeline/reporter.js';
 import { clusterStats } from '../../stages/cluster/index.js';
 import { buildClusterTree } from '../../stages/cluster/recursive.js';
@@ -32,15 +31,14 @@ export function clusterCommand(): Command {
           hint: 'pass them to `corpus-proximity index` instead (its cluster stage reads the chunk records)',
         });
       const cfg = resolveConfig({ cluster: { ...given, documentWeight: 0, space: 'vectors' } }).cluster;
-      const buf = await readFile(o.vectors).catch(() => {
-        throw new CproxError('NOT_FOUND', `embeddings file not found: ${o.vectors}`, {
-          hint: "pass --vectors with a .npy file (e.g. an index's embeddings.npy)",
-        });
-      });
       let m;
       try {
-        m = decodeNpy(buf, o.vectors);
+        m = await readMatrixFile(o.vectors);
       } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR')
+          throw new CproxError('NOT_FOUND', `embeddings file not found: ${o.vectors}`, {
+            hint: "pass --vectors with a .npy file (e.g. an index's embeddings.npy)",
+          });
         throw new CproxError('BAD_INPUT', (e as Error).message, { hint: 'expected a 2-d little-endian float32 or float16 .npy array' });
       }
       if (m.rows < 2) throw new CproxError('BAD_INPUT', `${o.vectors} has ${m.rows} row(s); nothing to cluster`);

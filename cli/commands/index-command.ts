@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import Docker from 'dockerode';
 import { resolveCorpusSpec, type CorpusSpec } from '../../pipeline/config.js';
 import { materializeCorpus } from '../../pipeline/corpus/remote.js';
 import { CproxError } from '../../pipeline/errors.js';
@@ -20,6 +19,7 @@ import type { IndexSettings } from '../index-config.js';
 import { addOptions, parseOptions } from '../options/register.js';
 import { INDEX_OPTIONS } from '../options/table.js';
 import { readOnnxModelDir } from '../../pipeline/embedders/onnx-config.js';
+import { newDocker } from '../../pipeline/runners/docker.js';
 
 /** `--write-request STORE`: the run request of these options, written into the store; its URI on stdout. */
 async function writeRequestFor(location: string, corpus: Readonly<CorpusSpec>, settings: IndexSettings): Promise<void> {
@@ -78,7 +78,8 @@ export function indexCommand(): Command {
       if (config.name.llm) loadTemplates(config.name.llm.templateDir); // bad templates fail before hours of indexing
       const shard = parseShard(o.shard);
       const until = o.until ?? (shard ? 'embed' : undefined);
-      const docker = o.runner === 'docker' ? { docker: new Docker(), image: o.image, storeLocation: o.store ?? defaultStoreDir(), gpus: o.gpus } : undefined;
+      const docker =
+        o.runner === 'docker' ? { docker: await newDocker(), image: o.image, storeLocation: o.store ?? defaultStoreDir(), gpus: o.gpus } : undefined;
       if (docker && until)
         throw new CproxError('BAD_INPUT', '--until and --shard run in this process', {
           hint: 'drop --runner docker (or run the image with `index … --until …` as its command)',

@@ -12,8 +12,10 @@ export const FORMAT_NAME = 'corpus-proximity-index';
  *    model, the leave-document-out calibration with verdict cut-offs.
  * 4: random access: row offsets beside chunks.jsonl and metadata.jsonl, the cluster node table (clusters.json) and
  *    each chunk's cluster as a uint32 array (chunk_clusters.u32) in place of chunk_to_cluster.json.
+ * 5: term postings in two parts per long list (the heaviest 2% of its postings, then the rest, each with its own
+ *    largest weight: terms.postings magic CPXPOST2), so MaxScore's bounds hold at 10⁶ chunks.
  */
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 
 export const INDEX_FILES = {
   manifest: 'manifest.json',

@@ -5,7 +5,8 @@ import { StageModel } from '../attribution/stage-model.js';
 import { attributeSpans, type Attribution, type AttributeOptions, type IndexParts } from '../attribution/attribute.js';
 import { loadEmbedder } from '../embedders/load.js';
 import { CproxError } from '../errors.js';
-import { decodeNpy } from '../npy.js';
+import type { Matrix } from '../linalg/matrix.js';
+import { readMatrixFile } from '../npy.js';
 import { openHnsw } from '../search/hnsw.js';
 import { openTermIndex } from '../search/term-index.js';
 import { exactIndex, hnswIndex, type VectorIndex } from '../search/vector-index.js';
@@ -105,7 +106,7 @@ export async function loadIndex(dir: string, opts: LoadIndexOptions = {}): Promi
     ? null
     : manifest.ann
       ? hnswIndex(openHnsw(path.join(root, manifest.ann.file), manifest.ann), path.join(root, manifest.vectors.file))
-      : exactVectors(await read(manifest.vectors.file), manifest, dir);
+      : exactVectors(await readMatrixFile(path.join(root, manifest.vectors.file)), manifest, dir);
   const chunks = manifest.counts.chunks;
   const clusters = await readClusterTable(root, manifest);
   const shingles = manifest.verbatim ? decodeShingleTable(await read(manifest.verbatim.file)) : null;
@@ -130,8 +131,7 @@ export async function loadIndex(dir: string, opts: LoadIndexOptions = {}): Promi
   return { ...parts, dir: root, attribute: (spans, o) => attributeSpans(parts, spans, o), close };
 }
 
-function exactVectors(buf: Buffer, manifest: Manifest, dir: string): VectorIndex {
-  const npy = decodeNpy(buf, manifest.vectors.file);
+function exactVectors(npy: Matrix, manifest: Manifest, dir: string): VectorIndex {
   if (npy.rows !== manifest.vectors.rows || npy.dims !== manifest.vectors.dims)
     throw notAnIndex(dir, `${manifest.vectors.file} shape disagrees with the manifest`);
   return exactIndex({ data: npy.data, rows: npy.rows, dims: npy.dims });

@@ -17,6 +17,12 @@ import { readJson, writeJson, type ArtifactStore } from '../store/store.js';
 import { runIdOf } from './in-process.js';
 import type { RunInputs, StageDefinition } from './stage.js';
 
+/** A client of the local Docker engine (DOCKER_HOST honoured). dockerode and its gRPC stack are loaded on first use: they cost every other command ~0.2 s of start-up. */
+export async function newDocker(): Promise<Docker> {
+  const { default: DockerClient } = await import('dockerode');
+  return new DockerClient();
+}
+
 export interface DockerRunOptions {
   docker: Docker;
   image: string;

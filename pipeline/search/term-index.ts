@@ -3,7 +3,10 @@
  * inverted index with one posting list per vocabulary term (the chunks holding it, ascending, each with the term's
  * weight in that chunk's L2-normalised vector). A query's score for a chunk is Σ q_t·w_t, the exact cosine.
  *
- * Search is term at a time, rarest term first, with MaxScore pruning (Turtle & Flood 1995,
+ * Each long list is stored in two parts, its heaviest postings and the rest (term-postings.ts), and search treats
+ * each part as a term of its own, with its own largest weight: that is what makes the bounds below tight.
+ *
+ * Search is term at a time, rarest part first, with MaxScore pruning (Turtle & Flood 1995,
  * https://doi.org/10.1016/0306-4573(95)00020-H): each term's largest possible contribution is q_t·max_t. Once the
  * k-th best partial score already exceeds what all remaining terms could add together, no chunk outside the touched
  * set can reach the top k, and the remaining (frequent, cheap-to-skip) terms are only looked up for the touched
@@ -75,7 +78,10 @@ export class TermIndex {
   readonly rows: number;
   readonly postings: number;
   private readonly offsets: Float64Array;
-  private readonly maxWeight: Float32Array;
+  /** Where each term's low part starts (its high part is [offsets[t], splits[t])). */
+  private readonly splits: Float64Array;
+  private readonly highMax: Float32Array;
+  private readonly lowMax: Float32Array;
   private readonly idsAt: number;
   private readonly weightsAt: number;
   private readonly cache = new Map<number, Postings>();
@@ -100,12 +106,18 @@ export class TermIndex {
     this.terms = view.readUInt32LE(8);
     this.rows = view.readUInt32LE(12);
     this.postings = view.readDoubleLE(16);
-    this.offsets = new Float64Array(this.terms + 1);
+    const T = this.terms;
+    this.offsets = new Float64Array(T + 1);
     src.read(new Uint8Array(this.offsets.buffer), HEADER);
-    this.maxWeight = new Float32Array(this.terms);
-    const maxAt = HEADER + (this.terms + 1) * 8;
-    src.read(new Uint8Array(this.maxWeight.buffer), maxAt);
-    this.idsAt = maxAt + align8(this.terms * 4);
+    this.splits = new Float64Array(T);
+    const splitsAt = HEADER + (T + 1) * 8;
+    src.read(new Uint8Array(this.splits.buffer), splitsAt);
+    this.highMax = new Float32Array(T);
+    this.lowMax = new Float32Array(T);
+    const maxAt = splitsAt + T * 8;
+    src.read(new Uint8Array(this.highMax.buffer), maxAt);
+    src.read(new Uint8Array(this.lowMax.buffer), maxAt + align8(T * 4));
+    this.idsAt = maxAt + 2 * align8(T * 4);
     this.weightsAt = this.idsAt + align8(this.postings * 4);
     if (this.offsets[this.terms] !== this.postings)
       throw new CproxError('BAD_INDEX', `${name}: offsets and postings count disagree`, { hint: 'rebuild the index' });
@@ -149,24 +161,42 @@ export class TermIndex {
   /** Some chunk outside `ex` holds term t (a word only the excluded document has is unknown to the rest). */
   occursOutside(t: number, ex: ExcludeRange): boolean {
     const { ids } = this.list(t);
-    const from = gallop(ids, ex.from, 0);
-    const to = ex.to >= 2 ** 32 ? ids.length : gallop(ids, ex.to, from);
-    return ids.length - (to - from) > 0;
+    const split = this.splits[t] - this.offsets[t];
+    for (const part of [ids.subarray(0, split), ids.subarray(split)]) {
+      const from = gallop(part, ex.from, 0);
+      const to = ex.to >= 2 ** 32 ? part.length : gallop(part, ex.to, from);
+      if (part.length - (to - from) > 0) return true;
+    }
+    return false;
+  }
+
+  /** The parts of a term's list (see term-postings.ts), each ascending by chunk. */
+  private part(t: number, high: boolean): Postings {
+    const whole = this.list(t);
+    const split = this.splits[t] - this.offsets[t];
+    return high
+      ? { ids: whole.ids.subarray(0, split), weights: whole.weights.subarray(0, split) }
+      : { ids: whole.ids.subarray(split), weights: whole.weights.subarray(split) };
   }
 
   /** The k chunks with the highest exact cosine to `query` (similarity > 0 only), best first, ties by idx. */
   search(query: SparseVector, k: number, exclude?: ExcludeRange): TermHit[] {
-    const order = query.ids
-      .map((t, i) => ({ t, q: query.weights[i], n: this.frequency(t) }))
-      .filter((x) => x.q > 0 && x.n > 0)
-      .sort((a, b) => a.n - b.n || a.t - b.t);
+    const order: Array<{ t: number; high: boolean; q: number; n: number; max: number }> = [];
+    query.ids.forEach((t, i) => {
+      const q = query.weights[i];
+      if (!(q > 0) || this.frequency(t) === 0) return;
+      const high = this.splits[t] - this.offsets[t];
+      if (high > 0) order.push({ t, high: true, q, n: high, max: this.highMax[t] });
+      order.push({ t, high: false, q, n: this.offsets[t + 1] - this.splits[t], max: this.lowMax[t] });
+    });
+    order.sort((a, b) => a.n - b.n || a.t - b.t || Number(b.high) - Number(a.high));
     if (k <= 0 || order.length === 0) return [];
     this.stats.searches++;
     const ex = exclude ?? { from: 0, to: 0 };
     const acc = this.acc;
     let touched = 0;
     let remaining = 0;
-    const bound = order.map((x) => x.q * this.maxWeight[x.t]);
+    const bound = order.map((x) => x.q * x.max);
     for (const b of bound) remaining += b;
 
     let i = 0;
@@ -183,7 +213,7 @@ export class TermIndex {
           if (threshold > remaining) break;
         }
       }
-      const { ids, weights } = this.list(order[i].t);
+      const { ids, weights } = this.part(order[i].t, order[i].high);
       const q = order[i].q;
       if (this.touched.length < touched + ids.length) {
         const grown = new Int32Array(Math.max(this.touched.length * 2, touched + ids.length));
@@ -227,7 +257,7 @@ export class TermIndex {
       const flag = this.flag;
       for (let j = 0; j < kept; j++) flag[candidates[j]] = 1;
       for (; i < order.length; i++) {
-        const { ids, weights } = this.list(order[i].t);
+        const { ids, weights } = this.part(order[i].t, order[i].high);
         const q = order[i].q;
         if (kept * 8 < ids.length) {
           if (!sorted) {

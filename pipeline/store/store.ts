@@ -4,6 +4,8 @@
  * failure throws and names the operation and key.
  */
 import type { Readable } from 'node:stream';
+import type { Matrix } from '../linalg/matrix.js';
+import { matrixFromStream, npyShapeFromStream, type NpyLayout } from '../npy.js';
 
 /** What a write produced: recorded in completion markers and the index manifest. */
 export interface WrittenObject {
@@ -49,4 +51,18 @@ export async function readJson<T>(store: ArtifactStore, key: string): Promise<T 
 
 export function writeJson(store: ArtifactStore, key: string, value: unknown, pretty = false): Promise<WrittenObject> {
   return store.write(key, JSON.stringify(value, null, pretty ? 2 : undefined) + '\n');
+}
+
+/** A stored .npy matrix, streamed into one float32 array (no whole-object buffer: vectors files pass 2 GiB). */
+export async function readMatrix(store: ArtifactStore, key: string): Promise<Matrix> {
+  const stream = await store.readStream(key);
+  if (!stream) throw new Error(`missing ${key}`);
+  return matrixFromStream(stream, key);
+}
+
+/** The shape of a stored .npy matrix, from its header alone. */
+export async function matrixShape(store: ArtifactStore, key: string): Promise<NpyLayout> {
+  const stream = await store.readStream(key);
+  if (!stream) throw new Error(`missing ${key}`);
+  return npyShapeFromStream(stream, key);
 }

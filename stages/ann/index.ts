@@ -15,8 +15,8 @@ import path from 'node:path';
 import { tempPathFor, withTempPath } from '../../pipeline/atomic-file.js';
 import { isLexical } from '../../pipeline/embedders/lexical.js';
 import { loadEmbedder } from '../../pipeline/embedders/load.js';
-import { decodeNpy } from '../../pipeline/npy.js';
 import type { StageContext } from '../../pipeline/runners/stage.js';
+import { readMatrix } from '../../pipeline/store/store.js';
 import { buildHnsw, openHnsw, recallAtK } from '../../pipeline/search/hnsw.js';
 import { ortExactSearch } from '../../pipeline/search/ort-exact.js';
 import { StageModelBuilder } from '../../pipeline/attribution/stage-model.js';
@@ -78,9 +78,7 @@ export const annStage = defineStage('ann', {
     if (upstreamFacts(ctx, 'embed').embedder === 'lexical') return buildTermPostings(ctx);
     const cfg = ctx.config.search;
     const key = inputKey(ctx, 'embed', 'vectors');
-    const buf = await ctx.store.read(key);
-    if (!buf) throw new Error(`missing ${key}`);
-    const m = decodeNpy(buf, key);
+    const m = await readMatrix(ctx.store, key);
     const build = cfg.ann === 'always' || (cfg.ann === 'auto' && m.rows >= cfg.annMinRows);
     if (!build || m.rows === 0) {
       ctx.reporter.info(`  exact search (${fmt(m.rows)} chunks${cfg.ann === 'never' ? ', --ann never' : ` < ${fmt(cfg.annMinRows)}`})`);

@@ -4,13 +4,12 @@ import { FORMAT_NAME, FORMAT_VERSION, INDEX_FILES, type ChunkMetadata, type Mani
 import { loadEmbedder } from '../../pipeline/embedders/load.js';
 import { CODE_VERSION } from '../../pipeline/version.js';
 import { stageRelativeName } from '../../pipeline/store/keys.js';
-import { decodeNpy } from '../../pipeline/npy.js';
 import { portableConfig } from '../../pipeline/config.js';
 import { indexSearchSource } from '../../pipeline/search/neighbours.js';
 import { StageModel, STAGE_MODEL_ALPHA } from '../../pipeline/attribution/stage-model.js';
 import { termIndexFromBytes } from '../../pipeline/search/term-index.js';
 import { exactIndex } from '../../pipeline/search/vector-index.js';
-import { readJson, writeJson, type WrittenObject } from '../../pipeline/store/store.js';
+import { matrixShape, readJson, readMatrix, writeJson, type WrittenObject } from '../../pipeline/store/store.js';
 import { chunkCount, chunkRecords, defineStage, inputKey, inputKeysUnder, upstreamFacts } from '../contracts.js';
 import { encodeShingleTable, ShingleTableBuilder, SHINGLE_WORDS, WINDOW } from '../../pipeline/verbatim/shingles.js';
 import { calibrate, CalibrationSampler, calibrationStep } from './calibrate.js';
@@ -112,14 +111,16 @@ export const assembleStage = defineStage('assemble', {
       onnxDir: embed.onnx?.dir,
       device: embed.device,
     });
-    const vectors = decodeNpy((await store.read(keys.indexFile(INDEX_FILES.embeddings)))!, INDEX_FILES.embeddings);
+    // A lexical index is searched over its postings: its vectors (which may pass 2 GiB) are not read, only their shape.
+    const vectorsKey = keys.indexFile(INDEX_FILES.embeddings);
+    const vectors = terms ? await matrixShape(store, vectorsKey) : await readMatrix(store, vectorsKey);
     // Calibration searches exactly: the same distances annotate sees (up to the graph's measured recall, for a dense index).
     const termIndex = terms ? termIndexFromBytes((await store.read(keys.indexFile(INDEX_FILES.postings)))!, INDEX_FILES.postings) : null;
     const calibration = await calibrate(
       indexSearchSource({
         embedder,
         terms: termIndex,
-        vectors: termIndex ? null : exactIndex(vectors),
+        vectors: 'data' in vectors ? exactIndex(vectors) : null,
         shingles: shingleTable,
         async fetchChunks(ids) {
           const found = new Map<number, { text: string }>();

@@ -1,6 +1,5 @@
 /** cluster: embeddings → tree.json, chunk_to_cluster.json, stats.json. */
 import { buildChunkToCluster, walkTree, type ClusterNode } from '../../pipeline/corpus-index/tree.js';
-import { decodeNpy } from '../../pipeline/npy.js';
 import { writeJson } from '../../pipeline/store/store.js';
 import { chunkRecords, defineStage, inputKey, outputKey } from '../contracts.js';
 import { buildClusterTree } from './recursive.js';
@@ -50,12 +49,8 @@ export const clusterStage = defineStage('cluster', {
   inputs: ['prepare', 'embed'],
   configOf: ({ config }) => ({ cluster: config.cluster }),
   async run(ctx) {
-    const key = inputKey(ctx, 'embed', 'vectors');
-    const buf = await ctx.store.read(key);
-    if (!buf) throw new Error(`missing ${key}`);
-    const vectors = decodeNpy(buf, key);
     const started = Date.now();
-    const { space, facts: spaceFacts } = await clusterSpace(ctx, vectors);
+    const { space, facts: spaceFacts } = await clusterSpace(ctx, inputKey(ctx, 'embed', 'vectors'));
     const progress = ctx.reporter.progress('cluster', undefined, 'nodes');
     const root = buildClusterTree(space, { cfg: ctx.config.cluster, progress });
     progress.done();
@@ -75,7 +70,7 @@ export const clusterStage = defineStage('cluster', {
     // No timings here: the index must be byte-identical across reruns. Stage durations live in the markers.
     const cfg = ctx.config.cluster;
     const stats = {
-      ...clusterStats(root, vectors.rows),
+      ...clusterStats(root, space.rows),
       engine: cfg.engine,
       parameters: {
         max_depth: cfg.maxDepth,

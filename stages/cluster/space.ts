@@ -15,6 +15,7 @@ import { LEXICAL_FILES, lexicalEmbedder, parseLexicalModel } from '../../pipelin
 import type { Matrix } from '../../pipeline/linalg/matrix.js';
 import type { StageContext } from '../../pipeline/runners/stage.js';
 import { CproxError } from '../../pipeline/errors.js';
+import { readMatrix } from '../../pipeline/store/store.js';
 import { chunkCount, chunkRecords, inputKey, upstreamFacts } from '../contracts.js';
 import { documentSmoothed } from './document-space.js';
 
@@ -31,7 +32,8 @@ export function spaceKind(cfg: ClusterConfig, lexical: boolean): 'lsa' | 'vector
   return cfg.space === 'auto' ? (lexical ? 'lsa' : 'vectors') : cfg.space;
 }
 
-export async function clusterSpace(ctx: StageContext, vectors: Matrix): Promise<ClusterSpace> {
+/** The space of the index's chunks; the vectors file (`vectorsKey`) is read only when the tree is built on it. */
+export async function clusterSpace(ctx: StageContext, vectorsKey: string): Promise<ClusterSpace> {
   const cfg = ctx.config.cluster;
   const lexical = upstreamFacts(ctx, 'embed').embedder === 'lexical';
   const kind = spaceKind(cfg, lexical);
@@ -45,7 +47,7 @@ export async function clusterSpace(ctx: StageContext, vectors: Matrix): Promise<
   const weight = cfg.documentWeight;
 
   // One pass: the document of every chunk (chunks of one document are consecutive) and the even LSA fit sample.
-  const docOf = new Int32Array(vectors.rows);
+  const docOf = new Int32Array(total);
   const sampleSize = kind === 'lsa' ? Math.min(total, cfg.lsaSample) : 0;
   const sample: string[] = [];
   let doc = -1;
@@ -64,6 +66,8 @@ export async function clusterSpace(ctx: StageContext, vectors: Matrix): Promise<
   }
   const documents = weight > 0 ? { documents: doc + 1 } : {};
   if (kind === 'vectors') {
+    const vectors = await readMatrix(ctx.store, vectorsKey);
+    if (vectors.rows !== total) throw new Error(`${vectorsKey} holds ${vectors.rows} rows, the index has ${total} chunks`);
     return { space: documentSmoothed(vectors, docOf, weight), facts: { space: kind, dims: vectors.dims, document_weight: weight, ...documents } };
   }
 
@@ -73,7 +77,7 @@ export async function clusterSpace(ctx: StageContext, vectors: Matrix): Promise<
   const projection = fitSvdProjection(base, sample, dims, cfg.seed);
   // The svd model's last coordinate is the query's unknown-word share; passages leave it 0, so it is dropped here.
   const embedder = lexicalEmbedder({ ...base, projectionKind: 'svd', dims: dims + 1, projection });
-  const data = new Float32Array(vectors.rows * dims);
+  const data = new Float32Array(total * dims);
   const progress = ctx.reporter.progress('cluster space (LSA)', total, 'chunks');
   let batch: string[] = [];
   let row = 0;
@@ -90,7 +94,7 @@ export async function clusterSpace(ctx: StageContext, vectors: Matrix): Promise<
   }
   if (batch.length) await flush();
   progress.done();
-  const lsa: Matrix = { data, rows: vectors.rows, dims };
+  const lsa: Matrix = { data, rows: total, dims };
   return {
     space: documentSmoothed(lsa, docOf, weight),
     facts: { space: kind, dims, document_weight: weight, ...documents, lsa_sample: sample.length },

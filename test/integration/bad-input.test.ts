@@ -125,7 +125,7 @@ describe('annotate and show: bad input', () => {
     const manifest = JSON.parse(await readFile(path.join(indexDir, 'manifest.json'), 'utf8'));
     await writeFile(path.join(other, 'manifest.json'), JSON.stringify({ ...manifest, format_version: 99 }));
     const r = await runCli(['annotate', '--corpus-index', other], { input: '{"output":"x"}\n' });
-    expectCleanFailure(r, /format version 99, this corpus-proximity reads version 4/);
+    expectCleanFailure(r, /format version 99, this corpus-proximity reads version 5/);
   });
 
   it('an index whose files were truncated is refused', async () => {

@@ -78,7 +78,7 @@ describe('index format 4', () => {
         expect(got.get(id)!.text).toBe(chunks[id].text);
         expect(got.get(id)!.meta).toEqual(meta[id]);
       }
-      await expect(files.get(chunks.length)).rejects.toThrow(/no row/);
+      expect(() => files.get(chunks.length)).toThrow(/no row/);
     } finally {
       await files.close();
     }

@@ -53,7 +53,7 @@ async function chunkText(idx: number): Promise<string> {
 describe('index → annotate → show through the CLI', () => {
   it('writes the CorpusIndex with the seed file names and a manifest', async () => {
     const manifest = JSON.parse(await readFile(path.join(indexDir, 'manifest.json'), 'utf8'));
-    expect(manifest.format_version).toBe(4);
+    expect(manifest.format_version).toBe(5);
     for (const f of [
       'embeddings.npy',
       'chunks.jsonl',

@@ -62,7 +62,7 @@ async function indexRows(dir: string) {
 describe('index with --embedder onnx:DIR', () => {
   it('records the embedder, float16 vectors and the HNSW graph with its measured recall', async () => {
     const m = await manifestOf(annIndex);
-    expect(m.format_version).toBe(4);
+    expect(m.format_version).toBe(5);
     expect(m.embedder).toMatchObject({ id: 'onnx:tiny-encoder', dims: 32 });
     expect(m.embedder.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(m.vectors.dtype).toBe('float16');

@@ -2,8 +2,8 @@
 import { walkTree, type ClusterNode } from '../../../pipeline/corpus-index/tree.js';
 import { CproxError } from '../../../pipeline/errors.js';
 import { chatClient } from '../../../pipeline/llm/chat-client.js';
-import { decodeNpy } from '../../../pipeline/npy.js';
 import type { StageContext } from '../../../pipeline/runners/stage.js';
+import { readMatrix } from '../../../pipeline/store/store.js';
 import { chunkRecords, inputKey } from '../../contracts.js';
 import { pickTerms, rankTerms, type TermCounts } from '../keywords.js';
 import { nameTreeWithLlm } from './namer.js';
@@ -20,7 +20,7 @@ export async function nameWithLlm(ctx: StageContext, root: ClusterNode, counts: 
   const templates = loadTemplates(cfg.templateDir);
 
   const vectorsKey = inputKey(ctx, 'embed', 'vectors');
-  const npy = decodeNpy((await ctx.store.read(vectorsKey))!, vectorsKey);
+  const npy = await readMatrix(ctx.store, vectorsKey);
   const vectors = { data: npy.data, rows: npy.rows, dims: npy.dims };
   const keywords = new Map<string, string[]>();
   const repIds = new Map<string, number[]>();
