@@ -11,10 +11,8 @@ import { annotateRows, DEFAULT_NEIGHBOURS } from '../pipeline/attribution/annota
 import { buildDemoIndex } from '../cli/demo/corpus.js';
 import { loadIndex } from '../pipeline/corpus-index/load.js';
 import { decodeNpy } from '../pipeline/npy.js';
-import { createRng } from '../pipeline/linalg/random.js';
 import { consoleReporter } from '../pipeline/reporter.js';
-import { splitSentences } from '../pipeline/text/segment.js';
-import { addressesForBench } from './sotu.js';
+import { querySentences } from './sotu.js';
 
 const args = process.argv.slice(2);
 const wanted = Number(args[args.indexOf('--sentences') + 1] || 2000) || 2000;
@@ -25,19 +23,8 @@ const index = await loadIndex(indexDir);
 
 // Queries: sentences from the corpus (half) and the same sentences with every other word dropped (half),
 // grouped five per row as model outputs would be.
-const rng = createRng(11);
-const all = addressesForBench()
-  .flatMap((a) => splitSentences(a.text).map((s) => s.text))
-  .filter((s) => s.split(' ').length >= 6);
-const sentences = Array.from({ length: wanted }, (_, i) => {
-  const s = all[rng.int(all.length)];
-  return i % 2
-    ? s
-        .split(' ')
-        .filter((_, j) => j % 2 === 0)
-        .join(' ')
-    : s;
-});
+const next = querySentences();
+const sentences = Array.from({ length: wanted }, (_, i) => next(i));
 const rows = [];
 for (let i = 0; i < sentences.length; i += 5) rows.push({ line: rows.length + 1, row: {}, text: sentences.slice(i, i + 5).join(' ') });
 

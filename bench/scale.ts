@@ -28,17 +28,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readClusterTable, readManifest } from '../pipeline/corpus-index/load.js';
 import { isLexical } from '../pipeline/embedders/lexical.js';
 import { loadEmbedder } from '../pipeline/embedders/load.js';
-import { createRng } from '../pipeline/linalg/random.js';
 import { npyLayout } from '../pipeline/npy.js';
 import { runStatuses } from '../pipeline/runners/status.js';
 import { openTermIndex } from '../pipeline/search/term-index.js';
 import { align8, HEADER } from '../pipeline/search/term-postings.js';
 import { openStore } from '../pipeline/store/open.js';
-import { splitSentences } from '../pipeline/text/segment.js';
 import { STAGES } from '../stages/table.js';
 import { nameQuality } from './name-quality.js';
 import { writeScaleCorpus } from './scale-corpus.js';
-import { addressesForBench } from './sotu.js';
+import { querySentences } from './sotu.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -158,19 +156,7 @@ emit('index', {
 });
 
 // 4. Annotate. Queries as in bench:annotate: corpus sentences, verbatim and with every other word dropped, 5 a row.
-const rng = createRng(11);
-const pool = addressesForBench()
-  .flatMap((a) => splitSentences(a.text).map((s) => s.text))
-  .filter((s) => s.split(' ').length >= 6);
-const sentence = (i: number) => {
-  const s = pool[rng.int(pool.length)];
-  return i % 2
-    ? s
-        .split(' ')
-        .filter((_, j) => j % 2 === 0)
-        .join(' ')
-    : s;
-};
+const sentence = querySentences();
 function writeRows(file: string, rows: number): void {
   const fd = openSync(file, 'w');
   let buf = '';
@@ -242,7 +228,8 @@ if (lexical && isLexical(embedder)) {
   const P = head.readDoubleLE(16);
   const offsets = new Float64Array(T + 1);
   readSync(fd, new Uint8Array(offsets.buffer), 0, (T + 1) * 8, HEADER);
-  const idsAt = HEADER + (T + 1) * 8 + align8(T * 4);
+  // Layout of term-postings.ts: offsets, splits, the two maxima, then ids and weights (a term's two parts are contiguous).
+  const idsAt = HEADER + (T + 1) * 8 + T * 8 + 2 * align8(T * 4);
   const weightsAt = idsAt + align8(P * 4);
   const acc = new Float64Array(N);
   let hits = 0;
